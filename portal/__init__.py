@@ -1,0 +1,80 @@
+"""The KAP telehealth portal: application factory."""
+from pathlib import Path
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from portal.config import config_from_env
+from portal.extensions import csrf, db, limiter, login_manager, migrate, socketio
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config_class=None):
+    """Build an app: bind extensions, register blueprints and hooks. No side effects on data."""
+    config_class = config_class or config_from_env()
+    config_class.validate()
+    app = Flask(__name__, template_folder=str(ROOT / "templates"),
+                static_folder=str(ROOT / "static"), instance_path=str(ROOT / "instance"))
+    app.config.from_object(config_class)
+    if app.config.get("TRUSTED_PROXIES"):
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"], x_proto=1)
+
+    from portal.logs import configure_logging
+    configure_logging(app)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to continue."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = None  # sessions are server-side; see security/sessions.py
+    socketio.init_app(app, message_queue=app.config.get("REDIS_URL"),
+                      async_mode=app.config.get("SOCKETIO_ASYNC_MODE"),
+                      cors_allowed_origins=app.config.get("SOCKETIO_ORIGINS"),
+                      manage_session=False)
+
+    with app.app_context():
+        from portal.db_setup import configure_engine
+        configure_engine(db.engine)
+
+    _register_hooks(app)
+    _register_blueprints(app)
+
+    from portal.cli import register_cli
+    register_cli(app)
+    return app
+
+
+def _register_hooks(app):
+    from portal import models  # noqa: F401  (models register with the metadata)
+    from portal.logs import assign_request_id
+    from portal.security import sessions  # noqa: F401  (registers the Flask-Login loader)
+    from portal.security.access import enforce_access
+    from portal.security.headers import csp_nonce, set_security_headers
+    from portal.templating import template_globals
+
+    app.before_request(assign_request_id)
+    app.before_request(enforce_access)
+    app.after_request(set_security_headers)
+    app.jinja_env.globals["csp_nonce"] = csp_nonce
+    app.context_processor(template_globals)
+
+
+def _register_blueprints(app):
+    from portal.admin import bp as admin_bp
+    from portal.audit import bp as audit_bp
+    from portal.auth import bp as auth_bp
+    from portal.errors import register_error_handlers
+    from portal.main import bp as main_bp
+    from portal.therapist import bp as therapist_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(audit_bp)
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(therapist_bp)
+    register_error_handlers(app)

@@ -1,0 +1,68 @@
+"""Sign in and out, and keep an active session alive."""
+from flask import current_app, flash, jsonify, redirect, render_template, request, session, url_for
+from flask_login import current_user
+
+from portal.audit.service import record
+from portal.auth import bp, service
+from portal.auth.forms import LoginForm, ResendForm
+from portal.extensions import db, limiter
+from portal.security import sessions
+from portal.security.access import public
+from portal.security.redirects import safe_next
+
+GENERIC_LOGIN_ERROR = ("That email and password did not work. Check them and try again. After "
+                       "several tries, sign-in pauses for 15 minutes and we email the account "
+                       "owner.")
+
+
+def home_url():
+    return url_for("main.home")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])
+@public
+def login():
+    """Anyone: the sign-in form. Password first, then the second factor when required."""
+    if current_user.is_authenticated:
+        return redirect(home_url())
+    form = LoginForm(next=request.args.get("next", ""))
+    if form.validate_on_submit():
+        result = service.authenticate(form.email.data, form.password.data)
+        if result.needs_verification:
+            db.session.commit()
+            return render_template("auth/verify_needed.html", form=ResendForm(email=form.email.data))
+        if not result.ok:
+            db.session.commit()
+            form.password.errors.append(GENERIC_LOGIN_ERROR)
+            return render_template("auth/login.html", form=form)
+        row = service.begin_login(result.user)
+        session["next"] = safe_next(form.next.data, "")
+        db.session.commit()
+        if not row.authenticated:
+            endpoint = "auth.mfa_verify" if result.user.mfa_enabled_at else "auth.mfa_enrol"
+            return redirect(url_for(endpoint))
+        return redirect(safe_next(session.pop("next", ""), home_url()))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+@public
+def logout():
+    """Anyone with a session: end it on the server, so the old cookie no longer works."""
+    row = sessions.end_session("logout")
+    if row is not None:
+        record("logout", actor=row.user_id, obj=("session", row.id))
+        db.session.commit()
+    flash("You are signed out. Thank you for taking care of yourself today.", "success")
+    return redirect(url_for("auth.login"))
+
+
+@bp.post("/keepalive")
+def keepalive():
+    """Signed-in users: the "stay signed in" button of the idle warning; resets the idle timer."""
+    row = sessions.current_session()
+    row.last_seen_at = service.utcnow()
+    db.session.commit()
+    return jsonify(ok=True, idle_timeout_s=int(
+        current_app.config["SESSION_IDLE_TIMEOUT"].total_seconds()))

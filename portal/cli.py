@@ -1,0 +1,100 @@
+"""Flask commands: create-user, seed-demo, audit-verify."""
+import sys
+
+import click
+from flask import current_app
+from sqlalchemy import select
+
+from portal.audit.service import record
+from portal.extensions import db
+from portal.models.types import utcnow
+from portal.models.user import Role, User
+from portal.security import mfa
+from portal.security.passwords import hash_password, password_problem
+from portal.timezones import is_valid_zone
+
+DEMO_PASSWORDS = {
+    "robin@example.com": "calm-harbor-lantern-42",
+    "alex@example.com": "quiet-meadow-violin-17",
+    "sam@example.com": "amber-river-compass-58",
+}
+# A fixed key so the demo therapist can add it to an authenticator once and keep it.
+DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # noqa: S105 (demo only, refused in production)
+
+
+def register_cli(app):
+    app.cli.add_command(create_user)
+    app.cli.add_command(seed_demo)
+    app.cli.add_command(audit_verify)
+
+
+@click.command("create-user")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--timezone", "tz", default="America/New_York", show_default=True)
+@click.option("--therapist-email", help="For clients: the therapist they belong to.")
+@click.password_option(help="Asked for when not given (never put it in shell history).")
+def create_user(role, email, name, tz, therapist_email, password):
+    """Create an account; therapists and admins enrol TOTP at their first sign-in."""
+    email = email.strip().lower()
+    problem = password_problem(password, [email, name])
+    if problem:
+        raise click.ClickException(problem)
+    if not is_valid_zone(tz):
+        raise click.ClickException(f"unknown time zone {tz!r}")
+    if db.session.scalar(select(User).where(User.email == email)):
+        raise click.ClickException("an account with this email exists")
+    therapist = None
+    if therapist_email:
+        therapist = db.session.scalar(select(User).where(User.email == therapist_email.lower()))
+        if therapist is None or not therapist.is_clinician:
+            raise click.ClickException("no therapist with that email")
+    user = User(email=email, name=name, role=role, timezone=tz, therapist=therapist,
+                password_hash=hash_password(password), email_verified_at=utcnow())
+    db.session.add(user)
+    db.session.flush()
+    record("user_created", obj=("user", user.id), detail=f"cli:{role}")
+    db.session.commit()
+    click.echo(f"created {role} account id={user.id}")
+
+
+@click.command("seed-demo")
+def seed_demo():
+    """Create the demo therapist (with TOTP) and two clients, once; print how to sign in."""
+    if current_app.config["ENV_NAME"] == "production":
+        raise click.ClickException("demo accounts are never created in production")
+    existing = db.session.scalar(select(User).where(User.email == "robin@example.com"))
+    if existing is None:
+        therapist = User(email="robin@example.com", name="Dr. Robin Hale",
+                         role=Role.THERAPIST.value, timezone="America/New_York",
+                         password_hash=hash_password(DEMO_PASSWORDS["robin@example.com"]),
+                         email_verified_at=utcnow(), mfa_enabled_at=utcnow())
+        mfa.store_secret(therapist, DEMO_TOTP_SECRET)
+        db.session.add(therapist)
+        for email, name, tz in (("alex@example.com", "Alex Rivera", "America/Chicago"),
+                                ("sam@example.com", "Sam Okafor", "Europe/London")):
+            db.session.add(User(email=email, name=name, role=Role.CLIENT.value, timezone=tz,
+                                therapist=therapist, email_verified_at=utcnow(),
+                                password_hash=hash_password(DEMO_PASSWORDS[email])))
+        db.session.flush()
+        record("demo_seeded")
+        db.session.commit()
+        click.echo("Demo accounts created.")
+    else:
+        click.echo("Demo accounts already exist (kept as they are).")
+    for email, password in DEMO_PASSWORDS.items():
+        extra = f"  TOTP key: {DEMO_TOTP_SECRET}" if email.startswith("robin") else ""
+        click.echo(f"  {email:<22} password: {password}{extra}")
+    click.echo("  Current TOTP code for the therapist: run `make totp` (or add the key to an app).")
+
+
+@click.command("audit-verify")
+def audit_verify():
+    """Walk the audit chain; exit 1 naming the first row whose hash or link is broken."""
+    from portal.audit.verify import verify_chain
+    checked, broken = verify_chain()
+    if broken is not None:
+        click.echo(f"audit chain BROKEN at row id={broken} (after {checked} good rows)")
+        sys.exit(1)
+    click.echo(f"audit chain OK: {checked} rows verified")

@@ -1,0 +1,153 @@
+"""Configuration read from the environment (12-factor), with a `.env` file supported.
+
+Development needs nothing set: a SQLite file, a secret key and PHI keys are created in `instance/`
+on first start so `make run` works on a bare machine. Production refuses to start without its own
+secrets (see ProductionConfig.validate).
+"""
+import base64
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = Path(os.environ.get("INSTANCE_PATH", BASE_DIR / "instance"))
+
+load_dotenv(BASE_DIR / ".env")
+
+WEAK_SECRET_KEYS = {"", "dev", "change-me", "changeme", "secret", "development"}
+
+
+def _instance_secret(name, make):
+    """Read a development secret from instance/, creating it once (never used in production)."""
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    path = INSTANCE_DIR / name
+    if not path.exists():
+        path.write_text(make())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def new_phi_key():
+    """A fresh AES-256 key in the PHI_KEYS format `id:base64`."""
+    return f"k{secrets.token_hex(4)}:" + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+
+
+def _env_bool(name, default=False):
+    return os.environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    ENV_NAME = "development"
+    SECRET_KEY = os.environ.get("SECRET_KEY") or _instance_secret(
+        "secret_key", lambda: secrets.token_urlsafe(48))
+    PHI_KEYS = os.environ.get("PHI_KEYS") or _instance_secret("phi_keys", new_phi_key)
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'portal.sqlite3'}")
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    REDIS_URL = os.environ.get("REDIS_URL") or None
+    PORT = int(os.environ.get("PORT", "5000"))
+    # Number of reverse proxies in front of the app whose X-Forwarded-For/Proto we trust.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
+    # threading for `make run` and tests; production sets gevent (see docs/deploy.md).
+    SOCKETIO_ASYNC_MODE = os.environ.get("SOCKETIO_ASYNC_MODE", "threading")
+    SOCKETIO_ORIGINS = None  # same origin only
+
+    SMTP_HOST = os.environ.get("SMTP_HOST") or None
+    SMTP_PORT = int(os.environ.get("SMTP_PORT", "25"))
+    SMTP_USERNAME = os.environ.get("SMTP_USERNAME") or None
+    SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD") or None
+    SMTP_STARTTLS = _env_bool("SMTP_STARTTLS")
+    MAIL_FROM = os.environ.get("MAIL_FROM", "Portal <no-reply@localhost>")
+    OUTBOX_DIR = str(INSTANCE_DIR / "outbox")
+    PRACTICE_NAME = os.environ.get("PRACTICE_NAME", "Riverside KAP Practice")
+    # Absolute links in emails are built from this, never from the request's Host header
+    # (a forged Host would otherwise turn a reset email into a phishing link).
+    BASE_URL = os.environ.get("BASE_URL", f"http://127.0.0.1:{PORT}")
+
+    # Sessions (ASVS V7): the cookie holds only an opaque id; state lives in user_sessions.
+    SESSION_IDLE_TIMEOUT = timedelta(minutes=30)
+    SESSION_IDLE_WARNING = timedelta(minutes=28)
+    SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=12)
+    SESSION_COOKIE_NAME = "portal_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    PREFERRED_URL_SCHEME = "http"
+
+    # Accounts (ASVS V6 / V11.4)
+    LOCKOUT_THRESHOLD = 10
+    LOCKOUT_WINDOW = timedelta(minutes=15)
+    LOCKOUT_DURATION = timedelta(minutes=15)
+    EMAIL_VERIFY_MAX_AGE = timedelta(hours=48)
+    PASSWORD_RESET_MAX_AGE = timedelta(minutes=60)
+    INVITE_MAX_AGE = timedelta(days=7)
+    MFA_ISSUER = os.environ.get("MFA_ISSUER", "KAP Portal")
+
+    # Per-IP limits (Flask-Limiter); storage is Redis when REDIS_URL is set.
+    RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_LOGIN = "20 per minute;200 per hour"
+    RATELIMIT_REGISTER = "10 per minute;50 per hour"
+    RATELIMIT_RESET = "10 per minute;50 per hour"
+
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the (server-revocable) session
+    WTF_CSRF_SSL_STRICT = True
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    SHOW_DEV_OUTBOX = True
+    HSTS = False
+    LOG_JSON = _env_bool("LOG_JSON")
+
+    @classmethod
+    def validate(cls):
+        """Development accepts its generated secrets."""
+
+
+class TestingConfig(Config):
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "test-secret-key-not-for-production-" + "x" * 16
+    PHI_KEYS = new_phi_key()
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    RATELIMIT_STORAGE_URI = "memory://"
+    SMTP_HOST = None
+    BASE_URL = "http://localhost"
+    SHOW_DEV_OUTBOX = False
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+    DEBUG = False
+    SECRET_KEY = os.environ.get("SECRET_KEY", "")
+    PHI_KEYS = os.environ.get("PHI_KEYS", "")
+    # __Host- prefix: Secure, Path=/, no Domain, so a sibling sub-domain cannot set or read it.
+    SESSION_COOKIE_NAME = "__Host-portal_session"
+    SESSION_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"
+    SHOW_DEV_OUTBOX = False
+    HSTS = True
+    LOG_JSON = True
+
+    @classmethod
+    def validate(cls):
+        """Refuse to start with weak or missing secrets, or with debug on."""
+        problems = []
+        if cls.SECRET_KEY.strip().lower() in WEAK_SECRET_KEYS or len(cls.SECRET_KEY) < 32:
+            problems.append("SECRET_KEY must be set to a random value of at least 32 characters")
+        if not cls.PHI_KEYS:
+            problems.append("PHI_KEYS must be set (see docs/deploy.md)")
+        if _env_bool("FLASK_DEBUG") or cls.DEBUG:
+            problems.append("debug must be off in production")
+        if not cls.BASE_URL.startswith("https://"):
+            problems.append("BASE_URL must be the https:// address of the portal")
+        if problems:
+            raise RuntimeError("Refusing to start: " + "; ".join(problems))
+
+
+def config_from_env():
+    """The config class named by PORTAL_ENV (development by default)."""
+    name = os.environ.get("PORTAL_ENV", "development")
+    return {"production": ProductionConfig, "testing": TestingConfig}.get(name, Config)

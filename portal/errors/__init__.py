@@ -1,0 +1,68 @@
+"""Error pages for 400, 403, 404, 405, 413, 429 and 500: HTML, or JSON when the client asks for it."""
+import logging
+
+from flask import jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+log = logging.getLogger(__name__)
+
+MESSAGES = {
+    400: ("Something was wrong with that request",
+          "The page may have been open for a long time. Please go back, reload it and try again."),
+    403: ("This page is not available to you",
+          "Your account does not have access to this page. If you think it should, please "
+          "contact your practice."),
+    404: ("We could not find that page",
+          "The link may be old or mistyped. You can go back to your home page."),
+    405: ("That action is not possible here", "Please go back and use the buttons on the page."),
+    413: ("That was too much to send at once", "Please shorten what you entered and try again."),
+    429: ("Please wait a moment",
+          "There were too many attempts in a short time. Wait a minute and try again."),
+    500: ("Something went wrong on our side",
+          "Nothing you did caused this. Please try again in a moment. If it keeps happening, "
+          "contact your practice."),
+}
+
+
+def wants_json():
+    if request.is_json or request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" and request.accept_mimetypes[best] > \
+        request.accept_mimetypes["text/html"]
+
+
+def render_error(code, description=None):
+    title, text = MESSAGES.get(code, MESSAGES[500])
+    if wants_json():
+        return jsonify(error={"status": code, "title": title, "message": description or text}), code
+    return render_template("errors/error.html", code=code, title=title,
+                           text=description or text), code
+
+
+def register_error_handlers(app):
+    @app.errorhandler(CSRFError)
+    def csrf_error(err):
+        return render_error(400, "This form expired or was sent from somewhere else. "
+                                 "Please reload the page and try again.")
+
+    @app.errorhandler(HTTPException)
+    def http_error(err):
+        if err.code is None or err.code < 400:
+            return err
+        if err.code not in MESSAGES:
+            return render_error(err.code if err.code < 500 else 500)
+        return render_error(err.code)
+
+    @app.errorhandler(InternalServerError)
+    def server_error(err):
+        # Only the type and place: exception messages can quote user input (possible PHI).
+        original = getattr(err, "original_exception", None)
+        tb = getattr(original, "__traceback__", None)
+        while tb is not None and tb.tb_next is not None:
+            tb = tb.tb_next
+        where = f"{tb.tb_frame.f_code.co_filename}:{tb.tb_lineno}" if tb else "unknown"
+        log.error("unhandled error type=%s at=%s",
+                  type(original).__name__ if original else "unknown", where)
+        return render_error(500)

@@ -1,0 +1,173 @@
+"""Accounts: users, their server-side sessions, recovery codes and client invitations."""
+import enum
+from datetime import timedelta
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.extensions import db
+from portal.models.types import UTCDateTime, utcnow
+
+
+class Role(enum.StrEnum):
+    CLIENT = "client"
+    THERAPIST = "therapist"
+    ADMIN = "admin"  # practice owner; may also see clients as their therapist
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    role: Mapped[str] = mapped_column(String(16), default=Role.CLIENT.value, index=True)
+    therapist_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    is_active_account: Mapped[bool] = mapped_column(default=True)
+    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    email_verified_at = mapped_column(UTCDateTime)
+
+    password_hash: Mapped[str] = mapped_column(String(255))
+    password_changed_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+    # TOTP secret, encrypted with the PHI keys (portal.security.crypto).
+    totp_secret_enc: Mapped[str | None] = mapped_column(Text)
+    mfa_enabled_at = mapped_column(UTCDateTime)
+    totp_last_counter: Mapped[int | None] = mapped_column()
+
+    failed_login_count: Mapped[int] = mapped_column(default=0)
+    failed_login_first_at = mapped_column(UTCDateTime)
+    locked_until = mapped_column(UTCDateTime)
+
+    therapist = relationship("User", remote_side=[id], foreign_keys=[therapist_id])
+    recovery_codes = relationship("RecoveryCode", back_populates="user",
+                                  cascade="all, delete-orphan")
+
+    def __repr__(self):
+        return f"<User {self.id} {self.role}>"
+
+    # --- roles -----------------------------------------------------------------------------
+    @property
+    def is_active(self):  # Flask-Login: deactivated accounts cannot log in
+        return bool(self.is_active_account)
+
+    @property
+    def is_client(self):
+        return self.role == Role.CLIENT.value
+
+    @property
+    def is_admin(self):
+        return self.role == Role.ADMIN.value
+
+    @property
+    def is_clinician(self):
+        """Therapists and admins: they see clients and must use MFA."""
+        return self.role in (Role.THERAPIST.value, Role.ADMIN.value)
+
+    @property
+    def mfa_required(self):
+        return self.is_clinician or self.mfa_enabled_at is not None
+
+    @property
+    def email_verified(self):
+        return self.email_verified_at is not None
+
+    # --- lockout (ASVS V6.3.1: per-account throttling) -----------------------------------------
+    def is_locked(self, now):
+        return self.locked_until is not None and self.locked_until > now
+
+    def record_failed_login(self, now, threshold, window, duration):
+        """Count a failure; return True when this failure locks the account."""
+        if self.failed_login_first_at is None or now - self.failed_login_first_at > window:
+            self.failed_login_first_at = now
+            self.failed_login_count = 0
+        self.failed_login_count += 1
+        if self.failed_login_count >= threshold:
+            self.locked_until = now + duration
+            self.failed_login_count = 0
+            self.failed_login_first_at = None
+            return True
+        return False
+
+    def clear_failed_logins(self):
+        self.failed_login_count = 0
+        self.failed_login_first_at = None
+
+
+class RecoveryCode(db.Model):
+    """One single-use MFA recovery code, stored as a SHA-256 hash (the codes carry 50 random bits)."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at = mapped_column(UTCDateTime)
+
+    user = relationship("User", back_populates="recovery_codes")
+
+
+class UserSession(db.Model):
+    """A server-side login session; the browser holds only its random id (hashed here).
+
+    A session exists from the moment the password is accepted; it authenticates the user only
+    once `mfa_passed_at` is set (or MFA is not required), so there is no half-logged-in state.
+    """
+
+    __tablename__ = "user_sessions"
+    __table_args__ = (Index("ix_user_sessions_user_active", "user_id", "revoked_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    last_seen_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    mfa_passed_at = mapped_column(UTCDateTime)
+    revoked_at = mapped_column(UTCDateTime)
+    revoke_reason: Mapped[str | None] = mapped_column(String(32))
+    ip: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(256))
+
+    user = relationship("User")
+
+    def __repr__(self):
+        return f"<UserSession {self.id} user={self.user_id}>"
+
+    def expiry_reason(self, now, idle, absolute):
+        """Why this session can no longer be used at `now`, or None while it is valid."""
+        if self.revoked_at is not None:
+            return "revoked"
+        if now - self.created_at > absolute:
+            return "absolute_timeout"
+        if now - self.last_seen_at > idle:
+            return "idle_timeout"
+        return None
+
+    @property
+    def authenticated(self):
+        return self.mfa_passed_at is not None or not self.user.mfa_required
+
+
+class Invitation(db.Model):
+    """A therapist's invitation for a client to register; the link verifies the email."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    therapist_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    expires_at = mapped_column(UTCDateTime, nullable=False)
+    used_at = mapped_column(UTCDateTime)
+
+    therapist = relationship("User")
+
+    def usable(self, now):
+        return self.used_at is None and self.expires_at > now
+
+    @staticmethod
+    def expiry(now, max_age: timedelta):
+        return now + max_age

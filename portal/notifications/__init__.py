@@ -1,0 +1,1 @@
+"""Outgoing email (and, in later issues, reminders and calendar invitations)."""

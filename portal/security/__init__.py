@@ -1,0 +1,1 @@
+"""Security building blocks: passwords, MFA, sessions, field encryption, access, headers."""

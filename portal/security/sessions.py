@@ -1,0 +1,120 @@
+"""Server-side, revocable login sessions (ASVS V7, HIPAA §164.312(a)(2)(iii) automatic logoff).
+
+The signed Flask cookie carries only a random session id; the row in `user_sessions` decides
+whether it is valid. Login issues a fresh id (rotation), logout and password changes revoke rows
+on the server (a replayed cookie is refused), and idle (30 min) and absolute (12 h) limits apply.
+"""
+import hashlib
+import secrets
+from datetime import timedelta
+
+from flask import current_app, g, request, session
+from sqlalchemy import select, update
+
+from portal.extensions import db, login_manager
+from portal.models.types import utcnow
+from portal.models.user import UserSession
+
+PENDING_MFA_LIMIT = timedelta(minutes=10)
+TOUCH_INTERVAL = timedelta(seconds=15)
+
+
+def _hash(token):
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_session(user, mfa_passed):
+    """Begin a new session for `user` after the password was accepted; drop the old cookie state."""
+    now = utcnow()
+    old = current_session(include_pending=True)
+    if old is not None and old.revoked_at is None:
+        old.revoked_at, old.revoke_reason = now, "replaced"
+    token = secrets.token_urlsafe(32)
+    row = UserSession(token_hash=_hash(token), user=user, created_at=now, last_seen_at=now,
+                      mfa_passed_at=now if mfa_passed else None,
+                      ip=request.remote_addr, user_agent=(request.user_agent.string or "")[:256])
+    db.session.add(row)
+    session.clear()  # rotation: nothing from before login survives, including the CSRF secret
+    session["sid"] = token
+    session.permanent = False
+    g._portal_session = row
+    g.pop("_login_user", None)
+    return row
+
+
+def mark_mfa_passed(row):
+    row.mfa_passed_at = utcnow()
+    g.pop("_login_user", None)
+
+
+def current_session(include_pending=False):
+    """The valid session row of this request (None when absent, expired or revoked)."""
+    if "_portal_session" not in g:
+        g._portal_session = _load()
+    row = g._portal_session
+    if row is None or (not include_pending and not row.authenticated):
+        return None
+    return row
+
+
+def pending_session():
+    """A session whose password step passed but whose second factor has not yet."""
+    row = current_session(include_pending=True)
+    if row is None or row.authenticated:
+        return None
+    if utcnow() - row.created_at > PENDING_MFA_LIMIT:
+        return None
+    return row
+
+
+def _load():
+    token = session.get("sid")
+    if not token or not isinstance(token, str):
+        return None
+    row = db.session.scalar(select(UserSession).where(UserSession.token_hash == _hash(token)))
+    if row is None:
+        return None
+    now = utcnow()
+    cfg = current_app.config
+    reason = row.expiry_reason(now, cfg["SESSION_IDLE_TIMEOUT"], cfg["SESSION_ABSOLUTE_TIMEOUT"])
+    if reason or not row.user.is_active:
+        if row.revoked_at is None:
+            from portal.audit.service import record
+            row.revoked_at, row.revoke_reason = now, reason or "deactivated"
+            record("session_expired", actor=row.user, obj=("session", row.id),
+                   detail=row.revoke_reason)
+            db.session.commit()
+        session.pop("sid", None)
+        g.session_ended = row.revoke_reason
+        return None
+    if now - row.last_seen_at > TOUCH_INTERVAL:
+        row.last_seen_at = now
+        db.session.commit()
+    return row
+
+
+@login_manager.request_loader
+def load_user_from_request(_request):
+    """Flask-Login hook: the user of a valid, fully authenticated session, else anonymous."""
+    row = current_session()
+    return row.user if row is not None else None
+
+
+def end_session(reason="logout"):
+    row = current_session(include_pending=True)
+    if row is not None:
+        row.revoked_at, row.revoke_reason = utcnow(), reason
+    session.clear()
+    g._portal_session = None
+    g.pop("_login_user", None)
+    return row
+
+
+def revoke_all(user, reason, keep=None):
+    """End every session of `user` (except `keep`), e.g. after a password change or reset."""
+    stmt = (update(UserSession)
+            .where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
+            .values(revoked_at=utcnow(), revoke_reason=reason))
+    if keep is not None:
+        stmt = stmt.where(UserSession.id != keep.id)
+    db.session.execute(stmt)
