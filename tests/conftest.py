@@ -1,0 +1,224 @@
+"""Shared fixtures: a fresh database per test (SQLite or PostgreSQL), a real SMTP server, login.
+
+The database comes from real migrations, never create_all(): SQLite tests copy a migrated
+template file; PostgreSQL tests get a database of their own per run (TEST_DATABASE_URL names the
+server) and every table is truncated between tests.
+"""
+import contextvars
+import os
+import re
+import shutil
+import threading
+import uuid
+from email import message_from_bytes, policy
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+
+from portal import create_app
+from portal.config import TestingConfig
+from portal.extensions import db, limiter
+
+PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+ON_PG = PG_URL.startswith("postgresql")
+
+
+# --- database -------------------------------------------------------------------------------
+def _migrate(url):
+    from flask_migrate import upgrade
+    app = create_app(type("MigrateConfig", (TestingConfig,), {"SQLALCHEMY_DATABASE_URI": url}))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_template(tmp_path_factory):
+    """A migrated database for this run: a SQLite file to copy, or a PostgreSQL database."""
+    if ON_PG:
+        name = f"portal_test_{uuid.uuid4().hex[:10]}"
+        admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        url = PG_URL.rsplit("/", 1)[0] + "/" + name
+        _migrate(url)
+        yield url
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+    else:
+        path = tmp_path_factory.mktemp("db") / "template.sqlite3"
+        _migrate(f"sqlite:///{path}")
+        yield path
+
+
+@pytest.fixture
+def database_url(database_template, tmp_path):
+    if ON_PG:
+        yield database_template
+        engine = create_engine(database_template)
+        with engine.begin() as conn:
+            tables = [r[0] for r in conn.execute(text(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                "AND tablename != 'alembic_version'"))]
+            if tables:
+                conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables)
+                                  + " RESTART IDENTITY CASCADE"))
+        engine.dispose()
+    else:
+        path = tmp_path / "portal.sqlite3"
+        shutil.copy(database_template, path)
+        yield f"sqlite:///{path}"
+
+
+def free_port():
+    import socket
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# --- email ----------------------------------------------------------------------------------
+class Mailbox:
+    """Messages received by the loopback SMTP server, parsed."""
+
+    def __init__(self):
+        self.messages = []
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler hook
+        with self.lock:
+            self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 OK"
+
+    def clear(self):
+        with self.lock:
+            self.messages.clear()
+
+    def to(self, address):
+        return [m for m in self.messages if address.lower() in m["To"].lower()]
+
+    @staticmethod
+    def text_of(message):
+        return message.get_body(preferencelist=("plain",)).get_content()
+
+    def last_link(self, address, pattern=r"https?://\S+"):
+        found = self.to(address)
+        assert found, f"no email to {address}"
+        return re.findall(pattern, self.text_of(found[-1]))[0]
+
+
+@pytest.fixture(scope="session")
+def smtp_server():
+    mailbox = Mailbox()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield controller, mailbox
+    controller.stop()
+
+
+@pytest.fixture
+def mailbox(smtp_server):
+    smtp_server[1].clear()
+    return smtp_server[1]
+
+
+# --- app ------------------------------------------------------------------------------------
+def make_config(database_url, smtp, **overrides):
+    controller, _ = smtp
+    settings = {"SQLALCHEMY_DATABASE_URI": database_url, "SMTP_HOST": "127.0.0.1",
+                "SMTP_PORT": controller.port, "OUTBOX_DIR": None}
+    settings.update(overrides)
+    return type("TestConfig", (TestingConfig,), settings)
+
+
+@pytest.fixture
+def app_config():
+    """Override in a test module (or parametrize indirectly) to change settings."""
+    return {}
+
+
+class IsolatedClient(FlaskClient):
+    """A test client whose every request runs in its own app context, as in production.
+
+    The test keeps an app context of its own (for factories and checks); without this, Flask
+    would reuse it for requests, sharing `g` and the database session between requests.
+    The test's session ends its transaction first (SQLite transactions hold the write lock) and
+    forgets cached rows afterwards, so checks read what the request committed.
+    """
+
+    def open(self, *args, **kwargs):
+        db.session.commit()
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        db.session.expire_all()
+        return response
+
+
+@pytest.fixture
+def app(database_url, smtp_server, mailbox, app_config):
+    app = create_app(make_config(database_url, smtp_server, **app_config))
+    app.test_client_class = IsolatedClient
+    with app.app_context():
+        limiter.reset()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def csrf_from(html):
+    match = re.search(r'name="(?:[a-z]+-)?csrf_token"[^>]*value="([^"]+)"', html)
+    assert match, "no CSRF token in page"
+    return match.group(1)
+
+
+class Auth:
+    """Sign in through the real forms (CSRF included), like a person would."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def csrf(self, path="/auth/login"):
+        return csrf_from(self.client.get(path).get_data(as_text=True))
+
+    def post(self, path, data, form_path=None, **kwargs):
+        data = {"csrf_token": self.csrf(form_path or path), **data}
+        return self.client.post(path, data=data, **kwargs)
+
+    def login(self, email, password, totp_secret=None, code=None):
+        response = self.post("/auth/login", {"email": email, "password": password})
+        if totp_secret or code:
+            import pyotp
+            code = code or pyotp.TOTP(totp_secret).now()
+            response = self.post("/auth/mfa", {"code": code})
+        return response
+
+    def logout(self):
+        return self.post("/auth/logout", {}, form_path="/account")
+
+
+@pytest.fixture
+def auth(client):
+    return Auth(client)
+
+
+@pytest.fixture
+def factories(app):
+    from tests import factories
+    return factories
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser tests run once (on SQLite); the PostgreSQL pass runs everything else."""
+    if ON_PG:
+        skip = pytest.mark.skip(reason="browser tests run once, in the SQLite pass")
+        for item in items:
+            if "e2e" in Path(str(item.fspath)).parts:
+                item.add_marker(skip)
