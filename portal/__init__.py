@@ -10,11 +10,17 @@ from portal.extensions import csrf, db, limiter, login_manager, migrate, socketi
 ROOT = Path(__file__).resolve().parent.parent
 
 
+class PortalFlask(Flask):
+    def log_exception(self, exc_info):
+        from portal.errors import log_exception_safely
+        log_exception_safely(exc_info)
+
+
 def create_app(config_class=None):
     """Build an app: bind extensions, register blueprints and hooks. No side effects on data."""
     config_class = config_class or config_from_env()
     config_class.validate()
-    app = Flask(__name__, template_folder=str(ROOT / "templates"),
+    app = PortalFlask(__name__, template_folder=str(ROOT / "templates"),
                 static_folder=str(ROOT / "static"), instance_path=str(ROOT / "instance"))
     app.config.from_object(config_class)
     if app.config.get("TRUSTED_PROXIES"):

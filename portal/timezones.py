@@ -2,6 +2,8 @@
 from functools import lru_cache
 from zoneinfo import available_timezones
 
+from wtforms.fields import SelectChoice
+
 COMMON = [
     ("America/New_York", "Eastern Time (New York)"),
     ("America/Chicago", "Central Time (Chicago)"),
@@ -20,9 +22,10 @@ def _all_choices():
     common = {zone for zone, _ in COMMON}
     rest = sorted(z for z in available_timezones()
                   if "/" in z and not z.startswith(("Etc/", "SystemV/", "posix/", "right/")))
-    return {"Common": COMMON,
-            "All time zones": [(z, z.replace("_", " ")) for z in rest if z not in common]
-            + [("UTC", "UTC")]}
+    return ([SelectChoice(zone, label, optgroup="Common") for zone, label in COMMON]
+            + [SelectChoice(z, z.replace("_", " "), optgroup="All time zones")
+               for z in rest if z not in common]
+            + [SelectChoice("UTC", "UTC", optgroup="All time zones")])
 
 
 def timezone_choices():
@@ -30,4 +33,4 @@ def timezone_choices():
 
 
 def is_valid_zone(name):
-    return any(name == zone for group in _all_choices().values() for zone, _ in group)
+    return any(name == choice.value for choice in _all_choices())

@@ -1,13 +1,15 @@
 """Admin forms."""
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Email, Length
 
 from portal.auth.forms import StrongPasswordMixin, _new_password_field
 from portal.timezones import timezone_choices
 
-STAFF_ROLES = [("therapist", "Therapist"), ("admin", "Practice owner (admin)")]
-ALL_ROLES = STAFF_ROLES + [("client", "Client")]
+STAFF_ROLES = [SelectChoice("therapist", "Therapist"),
+               SelectChoice("admin", "Practice owner (admin)")]
+ALL_ROLES = [*STAFF_ROLES, SelectChoice("client", "Client")]
 
 
 class CreateUserForm(StrongPasswordMixin, FlaskForm):

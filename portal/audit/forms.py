@@ -1,8 +1,10 @@
 """Filters of the audit log page (GET form: reading changes nothing, so no CSRF token)."""
 from wtforms import DateField, Form, IntegerField, SelectField, StringField
+from wtforms.fields import SelectChoice
 from wtforms.validators import Length, NumberRange, Optional
 
-OUTCOMES = [("", "Any"), ("success", "Success"), ("failure", "Failure")]
+OUTCOMES = [SelectChoice("", "Any"), SelectChoice("success", "Success"),
+            SelectChoice("failure", "Failure")]
 
 
 class AuditFilterForm(Form):

@@ -3,12 +3,12 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
-from portal.security.passwords import MAX_LENGTH, password_problem
+from portal.security.passwords import password_problem
 from portal.timezones import timezone_choices
 
 EMAIL_HELP = "We use this to sign you in and to send reminders. We never email health details."
-CHOOSE_HELP = (
-                 "well. Any characters are allowed.")
+CHOOSE_HELP = ("Use 12 to 128 characters. A short sentence or a few unrelated words you can remember "
+               "work well. Any characters are allowed.")
 
 
 def _email_field(label="Email address"):
@@ -20,9 +20,11 @@ def _email_field(label="Email address"):
 
 
 def _new_password_field(label="New password"):
+    # No Length validator: it would render maxlength="128", which browsers count in UTF-16
+    # units and enforce by cutting pasted text, truncating emoji passwords. password_problem
+    # checks 12-128 characters (after NFKC) on the server.
     return PasswordField(label, description=CHOOSE_HELP, validators=[
-        DataRequired("Please choose a password."),
-        Length(max=MAX_LENGTH, message=f"Use at most {MAX_LENGTH} characters.")])
+        DataRequired("Please choose a password.")])
 
 
 class StrongPasswordMixin:

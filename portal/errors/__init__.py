@@ -57,12 +57,18 @@ def register_error_handlers(app):
 
     @app.errorhandler(InternalServerError)
     def server_error(err):
-        # Only the type and place: exception messages can quote user input (possible PHI).
-        original = getattr(err, "original_exception", None)
-        tb = getattr(original, "__traceback__", None)
-        while tb is not None and tb.tb_next is not None:
-            tb = tb.tb_next
-        where = f"{tb.tb_frame.f_code.co_filename}:{tb.tb_lineno}" if tb else "unknown"
-        log.error("unhandled error type=%s at=%s",
-                  type(original).__name__ if original else "unknown", where)
         return render_error(500)
+
+
+def log_exception_safely(exc_info):
+    """Replaces Flask's traceback log: only the exception type and where it was raised.
+
+    Exception messages and tracebacks can quote user input or SQL parameters (possible PHI),
+    so they never reach the log; the request id ties the line to the request.
+    """
+    _, exc, tb = exc_info
+    frames = []
+    while tb is not None:
+        frames.append(f"{tb.tb_frame.f_code.co_filename.rsplit('/', 2)[-1]}:{tb.tb_lineno}")
+        tb = tb.tb_next
+    log.error("unhandled error type=%s at=%s", type(exc).__name__, " < ".join(reversed(frames[-4:])))

@@ -12,6 +12,7 @@ from zxcvbn import zxcvbn
 MIN_LENGTH = 12
 MAX_LENGTH = 128
 MIN_SCORE = 3
+ZXCVBN_MAX_LENGTH = 72
 
 hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1, hash_len=32, salt_len=16)
 
@@ -56,8 +57,9 @@ def password_problem(password, user_inputs=()):
         return f"Use at least {MIN_LENGTH} characters. A short sentence you can remember works well."
     if len(password) > MAX_LENGTH:
         return f"Use at most {MAX_LENGTH} characters."
-    # zxcvbn is quadratic on very long inputs; 100 characters are plenty to judge guessability.
-    result = zxcvbn(password[:100], user_inputs=[i for i in user_inputs if i])
+    # zxcvbn refuses inputs over 72 characters (ValueError) and is quadratic on long ones;
+    # the first 72 characters are plenty to judge guessability.
+    result = zxcvbn(password[:ZXCVBN_MAX_LENGTH], user_inputs=[i for i in user_inputs if i])
     if result["score"] < MIN_SCORE:
         feedback = result.get("feedback") or {}
         hint = feedback.get("warning") or ""
