@@ -1,6 +1,7 @@
 import logging
 from logging.config import fileConfig
 
+import sqlalchemy as sa
 from alembic import context
 from flask import current_app
 
@@ -66,6 +67,17 @@ def run_migrations_offline():
         context.run_migrations()
 
 
+def render_plain_types(type_, obj, autogen_context):
+    """Write the portal's column types as the plain SQL types they store, so that revisions
+    never import application code (UTCDateTime -> DateTime(timezone=True), encrypted -> Text)."""
+    if type_ == "type" and type(obj).__module__ == "portal.models.types":
+        impl = obj.impl
+        if isinstance(impl, sa.DateTime):
+            return "sa.DateTime(timezone=True)"
+        return "sa.Text()"
+    return False
+
+
 def run_migrations_online():
     """Run migrations in 'online' mode.
 
@@ -94,6 +106,7 @@ def run_migrations_online():
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
+            render_item=render_plain_types,
             **conf_args
         )
 

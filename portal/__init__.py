@@ -74,7 +74,9 @@ def _register_blueprints(app):
     from portal.admin import bp as admin_bp
     from portal.audit import bp as audit_bp
     from portal.auth import bp as auth_bp
+    from portal.client import bp as client_bp
     from portal.errors import register_error_handlers
+    from portal.intake import bp as intake_bp
     from portal.main import bp as main_bp
     from portal.therapist import bp as therapist_bp
 
@@ -83,4 +85,6 @@ def _register_blueprints(app):
     app.register_blueprint(audit_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(therapist_bp)
+    app.register_blueprint(intake_bp)
+    app.register_blueprint(client_bp)
     register_error_handlers(app)

@@ -3,13 +3,14 @@ import email
 from email import policy
 from pathlib import Path
 
-from flask import abort, current_app, jsonify, redirect, render_template, url_for
+from flask import abort, current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from sqlalchemy import text
 
 from portal.extensions import db, limiter
 from portal.main import bp
 from portal.security.access import public
+from portal.security.redirects import safe_next
 
 
 @bp.get("/")
@@ -33,7 +34,8 @@ def home():
 @public
 def crisis():
     """Anyone: crisis resources, always reachable, no sign-in needed."""
-    return render_template("main/crisis.html")
+    return render_template("main/crisis.html", notified=session.pop("crisis_notice", False),
+                           next_url=safe_next(request.args.get("next"), ""))
 
 
 @bp.get("/healthz")

@@ -43,7 +43,12 @@ def start_session(user, mfa_passed):
 
 
 def mark_mfa_passed(row):
+    """The second factor passed: the session now signs the user in, under a fresh id, so a
+    cookie obtained or planted during the password-only step does not become a full login."""
     row.mfa_passed_at = utcnow()
+    token = secrets.token_urlsafe(32)
+    row.token_hash = _hash(token)
+    session["sid"] = token
     g.pop("_login_user", None)
 
 

@@ -1,0 +1,58 @@
+"""Client views: PHQ-9/GAD-7 check-ins and "my data" (export and printable record)."""
+from flask import Response, flash, json, redirect, render_template, session, url_for
+from flask_login import current_user
+
+from portal.audit.service import record
+from portal.client import bp
+from portal.client.forms import CheckinForm
+from portal.client.records import client_record
+from portal.extensions import db
+from portal.intake import measures, service
+from portal.intake.measures import GAD7_ITEMS, PHQ9_DIFFICULTY, PHQ9_ITEMS, STEM
+from portal.models.user import Role
+from portal.security.access import role_required
+
+
+@bp.route("/checkins/new", methods=["GET", "POST"])
+@role_required(Role.CLIENT)
+def checkin():
+    """Clients: answer the PHQ-9 and GAD-7 now; item 9 above 0 leads to the crisis page."""
+    form = CheckinForm()
+    if form.validate_on_submit():
+        results = {}
+        for instrument in ("phq9", "gad7"):
+            items = measures.items_from(form.data, instrument)
+            results[instrument] = measures.score(instrument, items)
+            service.store_measure(current_user, results[instrument], items, source="checkin",
+                                  difficulty=form.phq9_difficulty.data)
+        raised = service.check_item9(current_user, form.phq9_9.data, source="checkin")
+        db.session.commit()
+        if raised:
+            session["crisis_notice"] = True
+            return redirect(url_for("main.crisis"))
+        flash("Thank you for checking in. Your therapist will see your answers.", "success")
+        return redirect(url_for("main.home"))
+    return render_template("client/checkin.html", form=form, stem=STEM, phq9=PHQ9_ITEMS,
+                           gad7=GAD7_ITEMS, difficulty=PHQ9_DIFFICULTY[0]), \
+        400 if form.is_submitted() else 200
+
+
+@bp.get("/my-data")
+@role_required(Role.CLIENT)
+def my_data():
+    """Clients: a printable page of everything in their record."""
+    data = client_record(current_user)
+    record("record_exported", actor=current_user, obj=("user", current_user.id), detail="html")
+    db.session.commit()
+    return render_template("client/my_data.html", data=data)
+
+
+@bp.get("/my-data.json")
+@role_required(Role.CLIENT)
+def my_data_json():
+    """Clients: their whole record as a JSON download."""
+    data = client_record(current_user)
+    record("record_exported", actor=current_user, obj=("user", current_user.id), detail="json")
+    db.session.commit()
+    return Response(json.dumps(data, indent=2, ensure_ascii=False), mimetype="application/json",
+                    headers={"Content-Disposition": "attachment; filename=my-record.json"})

@@ -1,0 +1,74 @@
+"""Repeat measures (PHQ-9, GAD-7) and safety flags."""
+import enum
+
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.extensions import db
+from portal.models.types import EncryptedJSON, EncryptedText, UTCDateTime, utcnow
+
+
+class MeasureResult(db.Model):
+    """One completed questionnaire; items, total and band are encrypted together."""
+
+    __tablename__ = "measure_results"
+    __table_args__ = (Index("ix_measure_results_client_taken", "client_id", "taken_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    instrument: Mapped[str] = mapped_column(String(8))
+    source: Mapped[str] = mapped_column(String(16))  # intake | checkin
+    result = mapped_column(EncryptedJSON("measure_results.result"), nullable=False)
+    taken_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+    client = relationship("User")
+
+    def visible_to(self, user):
+        return user.id == self.client_id or (user.is_clinician and (
+            user.is_admin or self.client.therapist_id == user.id))
+
+    @property
+    def total(self):
+        return self.result["total"]
+
+    @property
+    def band(self):
+        return self.result["band"]
+
+    @property
+    def item9_positive(self):
+        return bool(self.result.get("item9_positive"))
+
+
+class FlagKind(enum.StrEnum):
+    ITEM9 = "item9"
+    CONTRAINDICATION = "contraindication"
+    POST_DOSING = "post_dosing"
+
+
+class SafetyFlag(db.Model):
+    """Something the therapist must see and acknowledge (urgent flags first on the dashboard)."""
+
+    __tablename__ = "safety_flags"
+    __table_args__ = (Index("ix_safety_flags_client_open", "client_id", "acknowledged_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(24))
+    severity: Mapped[str] = mapped_column(String(24))  # urgent | exclude | needs_clearance | caution
+    code: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(16))
+    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    acknowledged_at = mapped_column(UTCDateTime)
+    acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id",
+                                                                      ondelete="SET NULL"))
+    acknowledgement_note = mapped_column(EncryptedText("safety_flags.acknowledgement_note"))
+
+    client = relationship("User", foreign_keys=[client_id])
+
+    def visible_to(self, user):
+        return user.is_clinician and (user.is_admin or self.client.therapist_id == user.id)
+
+    @property
+    def open(self):
+        return self.acknowledged_at is None
