@@ -65,6 +65,8 @@ def _register_hooks(app):
 
     app.before_request(assign_request_id)
     app.before_request(enforce_access)
+    from portal.client.consents import require_current_consents
+    app.before_request(require_current_consents)
     app.after_request(set_security_headers)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     app.context_processor(template_globals)

@@ -26,6 +26,7 @@ def register_cli(app):
     app.cli.add_command(create_user)
     app.cli.add_command(seed_demo)
     app.cli.add_command(audit_verify)
+    app.cli.add_command(rotate_keys)
 
 
 @click.command("create-user")
@@ -98,3 +99,18 @@ def audit_verify():
         click.echo(f"audit chain BROKEN at row id={broken} (after {checked} good rows)")
         sys.exit(1)
     click.echo(f"audit chain OK: {checked} rows verified")
+
+
+@click.command("rotate-keys")
+def rotate_keys():
+    """Re-encrypt all PHI under the first key of PHI_KEYS; then old keys can be removed."""
+    from portal.security.rotation import rotate_all, rows_under_old_keys
+    counts = rotate_all()
+    for context, count in counts.items():
+        click.echo(f"{context}: {count} re-encrypted")
+    remaining = rows_under_old_keys()
+    record("phi_keys_rotated", detail=f"rows={sum(counts.values())}")
+    db.session.commit()
+    click.echo(f"done; values still under older keys: {remaining}")
+    if remaining:
+        sys.exit(1)

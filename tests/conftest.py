@@ -35,6 +35,31 @@ def _migrate(url):
         db.engine.dispose()
 
 
+_SEED_ROWS = {}
+
+
+def _remember_seed_rows(url):
+    """Rows the migrations insert (e.g. consent documents v1), put back after each truncate."""
+    from sqlalchemy import MetaData
+    engine = create_engine(url)
+    meta = MetaData()
+    meta.reflect(engine)
+    with engine.connect() as conn:
+        for table in meta.sorted_tables:
+            if table.name != "alembic_version":
+                rows = [dict(r._mapping) for r in conn.execute(table.select())]
+                if rows:
+                    _SEED_ROWS[table] = rows
+    engine.dispose()
+
+
+def _restore_seed_rows(conn):
+    for table, rows in _SEED_ROWS.items():
+        conn.execute(table.insert(), rows)
+        conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                          f"(SELECT MAX(id) FROM \"{table.name}\"))"))
+
+
 @pytest.fixture(scope="session")
 def database_template(tmp_path_factory):
     """A migrated database for this run: a SQLite file to copy, or a PostgreSQL database."""
@@ -45,6 +70,7 @@ def database_template(tmp_path_factory):
             conn.execute(text(f'CREATE DATABASE "{name}"'))
         url = PG_URL.rsplit("/", 1)[0] + "/" + name
         _migrate(url)
+        _remember_seed_rows(url)
         yield url
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -67,6 +93,7 @@ def database_url(database_template, tmp_path):
             if tables:
                 conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables)
                                   + " RESTART IDENTITY CASCADE"))
+            _restore_seed_rows(conn)
         engine.dispose()
     else:
         path = tmp_path / "portal.sqlite3"

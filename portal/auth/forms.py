@@ -3,12 +3,12 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
-from portal.security.passwords import password_problem
+from portal.security.passwords import MAX_LENGTH, MIN_LENGTH, password_problem
 from portal.timezones import timezone_choices
 
 EMAIL_HELP = "We use this to sign you in and to send reminders. We never email health details."
-CHOOSE_HELP = ("Use 12 to 128 characters. A short sentence or a few unrelated words you can remember "
-               "work well. Any characters are allowed.")
+CHOOSE_HELP = (f"Use {MIN_LENGTH} to {MAX_LENGTH} characters. A short sentence or a few unrelated "
+               "words you can remember work well. Any characters are allowed.")
 
 
 def _email_field(label="Email address"):

@@ -1,5 +1,5 @@
 """Client views: PHQ-9/GAD-7 check-ins and "my data" (export and printable record)."""
-from flask import Response, flash, json, redirect, render_template, session, url_for
+from flask import Response, flash, json, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from portal.audit.service import record
@@ -56,3 +56,23 @@ def my_data_json():
     db.session.commit()
     return Response(json.dumps(data, indent=2, ensure_ascii=False), mimetype="application/json",
                     headers={"Content-Disposition": "attachment; filename=my-record.json"})
+
+
+@bp.route("/consents", methods=["GET", "POST"])
+@role_required(Role.CLIENT)
+def reconsent():
+    """Clients: sign new versions of consent documents they signed before."""
+    from portal.client.consents import needs_reconsent
+    from portal.intake.steps import ConsentsForm
+    documents = needs_reconsent(current_user)
+    if not documents:
+        return redirect(url_for("main.home"))
+    form = ConsentsForm.build(None, formdata=request.form if request.method == "POST" else None,
+                              documents=documents)
+    if request.method == "POST" and form.validate():
+        service.sign_consents(current_user, form)
+        db.session.commit()
+        flash("Thank you. Your signature is saved.", "success")
+        return redirect(url_for("main.home"))
+    return render_template("client/reconsent.html", form=form), \
+        400 if request.method == "POST" else 200

@@ -57,8 +57,8 @@ class ConsentsForm(StepMixin, FlaskForm):
         return {f"{p}_{doc.kind}" for doc in ConsentDocument.current() for p in ("name", "agree")}
 
     @classmethod
-    def build(cls, intake, formdata=None, prefill=False):
-        documents = ConsentDocument.current()
+    def build(cls, intake, formdata=None, prefill=False, documents=None):
+        documents = ConsentDocument.current() if documents is None else documents
         attrs = {"documents": documents}
         for doc in documents:
             attrs[f"name_{doc.kind}"] = StringField(

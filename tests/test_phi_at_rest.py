@@ -1,0 +1,156 @@
+"""PHI at rest: every encrypted column holds only ciphertext, tampering fails loudly, keys rotate.
+
+The canary is written through the models into every column registered as encrypted; the raw
+SQLite files (main file and WAL) and a pg_dump of the PostgreSQL database must not contain it.
+"""
+import base64
+import os
+import shutil
+import subprocess
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, text
+
+from portal import create_app
+from portal.config import new_phi_key
+from portal.extensions import db
+from portal.models.consent import ConsentDocument, ConsentSignature
+from portal.models.intake import STEPS, AmendmentRequest, Intake, IntakeStep, ReviewDecision
+from portal.models.measure import MeasureResult, SafetyFlag
+from portal.models.types import ENCRYPTED_COLUMNS, utcnow
+from portal.security import mfa
+from portal.security.crypto import DecryptionError, KeyRing
+from tests.conftest import ON_PG
+
+CANARY = f"CANARY-{uuid.uuid4().hex}"
+
+
+def fill_every_encrypted_column():
+    from tests.factories import make_client, make_therapist
+    therapist = make_therapist()
+    mfa.store_secret(therapist, CANARY[:32].upper().replace("-", "A")[:32])
+    client = make_client(therapist=therapist)
+    intake = Intake(client=client, status="submitted", submitted_at=utcnow())
+    db.session.add(intake)
+    db.session.flush()
+    for step in STEPS:
+        db.session.add(IntakeStep(intake=intake, step=step, complete=True,
+                                  data={"answer": f"{step} {CANARY}"}))
+    db.session.add(ReviewDecision(intake=intake, therapist_id=therapist.id,
+                                  decision="needs_clearance", clearance_needed=CANARY,
+                                  reason=CANARY, referral=CANARY, private_note=CANARY))
+    db.session.add(AmendmentRequest(intake_id=intake.id, message=CANARY))
+    document = ConsentDocument.current()[0]
+    db.session.add(ConsentSignature(client_id=client.id, document_id=document.id,
+                                    signed_name=CANARY, ip="127.0.0.1"))
+    db.session.add(MeasureResult(client_id=client.id, instrument="phq9", source="checkin",
+                                 result={"items": [0] * 9, "total": 0, "band": "minimal",
+                                         "note": CANARY}))
+    db.session.add(SafetyFlag(client_id=client.id, kind="item9", severity="urgent",
+                              code="phq9_item9", source="checkin", acknowledged_at=utcnow(),
+                              acknowledgement_note=CANARY))
+    db.session.commit()
+    return client
+
+
+def every_column_has_a_value():
+    for context, (table, column) in ENCRYPTED_COLUMNS.items():
+        count = db.session.execute(text(
+            f"SELECT COUNT(*) FROM {table} WHERE {column} IS NOT NULL")).scalar()  # noqa: S608
+        assert count, f"the canary test does not fill {context}: add it above"
+    db.session.commit()
+
+
+def test_canary_is_absent_from_the_raw_database(app, database_url, tmp_path):
+    fill_every_encrypted_column()
+    every_column_has_a_value()
+    # the plaintext really was stored (through the models) ...
+    assert db.session.scalar(select(ReviewDecision.private_note)) == CANARY
+    db.session.commit()
+    db.session.remove()
+    db.engine.dispose()
+    # ... and only ciphertext reached the disk
+    if ON_PG:
+        url = database_url.replace("+psycopg", "")
+        dump = subprocess.run(["pg_dump", "--no-owner", url], capture_output=True, check=True,
+                              timeout=120).stdout
+        assert b"consent_signatures" in dump and CANARY.encode() not in dump
+    else:
+        path = Path(database_url.removeprefix("sqlite:///"))
+        files = [p for p in path.parent.iterdir() if p.name.startswith(path.name)]
+        assert files
+        for file in files:
+            raw = file.read_bytes()
+            assert CANARY.encode() not in raw, file.name
+            assert CANARY.encode("utf-16-le") not in raw
+
+
+def _first_ciphertext(table, column):
+    return db.session.execute(text(
+        f"SELECT id, {column} FROM {table} WHERE {column} IS NOT NULL LIMIT 1")).one()  # noqa: S608
+
+
+@pytest.mark.parametrize("context", sorted(ENCRYPTED_COLUMNS) or ["none"])
+def test_a_flipped_byte_makes_decryption_fail_loudly(app, context):
+    fill_every_encrypted_column()
+    table, column = ENCRYPTED_COLUMNS[context]
+    row_id, stored = _first_ciphertext(table, column)
+    prefix, key_id, b64 = stored.split(":", 2)
+    blob = bytearray(base64.b64decode(b64))
+    blob[len(blob) // 2] ^= 0x01
+    tampered = f"{prefix}:{key_id}:" + base64.b64encode(bytes(blob)).decode()
+    db.session.execute(text(f"UPDATE {table} SET {column} = :v WHERE id = :id"),  # noqa: S608
+                       {"v": tampered, "id": row_id})
+    db.session.commit()
+    db.session.expunge_all()
+    ring = KeyRing(app.config["PHI_KEYS"])
+    with pytest.raises(DecryptionError):
+        ring.decrypt(tampered, context)
+    if context == "review_decisions.private_note":  # and through the ORM as well
+        with pytest.raises(DecryptionError):
+            db.session.scalar(select(ReviewDecision.private_note))
+
+
+def test_ciphertext_moved_to_another_column_does_not_decrypt(app):
+    ring = KeyRing(app.config["PHI_KEYS"])
+    sealed = ring.encrypt("note", "review_decisions.private_note")
+    assert ring.decrypt(sealed, "review_decisions.private_note") == "note"
+    with pytest.raises(DecryptionError):
+        ring.decrypt(sealed, "review_decisions.reason")
+
+
+def test_rotate_keys_re_encrypts_and_old_keys_can_then_be_removed(app, database_url,
+                                                                 smtp_server):
+    from tests.conftest import make_config
+    old_key = app.config["PHI_KEYS"]
+    client = fill_every_encrypted_column()
+    client_id = client.id
+    db.session.commit()
+    new_key = new_phi_key()
+    rotating = create_app(make_config(database_url, smtp_server, PHI_KEYS=f"{new_key},{old_key}"))
+    with rotating.app_context():
+        result = rotating.test_cli_runner().invoke(args=["rotate-keys"])
+        assert result.exit_code == 0, result.output
+        assert "values still under older keys: 0" in result.output
+        db.session.remove()
+    only_new = create_app(make_config(database_url, smtp_server, PHI_KEYS=new_key))
+    with only_new.app_context():
+        steps = db.session.scalars(select(IntakeStep).join(Intake)
+                                   .where(Intake.client_id == client_id)).all()
+        assert all(CANARY in s.data["answer"] for s in steps)
+        assert db.session.scalar(select(ConsentSignature.signed_name)) == CANARY
+        db.session.remove()
+    # and the old key alone can no longer read anything
+    with app.app_context():
+        db.session.expunge_all()
+        with pytest.raises(DecryptionError):
+            db.session.scalar(select(ReviewDecision.private_note))
+        db.session.rollback()
+
+
+@pytest.mark.skipif(not shutil.which("pg_dump") and os.environ.get("CI") != "true",
+                    reason="pg_dump not installed")
+def test_pg_dump_is_available_for_the_canary_check():
+    assert shutil.which("pg_dump")
