@@ -243,9 +243,10 @@ def factories(app):
 
 
 def pytest_collection_modifyitems(config, items):
-    """Browser tests run once (on SQLite); the PostgreSQL pass runs everything else."""
+    """Browser tests and slow property tests run once (in the SQLite pass); the PostgreSQL pass
+    runs everything else."""
     if ON_PG:
-        skip = pytest.mark.skip(reason="browser tests run once, in the SQLite pass")
+        skip = pytest.mark.skip(reason="runs once, in the SQLite pass")
         for item in items:
-            if "e2e" in Path(str(item.fspath)).parts:
+            if "e2e" in Path(str(item.fspath)).parts or item.get_closest_marker("once"):
                 item.add_marker(skip)

@@ -6,13 +6,13 @@ from sqlalchemy import select
 from portal.admin import bp
 from portal.admin.forms import CreateUserForm, DeactivateForm, RoleForm
 from portal.audit.service import record
-from portal.auth.service import find_user
+from portal.auth.service import find_user, reauthenticate
 from portal.extensions import db
 from portal.models.types import utcnow
 from portal.models.user import Role, User
 from portal.security import sessions
 from portal.security.access import role_required
-from portal.security.passwords import hash_password, verify_password
+from portal.security.passwords import hash_password
 
 
 def _users_page(form, status=200):
@@ -56,7 +56,7 @@ def user_detail(user_id):
     user = db.session.get(User, user_id) or abort(404)
     form, deactivate = RoleForm(role=user.role), DeactivateForm(prefix="da")
     if form.validate_on_submit():
-        if not verify_password(current_user.password_hash, form.current.data):
+        if not reauthenticate(current_user, form.current.data):
             form.current.errors.append("That is not your password.")
         elif user.id == current_user.id and form.role.data != Role.ADMIN.value:
             form.role.errors.append("You cannot remove your own admin role.")
@@ -77,8 +77,7 @@ def toggle_active(user_id):
     """Admins: deactivate an account (signs it out everywhere) or activate it again."""
     user = db.session.get(User, user_id) or abort(404)
     form = DeactivateForm(prefix="da")
-    if not form.validate_on_submit() or not verify_password(current_user.password_hash,
-                                                            form.current.data):
+    if not form.validate_on_submit() or not reauthenticate(current_user, form.current.data):
         flash("That is not your password; nothing was changed.", "error")
     elif user.id == current_user.id:
         flash("You cannot deactivate your own account.", "error")

@@ -29,6 +29,9 @@ def mfa_verify():
         return redirect(url_for("auth.mfa_enrol"))
     form = MFAForm()
     if form.validate_on_submit():
+        # Lock the user's row so two simultaneous sign-ins cannot both use one code (PostgreSQL;
+        # SQLite transactions are already serialised).
+        db.session.refresh(user, with_for_update=True)
         now = utcnow()
         code = form.code.data.strip()
         if user.is_locked(now):

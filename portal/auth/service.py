@@ -76,6 +76,23 @@ def note_failure(user, now, detail):
                    reset_url=absolute_url("auth.reset_request"))
 
 
+def reauthenticate(user, password):
+    """Check the current password before a sensitive change (ASVS V6.2.3 / V7.5).
+
+    A wrong password counts toward the account lockout, so a stolen session cannot be used to
+    guess the password freely; a locked account is refused even with the right one.
+    """
+    now = utcnow()
+    if user.is_locked(now):
+        passwords.waste_time_verifying(password or "")
+        return False
+    if passwords.verify_password(user.password_hash, password or ""):
+        return True
+    note_failure(user, now, "bad_reauth")
+    db.session.commit()
+    return False
+
+
 def begin_login(user):
     """Start a server-side session after the password step; MFA may still be needed."""
     row = sessions.start_session(user, mfa_passed=not user.mfa_required)

@@ -43,6 +43,17 @@ SUBSTANCES = [("alcohol", "Alcohol"), ("cannabis", "Cannabis"),
 PHONE_RE = re.compile(r"^\+?[0-9][0-9 ().-]{6,22}[0-9]$")
 
 
+class PlainDateField(DateField):
+    """A date field whose parse error is in plain words."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as exc:
+            raise ValueError("Please enter the date as month, day and year, "
+                             "for example 04/21/1990.") from exc
+
+
 def required(message="Please answer this question."):
     return InputRequired(message)
 
@@ -83,7 +94,7 @@ class AboutForm(FlaskForm):
     title = "About you"
     legal_name = short("Legal name", help="As on your ID; we need it for your records.")
     preferred_name = short("Name you would like us to use", optional=True)
-    date_of_birth = DateField("Date of birth", validators=[
+    date_of_birth = PlainDateField("Date of birth", validators=[
         InputRequired("Please enter your date of birth.")],
         description="You must be 18 or older for this program.")
     pronouns = short("Pronouns", optional=True, limit=40)
@@ -100,6 +111,8 @@ class AboutForm(FlaskForm):
     def validate_date_of_birth(self, field):
         today = date.today()
         dob = field.data
+        if dob is None:  # not a date: the field already says so
+            return
         if dob > today:
             raise ValidationError("The date of birth cannot be in the future.")
         if dob.year < 1900:

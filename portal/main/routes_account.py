@@ -15,7 +15,6 @@ from portal.extensions import db
 from portal.main import bp
 from portal.security import mfa, sessions
 from portal.security.access import public
-from portal.security.passwords import verify_password
 
 WRONG_PASSWORD = "That is not your current password."  # noqa: S105 (a message)
 
@@ -46,7 +45,7 @@ def change_password():
     form = ChangePasswordForm(prefix="pw")
     form.user_inputs = lambda: [current_user.email, current_user.name]
     if form.validate_on_submit():
-        if not verify_password(current_user.password_hash, form.current.data):
+        if not service.reauthenticate(current_user, form.current.data):
             form.current.errors.append(WRONG_PASSWORD)
         else:
             service.set_password(current_user, form.password.data, "password_changed",
@@ -62,7 +61,7 @@ def change_email():
     """Signed-in users: ask to change the sign-in email (needs the password, then a link)."""
     form = ChangeEmailForm(prefix="em")
     if form.validate_on_submit():
-        if not verify_password(current_user.password_hash, form.current.data):
+        if not service.reauthenticate(current_user, form.current.data):
             form.current.errors.append(WRONG_PASSWORD)
         else:
             service.request_email_change(current_user, form.email.data)
@@ -107,7 +106,7 @@ def new_recovery_codes():
     """Users with two-step sign-in: replace the recovery codes (needs the password)."""
     form = ReauthForm(prefix="mfa")
     if form.validate_on_submit() and current_user.mfa_enabled_at is not None:
-        if verify_password(current_user.password_hash, form.current.data):
+        if service.reauthenticate(current_user, form.current.data):
             codes = mfa.new_recovery_codes(current_user)
             record("mfa_recovery_codes_renewed", actor=current_user, obj=("user", current_user.id))
             db.session.commit()
@@ -125,7 +124,7 @@ def disable_mfa():
         flash("Two-step sign-in is required for practice staff.", "warning")
         return redirect(url_for("main.account"))
     if form.validate_on_submit():
-        if verify_password(current_user.password_hash, form.current.data):
+        if service.reauthenticate(current_user, form.current.data):
             current_user.mfa_enabled_at = None
             current_user.totp_secret_enc = None
             current_user.recovery_codes.clear()

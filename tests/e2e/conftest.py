@@ -1,4 +1,4 @@
-"""Browser fixtures: one headless Chromium per run, a fresh context per test, a live server.
+"""Browser fixtures: one headless Chromium for all browser tests, a fresh context per test, a live server.
 
 The live server runs the test's own `app` (per-test database, loopback SMTP mailbox) in a
 background thread, so a test can drive the real pages and check the database and emails.
@@ -6,6 +6,7 @@ On SQLite every transaction starts with BEGIN IMMEDIATE (portal/db_setup.py), so
 the test thread holds the write lock: end it (`settle()`) before the browser sends a request.
 Chromium is the Debian package (`/usr/bin/chromium`); Playwright's browser download is not used.
 """
+import logging
 import os
 import re
 import threading
@@ -14,7 +15,8 @@ from pathlib import Path
 
 import pyotp
 import pytest
-from werkzeug.serving import make_server
+from playwright.sync_api import sync_playwright
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from portal.extensions import db
 from portal.models.types import utcnow
@@ -37,21 +39,20 @@ def _unavailable(reason):
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
+# Package scope: shared by every browser test of the run, and stopped as soon as they are done.
+# The sync API keeps its asyncio loop marked as running in this thread while it is alive, which
+# would break later tests that call asyncio.run() (aiortc peers, for instance).
+@pytest.fixture(scope="package")
 def playwright():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("the playwright package is not installed (pip install -r tests/requirements.txt)")
     if not CHROMIUM.exists():
         _unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
     with sync_playwright() as pw:
         yield pw
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(playwright):
-    """One Chromium for the whole run (launching costs about 0.25 s; contexts are cheap)."""
+    """One Chromium for all browser tests (launching costs about 0.25 s; contexts are cheap)."""
     browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
                                          args=CHROMIUM_ARGS)
     yield browser
@@ -86,10 +87,22 @@ def page(context):
     return context.new_page()
 
 
+class AccessLog(WSGIRequestHandler):
+    """One plain line per request on a logger of our own.
+
+    Werkzeug's own access lines carry ANSI colour codes, and portal.logs adds one more escaping
+    filter to the "werkzeug" logger for every app built, so with an app per test those lines
+    would double in length with every test.
+    """
+
+    def log_request(self, code="-", size="-"):
+        logging.getLogger("tests.e2e.server").info("%s %s %s", self.command, self.path, code)
+
+
 @pytest.fixture
 def live_server(app):
     """Serve the test's app on a free loopback port; yields the base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=AccessLog)
     base_url = f"http://127.0.0.1:{server.server_port}"
     app.config["BASE_URL"] = base_url  # links in emails point here
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
