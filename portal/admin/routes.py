@@ -55,6 +55,7 @@ def user_detail(user_id):
     """Admins: change one account's role (needs the admin's password)."""
     user = db.session.get(User, user_id) or abort(404)
     form, deactivate = RoleForm(role=user.role), DeactivateForm(prefix="da")
+    mfa_reset = DeactivateForm(prefix="mfa")
     if form.validate_on_submit():
         if not reauthenticate(current_user, form.current.data):
             form.current.errors.append("That is not your password.")
@@ -68,7 +69,8 @@ def user_detail(user_id):
             db.session.commit()
             flash("Role changed. The person must sign in again.", "success")
             return redirect(url_for("admin.user_detail", user_id=user.id))
-    return render_template("admin/user.html", user=user, form=form, deactivate=deactivate)
+    return render_template("admin/user.html", user=user, form=form, deactivate=deactivate,
+                           mfa_reset=mfa_reset)
 
 
 @bp.post("/users/<int:user_id>/active")
@@ -89,4 +91,29 @@ def toggle_active(user_id):
                actor=current_user, obj=("user", user.id))
         db.session.commit()
         flash("Account updated.", "success")
+    return redirect(url_for("admin.user_detail", user_id=user.id))
+
+
+@bp.post("/users/<int:user_id>/mfa-reset")
+@role_required(Role.ADMIN)
+def reset_mfa(user_id):
+    """Admins: clear someone's two-step sign-in (lost phone); needs the admin's own password.
+
+    The person is signed out everywhere and must set up a new authenticator at next sign-in
+    (clinicians are forced to; clients may).
+    """
+    user = db.session.get(User, user_id) or abort(404)
+    form = DeactivateForm(prefix="mfa")
+    if not form.validate_on_submit() or not reauthenticate(current_user, form.current.data):
+        flash("That is not your password; nothing was changed.", "error")
+        return redirect(url_for("admin.user_detail", user_id=user.id))
+    user.totp_secret_enc = None
+    user.mfa_enabled_at = None
+    user.totp_last_counter = None
+    user.recovery_codes.clear()
+    sessions.revoke_all(user, reason="mfa_reset")
+    record("mfa_reset", actor=current_user, obj=("user", user.id))
+    db.session.commit()
+    flash("Two-step sign-in was reset. The person sets it up again at their next sign-in.",
+          "success")
     return redirect(url_for("admin.user_detail", user_id=user.id))

@@ -24,7 +24,8 @@ def axe_violations(page):
     page.wait_for_load_state("load")
     if not page.evaluate("() => typeof window.axe === 'object'"):
         page.evaluate(AXE_SOURCE)
-    results = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    results = page.evaluate("""async () => await axe.run(document, {
+        resultTypes: ['violations'], rules: {'color-contrast': {enabled: true}}})""")
     return [v for v in results["violations"] if v["impact"] in BLOCKING]
 
 
