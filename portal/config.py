@@ -63,6 +63,11 @@ class Config:
     MAIL_FROM = os.environ.get("MAIL_FROM", "Portal <no-reply@localhost>")
     OUTBOX_DIR = str(INSTANCE_DIR / "outbox")
     PRACTICE_NAME = os.environ.get("PRACTICE_NAME", "Riverside KAP Practice")
+    PRACTICE_ADDRESS = os.environ.get("PRACTICE_ADDRESS",
+                                      "Riverside KAP Practice, 120 River Street, Suite 4, "
+                                      "Springfield, IL 62701")
+    PRACTICE_PHONE = os.environ.get("PRACTICE_PHONE", "(555) 010-0199")
+    CANCELLATION_WINDOW_HOURS = int(os.environ.get("CANCELLATION_WINDOW_HOURS", "24"))
     # Absolute links in emails are built from this, never from the request's Host header
     # (a forged Host would otherwise turn a reset email into a phishing link).
     BASE_URL = os.environ.get("BASE_URL", f"http://127.0.0.1:{PORT}")

@@ -18,7 +18,7 @@ from portal.models.consent import (
     ConsentSignature,
     unsigned_current,
 )
-from portal.models.intake import STEPS, ReviewDecision
+from portal.models.intake import STEPS, AmendmentRequest, ReviewDecision
 from portal.models.measure import FlagKind, SafetyFlag
 from portal.therapist import chart
 from tests.conftest import Auth
@@ -160,7 +160,6 @@ def test_review_page_lists_flags_by_severity_then_scores_with_bands(app, therapi
 
 def test_review_page_shows_answers_by_step_consents_and_amendments(app, therapist, patient):
     intake = fill_intake(patient)
-    from portal.models.intake import AmendmentRequest
     db.session.add(AmendmentRequest(intake_id=intake.id, message="My weight is 150 lb <b>now</b>"))
     db.session.commit()
     html = sign_in(app, therapist).client.get(review_url(patient)).get_data(as_text=True)

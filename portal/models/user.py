@@ -37,6 +37,9 @@ class User(UserMixin, db.Model):
     mfa_enabled_at = mapped_column(UTCDateTime)
     totp_last_counter: Mapped[int | None] = mapped_column()
 
+    # Private calendar feed (.ics URL); only a hash of the secret token is stored.
+    calendar_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+
     failed_login_count: Mapped[int] = mapped_column(default=0)
     failed_login_first_at = mapped_column(UTCDateTime)
     locked_until = mapped_column(UTCDateTime)

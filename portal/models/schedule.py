@@ -1,0 +1,188 @@
+"""Scheduling: session types, weekly availability, date overrides, appointments, reminders.
+
+All instants are UTC. Weekly hours and overrides are wall-clock times in the therapist's own
+zone (a 9:00 start stays 9:00 across a DST change). An appointment's "block" is its time plus
+the type's buffers; blocks of live appointments never overlap (enforced by the database).
+"""
+import enum
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, Time, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.extensions import db
+from portal.models.types import EncryptedJSON, EncryptedText, UTCDateTime, utcnow
+
+
+class SessionKind(enum.StrEnum):
+    CONSULTATION = "consultation"
+    PREPARATION = "preparation"
+    DOSING = "dosing"
+    INTEGRATION = "integration"
+
+
+class Modality(enum.StrEnum):
+    VIDEO = "video"
+    IN_PERSON = "in_person"
+
+
+class AppointmentStatus(enum.StrEnum):
+    BOOKED = "booked"
+    COMPLETED = "completed"
+    NO_SHOW = "no_show"
+    CANCELLED = "cancelled"
+
+
+DEFAULT_TYPES = [
+    # kind, name, minutes, modality
+    (SessionKind.CONSULTATION, "Free consultation", 20, Modality.VIDEO),
+    (SessionKind.PREPARATION, "Preparation session", 50, Modality.VIDEO),
+    (SessionKind.DOSING, "Dosing session (in person)", 180, Modality.IN_PERSON),
+    (SessionKind.INTEGRATION, "Integration session", 50, Modality.VIDEO),
+]
+
+
+class SessionType(db.Model):
+    __tablename__ = "session_types"
+    __table_args__ = (UniqueConstraint("therapist_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    therapist_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(80))
+    duration_min: Mapped[int] = mapped_column()
+    buffer_before_min: Mapped[int] = mapped_column(default=0)
+    buffer_after_min: Mapped[int] = mapped_column(default=10)
+    min_notice_min: Mapped[int] = mapped_column(default=24 * 60)
+    horizon_days: Mapped[int] = mapped_column(default=60)
+    slot_step_min: Mapped[int] = mapped_column(default=30)
+    modality: Mapped[str] = mapped_column(String(16))
+    location: Mapped[str | None] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    therapist = relationship("User")
+
+    def __repr__(self):
+        return f"<SessionType {self.id} {self.kind}>"
+
+    @property
+    def is_video(self):
+        return self.modality == Modality.VIDEO.value
+
+
+class AvailabilityRule(db.Model):
+    """Weekly hours: on `weekday` (0 = Monday) from `start` to `end`, therapist's wall clock."""
+
+    __tablename__ = "availability_rules"
+    __table_args__ = (CheckConstraint("start_time < end_time", name="range"),
+                      CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    therapist_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                              index=True)
+    weekday: Mapped[int] = mapped_column()
+    start_time = mapped_column(Time, nullable=False)
+    end_time = mapped_column(Time, nullable=False)
+
+
+class AvailabilityOverride(db.Model):
+    """A date's exception: a day off (no times), or extra hours (with times)."""
+
+    __tablename__ = "availability_overrides"
+    __table_args__ = (Index("ix_availability_overrides_therapist_day", "therapist_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    therapist_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    day = mapped_column(Date, nullable=False)
+    available: Mapped[bool] = mapped_column()  # False: day off / holiday; True: extra hours
+    start_time = mapped_column(Time)
+    end_time = mapped_column(Time)
+    note: Mapped[str | None] = mapped_column(String(120))
+
+
+class Appointment(db.Model):
+    __tablename__ = "appointments"
+    __table_args__ = (
+        # one live appointment per therapist and start (the overlap guarantee is added by the
+        # migration: an exclusion constraint on PostgreSQL, a locked re-check on SQLite)
+        Index("uq_appointments_therapist_start_live", "therapist_id", "starts_at", unique=True,
+              postgresql_where=text("status <> 'cancelled'"),
+              sqlite_where=text("status <> 'cancelled'")),
+        Index("ix_appointments_therapist_starts", "therapist_id", "starts_at"),
+        Index("ix_appointments_client_starts", "client_id", "starts_at"),
+        UniqueConstraint("client_id", "idempotency_key"),
+        CheckConstraint("block_start < block_end", name="block"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    therapist_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    client_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    session_type_id: Mapped[int] = mapped_column(ForeignKey("session_types.id",
+                                                            ondelete="RESTRICT"))
+    kind: Mapped[str] = mapped_column(String(16))
+    modality: Mapped[str] = mapped_column(String(16))
+    location: Mapped[str | None] = mapped_column(Text)
+    starts_at = mapped_column(UTCDateTime, nullable=False)
+    ends_at = mapped_column(UTCDateTime, nullable=False)
+    block_start = mapped_column(UTCDateTime, nullable=False)
+    block_end = mapped_column(UTCDateTime, nullable=False)
+    status: Mapped[str] = mapped_column(String(16), default=AppointmentStatus.BOOKED.value)
+    idempotency_key: Mapped[str] = mapped_column(String(64))
+    sequence: Mapped[int] = mapped_column(default=0)
+    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    updated_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    cancelled_at = mapped_column(UTCDateTime)
+    cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id",
+                                                                   ondelete="SET NULL"))
+    cancel_message = mapped_column(EncryptedText("appointments.cancel_message"))
+    status_changed_at = mapped_column(UTCDateTime)
+
+    therapist = relationship("User", foreign_keys=[therapist_id])
+    client = relationship("User", foreign_keys=[client_id])
+    session_type = relationship("SessionType")
+    cancelled_by = relationship("User", foreign_keys=[cancelled_by_id])
+
+    def __repr__(self):
+        return f"<Appointment {self.id} {self.kind} {self.status}>"
+
+    def visible_to(self, user):
+        return user.id in (self.client_id, self.therapist_id) or user.is_admin
+
+    @property
+    def live(self):
+        return self.status != AppointmentStatus.CANCELLED.value
+
+    @property
+    def is_video(self):
+        return self.modality == Modality.VIDEO.value
+
+    @property
+    def uid(self):
+        """Stable iCalendar UID: the same across reschedules and cancellation."""
+        return f"appointment-{self.id}@kap-portal"
+
+
+class ReminderLog(db.Model):
+    """One row per reminder sent: the unique constraint makes sending idempotent."""
+
+    __tablename__ = "reminder_log"
+    __table_args__ = (UniqueConstraint("appointment_id", "kind", "recipient_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    appointment_id: Mapped[int] = mapped_column(ForeignKey("appointments.id",
+                                                           ondelete="CASCADE"))
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(24))  # reminder_24h | reminder_1h | readiness
+    claimed_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    sent_at = mapped_column(UTCDateTime)
+
+
+class DosingReadiness(db.Model):
+    """The client's answers the day before a dosing session (fasting, ride, no alcohol...)."""
+
+    __tablename__ = "dosing_readiness"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    appointment_id: Mapped[int] = mapped_column(ForeignKey("appointments.id",
+                                                           ondelete="CASCADE"), unique=True)
+    answers = mapped_column(EncryptedJSON("dosing_readiness.answers"), nullable=False)
+    submitted_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
