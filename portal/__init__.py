@@ -80,6 +80,7 @@ def _register_blueprints(app):
     from portal.errors import register_error_handlers
     from portal.intake import bp as intake_bp
     from portal.main import bp as main_bp
+    from portal.scheduling import bp as scheduling_bp
     from portal.therapist import bp as therapist_bp
 
     app.register_blueprint(main_bp)
@@ -89,4 +90,13 @@ def _register_blueprints(app):
     app.register_blueprint(therapist_bp)
     app.register_blueprint(intake_bp)
     app.register_blueprint(client_bp)
+    from portal.video import bp as video_bp
+    from portal.video import events as video_events
+    from portal.video import notify
+    app.register_blueprint(video_bp)
+    # Flask-SocketIO's @socketio.on registers only on the server that exists at import time;
+    # each app gets a new server, so the handlers are attached here, once per app.
+    video_events.register(socketio)
+    notify.register(socketio)
+    app.register_blueprint(scheduling_bp)
     register_error_handlers(app)

@@ -54,6 +54,13 @@ class Config:
     # threading for `make run` and tests; production sets gevent (see docs/deploy.md).
     SOCKETIO_ASYNC_MODE = os.environ.get("SOCKETIO_ASYNC_MODE", "threading")
     SOCKETIO_ORIGINS = None  # same origin only
+    # WebRTC: STUN/TURN (comma-separated URLs). Without them calls work on a LAN / localhost.
+    STUN_URLS = [u.strip() for u in os.environ.get("STUN_URLS", "").split(",") if u.strip()]
+    TURN_URLS = [u.strip() for u in os.environ.get("TURN_URLS", "").split(",") if u.strip()]
+    TURN_SECRET = os.environ.get("TURN_SECRET") or None
+    SIGNAL_RATE = (40, 5.0)  # at most 40 signaling events per 5 s per socket
+    PRECHECK_MAX_CONCURRENT = 2
+    PRECHECK_MAX_SECONDS = 20
 
     SMTP_HOST = os.environ.get("SMTP_HOST") or None
     SMTP_PORT = int(os.environ.get("SMTP_PORT", "25"))

@@ -49,6 +49,9 @@ class SafeFilter(logging.Filter):
     """Render the message once, redact tokens, escape control characters, attach request id."""
 
     def filter(self, record):
+        if getattr(record, "_portal_safe", False):  # already escaped by another handler
+            return True
+        record._portal_safe = True
         try:
             message = record.getMessage()
         except Exception:  # a bad format string must not hide the event
@@ -86,4 +89,6 @@ def configure_logging(app):
     app.logger.handlers.clear()
     app.logger.propagate = True
     for name in ("werkzeug", "gunicorn.access", "gunicorn.error", "engineio", "socketio"):
-        logging.getLogger(name).addFilter(SafeFilter())
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, SafeFilter) for f in logger.filters):
+            logger.addFilter(SafeFilter())

@@ -169,3 +169,20 @@ def test_admins_filter_the_audit_log(client, auth, factories):
     page = client.get("/audit/?outcome=failure").get_data(as_text=True)
     assert "marker_b" in page and "marker_a" not in page
     assert client.get("/audit/?since=not-a-date").status_code == 400
+
+
+def test_log_lines_are_escaped_once_however_many_apps_are_built(app, database_url, smtp_server):
+    import logging
+
+    from portal import create_app
+    from tests.conftest import make_config
+    for _ in range(3):
+        create_app(make_config(database_url, smtp_server))
+    werkzeug = logging.getLogger("werkzeug")
+    from portal.logs import SafeFilter
+    assert sum(isinstance(f, SafeFilter) for f in werkzeug.filters) == 1
+    record_ = logging.LogRecord("werkzeug", logging.INFO, __file__, 1, "a\\x1b b\nc", (), None)
+    for f in werkzeug.filters:
+        f.filter(record_)
+    SafeFilter().filter(record_)  # the root handler's filter sees it again
+    assert record_.getMessage() == "a\\\\x1b b\\nc"

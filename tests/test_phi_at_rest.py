@@ -51,8 +51,31 @@ def fill_every_encrypted_column():
     db.session.add(SafetyFlag(client_id=client.id, kind="item9", severity="urgent",
                               code="phq9_item9", source="checkin", acknowledged_at=utcnow(),
                               acknowledgement_note=CANARY))
+    _fill_scheduling_and_calls(therapist, client)
     db.session.commit()
     return client
+
+
+def _fill_scheduling_and_calls(therapist, client):
+    from datetime import timedelta
+
+    from portal.models.call import Call
+    from portal.models.schedule import Appointment, DosingReadiness, SessionType
+    from portal.scheduling.booking import ensure_default_types
+    ensure_default_types(therapist)
+    session_type = db.session.scalar(select(SessionType).where(
+        SessionType.therapist_id == therapist.id, SessionType.kind == "dosing"))
+    start = utcnow() + timedelta(days=2)
+    appointment = Appointment(
+        therapist_id=therapist.id, client_id=client.id, session_type=session_type, kind="dosing",
+        modality="in_person", starts_at=start, ends_at=start + timedelta(hours=3),
+        block_start=start, block_end=start + timedelta(hours=3), idempotency_key="canary",
+        status="cancelled", cancel_message=CANARY)
+    db.session.add(appointment)
+    db.session.flush()
+    db.session.add(DosingReadiness(appointment_id=appointment.id, answers={"notes": CANARY}))
+    db.session.add(Call(appointment_id=appointment.id, client_location=CANARY,
+                        client_phone=CANARY))
 
 
 def every_column_has_a_value():

@@ -1,5 +1,5 @@
 """Sign in and out, and keep an active session alive."""
-from flask import current_app, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import current_app, flash, g, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from portal.audit.service import record
@@ -26,6 +26,9 @@ def login():
     """Anyone: the sign-in form. Password first, then the second factor when required."""
     if current_user.is_authenticated:
         return redirect(home_url())
+    if request.method == "GET" and g.get("session_ended") == "idle_timeout":
+        flash("You were signed out after 30 minutes without activity. Anything you saved is "
+              "kept; please sign in to continue.", "info")
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
         result = service.authenticate(form.email.data, form.password.data)
@@ -54,6 +57,8 @@ def logout():
     if row is not None:
         record("logout", actor=row.user_id, obj=("session", row.id))
         db.session.commit()
+        from portal.video.registry import disconnect_user_sessions
+        disconnect_user_sessions({row.id})
     flash("You are signed out. Thank you for taking care of yourself today.", "success")
     return redirect(url_for("auth.login"))
 

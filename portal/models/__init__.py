@@ -1,5 +1,6 @@
 """Database models, one module per aggregate."""
 from portal.models.audit import AuditEvent
+from portal.models.call import Call, CallEvent
 from portal.models.consent import ConsentDocument, ConsentSignature
 from portal.models.intake import AmendmentRequest, Intake, IntakeStep, ReviewDecision
 from portal.models.measure import MeasureResult, SafetyFlag
@@ -15,7 +16,7 @@ from portal.models.user import Invitation, Role, User, UserSession
 
 __all__ = [
     "AmendmentRequest", "Appointment", "AuditEvent", "AvailabilityOverride", "AvailabilityRule",
-    "ConsentDocument", "ConsentSignature", "DosingReadiness", "Intake", "IntakeStep", "Invitation",
-    "MeasureResult", "ReminderLog", "ReviewDecision", "Role", "SafetyFlag", "SessionType", "User",
-    "UserSession",
+    "Call", "CallEvent", "ConsentDocument", "ConsentSignature", "DosingReadiness", "Intake",
+    "IntakeStep", "Invitation", "MeasureResult", "ReminderLog", "ReviewDecision", "Role",
+    "SafetyFlag", "SessionType", "User", "UserSession",
 ]

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pyotp
 import pytest
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from portal.extensions import db
@@ -28,7 +28,8 @@ CHROMIUM_ARGS = [
     "--disable-gpu", "--disable-background-networking", "--disable-component-update",
     "--disable-sync", "--no-first-run", "--disable-quic", "--allow-loopback-in-peer-connection",
 ]
-TIMEOUT_MS = 10_000
+TIMEOUT_MS = 10_000  # generous: argon2 on a busy 2-core CI machine is slow
+expect.set_options(timeout=TIMEOUT_MS)
 IN_CI = os.environ.get("CI", "").strip().lower() == "true"
 
 

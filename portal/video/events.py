@@ -1,0 +1,322 @@
+"""Socket.IO signaling on namespace /video. Every event re-checks that the sender is a signed-in
+participant of that appointment and that the room is open; the room name is derived here.
+
+Clients wait until the therapist admits them (never automatically); admission is stored on the
+Call, so a participant who reconnects during the appointment goes straight back into the call.
+"""
+import time
+from datetime import UTC, datetime
+
+from flask import current_app, request
+from flask_login import current_user
+from flask_socketio import disconnect, emit, join_room, leave_room
+
+from portal.audit.service import record
+from portal.extensions import db, socketio
+from portal.models.call import Call, CallEvent
+from portal.security import sessions
+from portal.video import access, precheck, signaling
+from portal.video.registry import registry
+
+NS = "/video"
+MAX_CHAT = 2000
+
+
+class Refused(Exception):
+    def __init__(self, code, message):
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
+def _error(code, message):
+    emit("error", {"code": code, "message": message})
+
+
+def _call_for(appointment):
+    call = db.session.query(Call).filter_by(appointment_id=appointment.id).one_or_none()
+    if call is None:
+        call = Call(appointment_id=appointment.id)
+        db.session.add(call)
+        db.session.flush()
+    return call
+
+
+def _log(call, kind, audit_event=None):
+    db.session.add(CallEvent(call=call, user_id=current_user.id, kind=kind))
+    if audit_event:
+        record(audit_event, actor=current_user, obj=("appointment", call.appointment_id),
+               detail=kind)
+
+
+def participant(message):
+    """The appointment of a valid participant; disconnects the socket and raises otherwise."""
+    if not current_user.is_authenticated:
+        raise Refused("signed_out", "Your session has ended. Please sign in again.")
+    appointment_id = message.get("appointment_id") if isinstance(message, dict) else None
+    appointment = access.load(appointment_id)
+    reason = access.refusal(current_user, appointment)
+    if reason:
+        raise Refused("not_allowed", reason)
+    return appointment
+
+
+def guarded(handler):
+    """Run an event handler; refusals answer with an error event and close the socket."""
+    def wrapper(message=None):
+        try:
+            return handler(message if message is not None else {})
+        except Refused as exc:
+            db.session.rollback()
+            _error(exc.code, exc.message)
+            registry.forget(request.sid)
+            disconnect()
+        except signaling.SignalError as exc:
+            _error(exc.code, str(exc))
+        return None
+    wrapper.__name__ = handler.__name__
+    wrapper.__doc__ = handler.__doc__
+    return wrapper
+
+
+def _rate_ok():
+    limit, window = current_app.config["SIGNAL_RATE"]
+    stamps = registry.stamps(request.sid)
+    now = time.monotonic()
+    while stamps and now - stamps[0] > window:
+        stamps.popleft()
+    if len(stamps) >= limit:
+        return False
+    stamps.append(now)
+    return True
+
+
+def on_connect(auth=None):
+    """Any browser: the connection is refused without a valid, fully signed-in portal session."""
+    if not current_user.is_authenticated:
+        return False
+    row = sessions.current_session()
+    registry.add(request.sid, current_user.id, row.id if row else None)
+    registry.start_sweeper(current_app._get_current_object())
+    return True
+
+
+def on_disconnect(reason=None):
+    """A participant's socket closed: record it, tell the other side, stop any echo test."""
+    entry = registry.forget(request.sid)
+    precheck.close_for(request.sid)
+    if entry and entry.appointment_id:
+        appointment = access.load(entry.appointment_id)
+        call = db.session.query(Call).filter_by(appointment_id=entry.appointment_id).one_or_none()
+        if call is not None:
+            db.session.add(CallEvent(call=call, user_id=entry.user_id, kind="leave"))
+            db.session.commit()
+        if appointment is not None:
+            emit("peer_left", {"role": entry.role}, to=access.room_name(appointment.id),
+                 namespace=NS)
+
+
+@guarded
+def on_join(message):
+    """Sent by a participant opening the room; the client waits, the therapist is alerted."""
+    appointment = participant(message)
+    role = access.role_in(current_user, appointment)
+    room = access.room_name(appointment.id)
+    call = _call_for(appointment)
+    rejoin = registry.seen_before(current_user.id, appointment.id)
+    join_room(room)
+    registry.joined(request.sid, appointment.id, role)
+    if rejoin:
+        call.reconnections += 1
+    _log(call, "rejoin" if rejoin else "join", "call_join")
+    state = "in_call" if role == "therapist" or call.admitted else "waiting"
+    db.session.commit()
+    emit("joined", {"role": role, "state": state, "ice_servers": _ice(appointment)})
+    emit("peer_joined", {"role": role, "state": state}, to=room, include_self=False)
+    if role == "client" and state == "waiting":
+        socketio.emit("client_waiting", {"appointment_id": appointment.id},
+                      to=f"user-{appointment.therapist_id}", namespace="/notify")
+    return {"ok": True, "state": state}
+
+
+def _ice(appointment):
+    from portal.video.turn import ice_servers
+    return ice_servers(current_user, appointment)
+
+
+@guarded
+def on_announce(message):
+    """Sent by a participant to (re)state its presence, e.g. when the other side arrives."""
+    appointment = participant(message)
+    role = access.role_in(current_user, appointment)
+    call = _call_for(appointment)
+    state = "in_call" if role == "therapist" or call.admitted else "waiting"
+    db.session.commit()
+    emit("peer_joined", {"role": role, "state": state}, to=access.room_name(appointment.id),
+         include_self=False)
+
+
+def _therapist_only(appointment):
+    if current_user.id != appointment.therapist_id:
+        raise Refused("not_allowed", "Only the therapist can do this.")
+
+
+@guarded
+def on_admit(message):
+    """Sent by the therapist to let the waiting client into the call."""
+    appointment = participant(message)
+    _therapist_only(appointment)
+    call = _call_for(appointment)
+    call.client_admitted_at = datetime.now(UTC)
+    _log(call, "admit", "call_admit")
+    db.session.commit()
+    emit("admitted", {}, to=access.room_name(appointment.id))
+    return {"ok": True}
+
+
+@guarded
+def on_send_back(message):
+    """Sent by the therapist to return the client to the waiting room."""
+    appointment = participant(message)
+    _therapist_only(appointment)
+    call = _call_for(appointment)
+    call.client_admitted_at = None
+    _log(call, "send_back", "call_send_back")
+    db.session.commit()
+    emit("sent_back", {}, to=access.room_name(appointment.id))
+    return {"ok": True}
+
+
+def _in_call(appointment):
+    """Signals and chat flow only once the client is admitted (never from the waiting room)."""
+    call = _call_for(appointment)
+    if not call.admitted:
+        raise signaling.SignalError("not_admitted", "The call has not started yet.")
+    return call
+
+
+@guarded
+def on_signal(message):
+    """Sent by a participant with an offer, answer, ICE candidate or bye; relayed to the other."""
+    if not _rate_ok():
+        raise signaling.SignalError("rate_limited", "Too many messages; slow down.")
+    appointment = participant(message)
+    _in_call(appointment)
+    signal = signaling.parse(message.get("data"))
+    db.session.commit()
+    emit("signal", {"from": access.role_in(current_user, appointment), "data": signal.to_wire()},
+         to=access.room_name(appointment.id), include_self=False)
+    return {"ok": True}
+
+
+@guarded
+def on_chat(message):
+    """Sent by a participant with a chat line; relayed within the room, never stored."""
+    if not _rate_ok():
+        raise signaling.SignalError("rate_limited", "Too many messages; slow down.")
+    appointment = participant(message)
+    _in_call(appointment)
+    text = message.get("text")
+    if not isinstance(text, str) or not text.strip() or len(text) > MAX_CHAT:
+        raise signaling.SignalError("bad_chat", f"Messages are 1 to {MAX_CHAT} characters.")
+    db.session.commit()
+    emit("chat", {"from": access.role_in(current_user, appointment), "text": text,
+                  "at": datetime.now(UTC).isoformat()}, to=access.room_name(appointment.id))
+    return {"ok": True}
+
+
+@guarded
+def on_media_state(message):
+    """Sent by a participant when muting, turning the camera off or going audio-only."""
+    appointment = participant(message)
+    state = {k: bool(message.get(k)) for k in ("audio", "video", "audio_only")}
+    emit("media_state", {"from": access.role_in(current_user, appointment), **state},
+         to=access.room_name(appointment.id), include_self=False)
+
+
+@guarded
+def on_leave(message):
+    """Sent by a participant leaving the call (the appointment stays open until its end)."""
+    appointment = participant(message)
+    call = _call_for(appointment)
+    leave_room(access.room_name(appointment.id))
+    registry.left(request.sid)
+    _log(call, "leave", "call_leave")
+    db.session.commit()
+    emit("peer_left", {"role": access.role_in(current_user, appointment)},
+         to=access.room_name(appointment.id))
+
+
+@guarded
+def on_end(message):
+    """Sent by the therapist to end the call; optionally marks the session completed."""
+    appointment = participant(message)
+    _therapist_only(appointment)
+    call = _call_for(appointment)
+    now = datetime.now(UTC)
+    call.ended_at = now
+    call.client_admitted_at = None
+    _log(call, "end", "call_end")
+    if message.get("completed"):
+        from portal.scheduling import booking
+        try:
+            booking.set_outcome(appointment, "completed", current_user, now=now)
+        except booking.BookingError as exc:
+            db.session.commit()
+            emit("ended", {}, to=access.room_name(appointment.id))
+            return {"ok": False, "message": str(exc)}
+    db.session.commit()
+    emit("ended", {}, to=access.room_name(appointment.id))
+    return {"ok": True}
+
+
+@guarded
+def on_heartbeat(message):
+    """Sent every 15 s by an open room: re-checks the session and the appointment."""
+    participant(message)
+    return {"ok": True}
+
+
+def on_precheck_offer(message):
+    """Any signed-in user's pre-call check: the browser's offer, answered by the echo peer."""
+    if not current_user.is_authenticated:
+        disconnect()
+        return None
+    try:
+        sdp = message.get("sdp") if isinstance(message, dict) else None
+        signaling.check_sdp(sdp)
+        return precheck.answer(request.sid, sdp)
+    except signaling.SignalError as exc:
+        return {"error": {"code": exc.code, "message": str(exc)}}
+    except precheck.Busy:
+        return {"error": {"code": "busy", "message": "Many people are testing right now. "
+                                                     "Please try again in a minute."}}
+
+
+def on_precheck_stop(message=None):
+    """The pre-call check finished on the browser side: close the echo peer now."""
+    precheck.close_for(request.sid)
+    return {"ok": True}
+
+
+EVENTS = [
+    ("connect", on_connect),
+    ("disconnect", on_disconnect),
+    ("join", on_join),
+    ("announce", on_announce),
+    ("admit", on_admit),
+    ("send_back", on_send_back),
+    ("signal", on_signal),
+    ("chat", on_chat),
+    ("media_state", on_media_state),
+    ("leave", on_leave),
+    ("end", on_end),
+    ("heartbeat", on_heartbeat),
+    ("precheck_offer", on_precheck_offer),
+    ("precheck_stop", on_precheck_stop),
+]
+
+
+def register(socketio_ext):
+    """Attach the /video handlers to this app's Socket.IO server (called by create_app)."""
+    for event, handler in EVENTS:
+        socketio_ext.on_event(event, handler, namespace=NS)

@@ -1,0 +1,16 @@
+"""Namespace /notify: live alerts on any portal page (a client is waiting, a new booking)."""
+from flask_login import current_user
+from flask_socketio import join_room
+
+
+def on_notify_connect(auth=None):
+    """Any signed-in page: joins the user's own alert room; refused when signed out."""
+    if not current_user.is_authenticated:
+        return False
+    join_room(f"user-{current_user.id}")
+    return True
+
+
+def register(socketio_ext):
+    """Attach the /notify handler to this app's Socket.IO server (called by create_app)."""
+    socketio_ext.on_event("connect", on_notify_connect, namespace="/notify")

@@ -1,0 +1,129 @@
+"""Pre-call check: a server-side aiortc peer that echoes the browser's camera and microphone.
+
+aiortc runs in ONE dedicated asyncio event loop on its own OS thread (never a loop per request,
+aiortc issue 792); Flask code submits coroutines with run_coroutine_threadsafe. Every peer is
+tracked and closed when it fails, when its socket disconnects, after MAX_SECONDS, and at
+shutdown. At most PRECHECK_MAX_CONCURRENT echo peers run at once (each costs ~1/4 of a core).
+"""
+import asyncio
+import atexit
+import logging
+import threading
+
+from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+from aiortc.contrib.media import MediaRelay
+from flask import current_app
+
+log = logging.getLogger(__name__)
+
+
+class Busy(Exception):
+    """Too many echo tests running: try again in a minute."""
+
+
+class EchoService:
+    def __init__(self):
+        self._loop = None
+        self._thread = None
+        self._peers = {}  # sid -> RTCPeerConnection
+        self._lock = threading.Lock()
+
+    # --- the loop --------------------------------------------------------------------------
+    def _ensure_loop(self):
+        with self._lock:
+            if self._loop is not None:
+                return self._loop
+            self._loop = asyncio.new_event_loop()
+            thread_class = threading.Thread
+            try:  # under gevent, aiortc needs a real OS thread
+                from gevent import monkey
+                if monkey.is_module_patched("threading"):
+                    thread_class = monkey.get_original("threading", "Thread")
+            except ImportError:
+                pass
+            self._thread = thread_class(target=self._loop.run_forever, name="aiortc-loop",
+                                        daemon=True)
+            self._thread.start()
+            atexit.register(self.shutdown)
+            return self._loop
+
+    def _run(self, coro, timeout=15):
+        return asyncio.run_coroutine_threadsafe(coro, self._ensure_loop()).result(timeout)
+
+    # --- peers ------------------------------------------------------------------------------
+    def answer(self, sid, sdp, max_concurrent, max_seconds, ice_servers=()):
+        self.close(sid)
+        with self._lock:
+            if len(self._peers) >= max_concurrent:
+                raise Busy()
+            self._peers[sid] = None  # reserve the place
+        try:
+            return self._run(self._answer(sid, sdp, max_seconds, list(ice_servers)))
+        except Exception:
+            self.close(sid)
+            raise
+
+    async def _answer(self, sid, sdp, max_seconds, ice_servers):
+        from aiortc import RTCIceServer
+        config = RTCConfiguration(iceServers=[RTCIceServer(**s) for s in ice_servers])
+        pc = RTCPeerConnection(configuration=config)
+        with self._lock:
+            self._peers[sid] = pc
+        relay = MediaRelay()
+
+        @pc.on("track")
+        def on_track(track):
+            pc.addTrack(relay.subscribe(track))  # echo the same media back
+
+        @pc.on("connectionstatechange")
+        async def on_state():
+            if pc.connectionState in ("failed", "closed"):
+                await self._close_async(sid)
+
+        await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
+        await pc.setLocalDescription(await pc.createAnswer())
+        asyncio.get_running_loop().call_later(
+            max_seconds, lambda: asyncio.ensure_future(self._close_async(sid)))
+        return {"type": pc.localDescription.type, "sdp": pc.localDescription.sdp}
+
+    async def _close_async(self, sid):
+        with self._lock:
+            pc = self._peers.pop(sid, None)
+        if pc is not None:
+            await pc.close()
+
+    def close(self, sid):
+        with self._lock:
+            known = sid in self._peers
+        if known and self._loop is not None:
+            try:
+                self._run(self._close_async(sid), timeout=5)
+            except Exception:  # closing must never raise into a request
+                log.warning("echo peer close failed")
+                with self._lock:
+                    self._peers.pop(sid, None)
+
+    def count(self):
+        with self._lock:
+            return len(self._peers)
+
+    def shutdown(self):
+        if self._loop is None:
+            return
+        for sid in list(self._peers):
+            self.close(sid)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+
+
+service = EchoService()
+
+
+def answer(sid, sdp):
+    cfg = current_app.config
+    servers = [{"urls": cfg["STUN_URLS"]}] if cfg.get("STUN_URLS") else []
+    return service.answer(sid, sdp, cfg["PRECHECK_MAX_CONCURRENT"], cfg["PRECHECK_MAX_SECONDS"],
+                          servers)
+
+
+def close_for(sid):
+    service.close(sid)

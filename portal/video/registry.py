@@ -1,0 +1,127 @@
+"""This process's open /video sockets: who they belong to and which room they joined.
+
+A sweeper re-checks every socket every SWEEP_SECONDS against the database and disconnects those
+whose portal session ended (logout, idle or absolute timeout) or whose appointment is no longer
+open (cancelled, over). That covers sockets that stay silent, and works per process when several
+servers share rooms through Redis.
+"""
+import logging
+import threading
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+log = logging.getLogger(__name__)
+SWEEP_SECONDS = 10
+
+
+@dataclass
+class Entry:
+    user_id: int
+    session_id: int | None
+    appointment_id: int | None = None
+    role: str | None = None
+    stamps: deque = field(default_factory=deque)
+
+
+class Registry:
+    def __init__(self):
+        self._entries = {}
+        self._seen = set()  # (user id, appointment id) pairs that joined in this process
+        self._lock = threading.Lock()
+        self._sweeper = None
+
+    def add(self, sid, user_id, session_id):
+        with self._lock:
+            self._entries[sid] = Entry(user_id, session_id)
+
+    def forget(self, sid):
+        with self._lock:
+            return self._entries.pop(sid, None)
+
+    def get(self, sid):
+        return self._entries.get(sid)
+
+    def stamps(self, sid):
+        entry = self._entries.get(sid)
+        return entry.stamps if entry else deque()
+
+    def joined(self, sid, appointment_id, role):
+        with self._lock:
+            entry = self._entries.get(sid)
+            if entry:
+                entry.appointment_id, entry.role = appointment_id, role
+                self._seen.add((entry.user_id, appointment_id))
+
+    def left(self, sid):
+        with self._lock:
+            entry = self._entries.get(sid)
+            if entry:
+                entry.appointment_id = None
+
+    def seen_before(self, user_id, appointment_id):
+        return (user_id, appointment_id) in self._seen
+
+    def snapshot(self):
+        with self._lock:
+            return dict(self._entries)
+
+    def start_sweeper(self, app):
+        from portal.extensions import socketio
+        with self._lock:
+            if self._sweeper is not None:
+                return
+            self._sweeper = socketio.start_background_task(self._sweep_forever, app)
+
+    def _sweep_forever(self, app):
+        from portal.extensions import socketio
+        while True:
+            socketio.sleep(SWEEP_SECONDS)
+            try:
+                with app.app_context():
+                    sweep_once()
+            except Exception:  # keep sweeping; the error type is enough for the log
+                log.exception("socket sweep failed")
+
+
+registry = Registry()
+
+
+def sweep_once(now=None):
+    """Disconnect sockets whose session or appointment is no longer valid; returns how many."""
+    from flask import current_app
+
+    from portal.extensions import db, socketio
+    from portal.models.user import UserSession
+    from portal.video import access
+
+    now = now or datetime.now(UTC)
+    cfg = current_app.config
+    closed = 0
+    for sid, entry in registry.snapshot().items():
+        row = db.session.get(UserSession, entry.session_id) if entry.session_id else None
+        reason = "signed_out" if row is None else row.expiry_reason(
+            now, cfg["SESSION_IDLE_TIMEOUT"], cfg["SESSION_ABSOLUTE_TIMEOUT"])
+        if reason is None and entry.appointment_id is not None:
+            appointment = access.load(entry.appointment_id)
+            if access.refusal(row.user, appointment, now) is not None:
+                reason = "room_closed"
+        if reason:
+            socketio.emit("error", {"code": reason, "message": "This session has ended."},
+                          to=sid, namespace="/video")
+            socketio.server.disconnect(sid, namespace="/video")
+            registry.forget(sid)
+            closed += 1
+    db.session.remove()
+    return closed
+
+
+def disconnect_user_sessions(session_ids):
+    """Close this process's sockets of the given portal sessions at once (e.g. on logout)."""
+    from portal.extensions import socketio
+    for sid, entry in registry.snapshot().items():
+        if entry.session_id in session_ids:
+            socketio.emit("error", {"code": "signed_out", "message": "You signed out."},
+                          to=sid, namespace="/video")
+            socketio.server.disconnect(sid, namespace="/video")
+            registry.forget(sid)

@@ -1,0 +1,80 @@
+"""Signaling messages, typed and validated in one place (after aiortc's contrib/signaling).
+
+A participant sends {"type": "offer"|"answer", "sdp": str} or {"type": "candidate", ...} or
+{"type": "bye"}; anything else, anything too large, SDP without a DTLS fingerprint or with SDES
+keys (a=crypto, which would let the signaling server see media keys) is refused.
+"""
+from dataclasses import dataclass
+
+MAX_MESSAGE_BYTES = 16 * 1024
+MAX_CANDIDATE = 1024
+
+
+class SignalError(ValueError):
+    """A refused message; `code` is sent back in the error event."""
+
+    def __init__(self, code, message):
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Signal:
+    type: str
+    sdp: str | None = None
+    candidate: dict | None = None
+    restart: bool = False
+
+    def to_wire(self):
+        data = {"type": self.type}
+        if self.sdp is not None:
+            data["sdp"] = self.sdp
+        if self.candidate is not None:
+            data["candidate"] = self.candidate
+        if self.restart:
+            data["restart"] = True
+        return data
+
+
+def _size(message):
+    import json
+    try:
+        return len(json.dumps(message))
+    except (TypeError, ValueError) as exc:
+        raise SignalError("bad_message", "The message is not valid JSON data.") from exc
+
+
+def check_sdp(sdp):
+    if not isinstance(sdp, str) or not sdp.startswith("v=0"):
+        raise SignalError("bad_sdp", "The session description is not valid SDP.")
+    lines = sdp.replace("\r\n", "\n").split("\n")
+    if any(line.startswith("a=crypto") for line in lines):
+        raise SignalError("sdes_refused", "SDES keys (a=crypto) are refused: DTLS-SRTP only.")
+    if not any(line.startswith("a=fingerprint:") for line in lines):
+        raise SignalError("no_fingerprint", "The session description has no DTLS fingerprint.")
+
+
+def parse(message):
+    """A validated Signal from a participant's raw message, or SignalError."""
+    if not isinstance(message, dict):
+        raise SignalError("bad_message", "A signal must be an object.")
+    if _size(message) > MAX_MESSAGE_BYTES:
+        raise SignalError("too_large", "The message is too large.")
+    kind = message.get("type")
+    if kind in ("offer", "answer"):
+        check_sdp(message.get("sdp"))
+        return Signal(kind, sdp=message["sdp"], restart=bool(message.get("restart")))
+    if kind == "candidate":
+        candidate = message.get("candidate")
+        if candidate is None:  # end of candidates
+            return Signal("candidate", candidate=None)
+        if not isinstance(candidate, dict) or not isinstance(candidate.get("candidate", ""), str):
+            raise SignalError("bad_candidate", "The ICE candidate is not valid.")
+        if len(candidate.get("candidate", "")) > MAX_CANDIDATE:
+            raise SignalError("too_large", "The ICE candidate is too large.")
+        allowed = {k: candidate[k] for k in ("candidate", "sdpMid", "sdpMLineIndex",
+                                             "usernameFragment") if k in candidate}
+        return Signal("candidate", candidate=allowed)
+    if kind == "bye":
+        return Signal("bye")
+    raise SignalError("bad_type", "Unknown signal type.")
