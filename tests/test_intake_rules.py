@@ -251,3 +251,20 @@ def test_rule_codes_are_unique_snake_case():
                  + [r[1] for r in rules.LISTED_MEDICATIONS] + ["blood_pressure"])
     assert len(all_codes) == len(set(all_codes))
     assert all(code.replace("_", "").isalnum() and code == code.lower() for code in all_codes)
+
+
+def test_listed_medications_from_saved_rows_reach_the_rules(app, factories):
+    """The form stores `medications-0-name` keys; all_answers() turns them into the list."""
+    from portal.extensions import db
+    from portal.intake import rules
+    from portal.models.intake import Intake, IntakeStep
+    client = factories.make_client()
+    intake = Intake(client=client)
+    db.session.add(intake)
+    db.session.add(IntakeStep(intake=intake, step="medications", complete=True, data={
+        "medications-0-name": "Xanax", "medications-0-dose": "0.5 mg", "benzodiazepines": "no",
+        "medications-1-name": "", "maoi": "no"}))
+    db.session.commit()
+    answers = intake.all_answers()
+    assert answers["medications"] == [{"name": "Xanax", "dose": "0.5 mg"}]
+    assert "benzodiazepine_listed" in {f.code for f in rules.evaluate(answers)}

@@ -1,5 +1,6 @@
 """The client's intake: answers per step (encrypted), its review decision and amendment requests."""
 import enum
+import re
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -7,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.extensions import db
 from portal.models.types import EncryptedJSON, EncryptedText, UTCDateTime, utcnow
 
+ROW_KEY = re.compile(r"^medications-(\d{1,3})-(name|dose|frequency)$")
 STEPS = ["about", "history", "medical", "psychiatric", "medications", "measures", "goals",
          "consents"]
 
@@ -66,10 +68,20 @@ class Intake(db.Model):
         return dict(row.data) if row is not None else {}
 
     def all_answers(self):
-        """Every step's answers merged into one flat dict (the rules read this)."""
-        merged = {}
+        """Every step's answers merged into one flat dict (the rules read this).
+
+        Repeated rows arrive from the form as `medications-0-name` keys; they are gathered into
+        a `medications` list of {name, dose, frequency} dicts.
+        """
+        merged, rows = {}, {}
         for row in self.steps:
-            merged.update(row.data or {})
+            for key, value in (row.data or {}).items():
+                match = ROW_KEY.match(key)
+                if match:
+                    rows.setdefault(int(match.group(1)), {})[match.group(2)] = value
+                else:
+                    merged[key] = value
+        merged["medications"] = [rows[i] for i in sorted(rows) if any(rows[i].values())]
         return merged
 
     def completed_steps(self):

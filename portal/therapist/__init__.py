@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("therapist", __name__, url_prefix="/therapist")
 
-from portal.therapist import routes  # noqa: E402,F401
+from portal.therapist import routes, routes_review  # noqa: E402,F401

@@ -9,6 +9,7 @@ from typing import NamedTuple
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from portal.audit.service import record
 from portal.extensions import db
@@ -239,8 +240,14 @@ def consents():
     """Therapists and admins: the current consent documents; publish a new version of one."""
     form = PublishConsentForm()
     if form.validate_on_submit():
-        doc = publish_consent(form.kind.data, form.title.data, form.body.data, current_user)
-        db.session.commit()
+        try:
+            doc = publish_consent(form.kind.data, form.title.data, form.body.data, current_user)
+            db.session.commit()
+        except IntegrityError:  # someone published the same version number at the same moment
+            db.session.rollback()
+            flash("Someone else published a new version at the same moment. Please check the "
+                  "current version below and publish again if needed.", "warning")
+            return redirect(url_for("therapist.consents"))
         flash(f"Published “{doc.title}” version {doc.version}. Clients who signed an earlier "
               f"version will be asked to sign it.", "success")
         return redirect(url_for("therapist.consents"))
