@@ -113,3 +113,21 @@ def test_autosave_refuses_unknown_steps_with_json(client, auth, factories):
     assert response.status_code == 404 and response.get_json()["error"]["status"] == 404
     assert re.search(r"saved", client.post("/intake/goals/autosave", data={
         "csrf_token": token, "goals": "x"}).get_data(as_text=True))
+
+
+def test_back_keeps_a_finished_step_done_and_sets_where_to_resume(client, auth, factories):
+    user = factories.make_client()
+    auth.login(user.email, DEFAULT_PASSWORD)
+    token = csrf_from(client.get("/intake/about").get_data(as_text=True))
+    goals = {"csrf_token": token, "goals": "Feel more at ease", "action": "next"}
+    assert client.post("/intake/goals", data=goals).status_code == 302
+    intake = service.intake_for(user)
+    assert "goals" in intake.completed_steps()
+    back = dict(goals, action="back")
+    assert client.post("/intake/goals", data=back).headers["Location"].endswith("/intake/measures")
+    db.session.expire_all()
+    assert "goals" in intake.completed_steps()  # still done
+    assert intake.current_step == "measures"  # resumes where the client went
+    client.post("/intake/goals", data=dict(goals, goals="", action="save"))
+    db.session.expire_all()
+    assert "goals" not in intake.completed_steps()  # emptied: no longer done, draft kept

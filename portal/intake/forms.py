@@ -40,7 +40,7 @@ SUBSTANCES = [("alcohol", "Alcohol"), ("cannabis", "Cannabis"),
               ("stimulants", "Stimulants (for example cocaine, amphetamines)"),
               ("opioids", "Opioids not prescribed to you"),
               ("ketamine", "Ketamine outside medical care")]
-PHONE_RE = re.compile(r"^\+?[0-9][0-9 ().-]{6,22}[0-9]$")
+PHONE_RE = re.compile(r"^\+?[0-9(][0-9 ().-]{6,22}[0-9]$")
 
 
 class PlainDateField(DateField):

@@ -67,10 +67,15 @@ def save_step(step):
             return redirect(url_for("main.crisis", next=url_for("intake.start")))
         return redirect(url_for("intake.step", step=next_step(step))
                         if next_step(step) else url_for("intake.review"))
-    service.save_draft(intake, step, service.draft_from(request.form, step), complete=False)
-    intake.current_step = step
+    # Keep what was typed; a step stays "done" when its answers are still valid (checked on a
+    # separate form so that Back or Save never shows errors).
+    still_valid = service.form_for(step, intake, formdata=request.form).validate()
+    service.save_draft(intake, step, service.draft_from(request.form, step),
+                       complete=still_valid)
+    going_back = action == "back" and previous_step(step)
+    intake.current_step = previous_step(step) if going_back else step
     db.session.commit()
-    if action == "back" and previous_step(step):
+    if going_back:
         return redirect(url_for("intake.step", step=previous_step(step)))
     if action == "save":
         flash("Saved. You can come back any time; we keep your answers.", "success")
@@ -88,6 +93,7 @@ def autosave(step):
     if intake.submitted:
         return jsonify(error={"status": 409, "message": "Your intake is already submitted."}), 409
     service.save_draft(intake, step, service.draft_from(request.form, step))
+    intake.current_step = step  # the step the client is looking at is where they resume
     db.session.commit()
     return jsonify(saved=True, at=intake.updated_at.isoformat())
 
