@@ -24,8 +24,9 @@ $(VENV)/.tests-installed: tests/requirements.txt $(VENV)/.installed
 run: $(VENV)/.installed
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
-	@echo "Serving on http://127.0.0.1:$(PORT)  (Ctrl-C to stop)"
-	$(PY) -m portal
+	@echo "Serving on http://127.0.0.1:$(PORT)  (Ctrl-C to stop; reminders are sent every minute)"
+	@(while sleep 60; do $(FLASK) send-reminders >/dev/null 2>&1 || true; done) & \
+		trap "kill $$! 2>/dev/null" EXIT INT TERM; $(PY) -m portal
 
 ## make totp: the demo therapist's current TOTP code
 totp: $(VENV)/.installed

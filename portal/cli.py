@@ -27,6 +27,10 @@ def register_cli(app):
     app.cli.add_command(seed_demo)
     app.cli.add_command(audit_verify)
     app.cli.add_command(rotate_keys)
+    app.cli.add_command(send_reminders)
+    from portal.ops.backup import backup_command, restore_command
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
 
 
 @click.command("create-user")
@@ -114,3 +118,21 @@ def rotate_keys():
     click.echo(f"done; values still under older keys: {remaining}")
     if remaining:
         sys.exit(1)
+
+
+@click.command("send-reminders")
+@click.option("--now", "now_text", hidden=True, help="Act as if it were this ISO time (tests).")
+def send_reminders(now_text):
+    """Send the reminders that are due (24 h and 1 h before, readiness requests), each once."""
+    from datetime import datetime
+
+    from portal.notifications.reminders import send_due_reminders
+    now = None
+    if now_text:
+        if current_app.config["ENV_NAME"] == "production":
+            raise click.ClickException("--now is for testing only")
+        now = datetime.fromisoformat(now_text)
+        if now.tzinfo is None:
+            raise click.ClickException("--now needs a UTC offset, e.g. 2026-03-03T14:00:00+00:00")
+    sent = send_due_reminders(now)
+    click.echo(f"reminders sent: {sent}")

@@ -2,3 +2,5 @@
 from flask import Blueprint
 
 bp = Blueprint("scheduling", __name__)
+
+from portal.scheduling import routes_client, routes_feed, routes_therapist  # noqa: E402,F401

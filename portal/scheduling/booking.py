@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from portal.audit.service import record
 from portal.extensions import db
@@ -50,6 +50,12 @@ def ensure_default_types(therapist):
     db.session.flush()
 
 
+def _lost_race(exc):
+    """The database refused the row: a constraint, or (PostgreSQL) a deadlock between two
+    inserters checking the exclusion constraint against each other's rows (SQLSTATE 40P01)."""
+    return isinstance(exc, IntegrityError) or getattr(exc.orig, "sqlstate", None) == "40P01"
+
+
 def _taken(session_type, start, now, ignore_id=None):
     return SlotTaken("This time was just taken. Here are the nearest free times.",
                      slots.nearest_free(session_type, start, now=now, ignore_id=ignore_id))
@@ -84,7 +90,9 @@ def book(client, session_type, start, idempotency_key, now=None):
     try:
         with db.session.begin_nested():
             db.session.add(appointment)
-    except IntegrityError:
+    except (IntegrityError, OperationalError) as exc:
+        if not _lost_race(exc):
+            raise
         # Lost a race: either our own retry (same key) or someone else's booking of the slot.
         same = db.session.scalar(select(Appointment).where(
             Appointment.client_id == client.id, Appointment.idempotency_key == idempotency_key))
@@ -141,7 +149,9 @@ def reschedule(appointment, new_start, by, now=None):
             appointment.block_start, appointment.block_end = block_start, block_end
             appointment.sequence += 1
             appointment.updated_at = now
-    except IntegrityError:
+    except (IntegrityError, OperationalError) as exc:
+        if not _lost_race(exc):
+            raise
         raise _taken(session_type, new_start, now, ignore_id=appointment.id) from None
     record("appointment_rescheduled", actor=by, obj=("appointment", appointment.id))
     return appointment

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from flask import current_app, request
 from flask_login import current_user
 from flask_socketio import disconnect, emit, join_room, leave_room
+from sqlalchemy import select
 
 from portal.audit.service import record
 from portal.extensions import db, socketio
@@ -122,7 +123,7 @@ def on_join(message):
     role = access.role_in(current_user, appointment)
     room = access.room_name(appointment.id)
     call = _call_for(appointment)
-    rejoin = registry.seen_before(current_user.id, appointment.id)
+    rejoin = _joined_before(call, current_user.id)
     join_room(room)
     registry.joined(request.sid, appointment.id, role)
     if rejoin:
@@ -136,6 +137,14 @@ def on_join(message):
         socketio.emit("client_waiting", {"appointment_id": appointment.id},
                       to=f"user-{appointment.therapist_id}", namespace="/notify")
     return {"ok": True, "state": state}
+
+
+def _joined_before(call, user_id):
+    """From the call record, not this process's memory: a reconnect that lands on another
+    server process (Redis) or follows a restart is a rejoin too."""
+    return db.session.scalar(select(CallEvent.id).where(
+        CallEvent.call_id == call.id, CallEvent.user_id == user_id,
+        CallEvent.kind.in_(("join", "rejoin"))).limit(1)) is not None
 
 
 def _ice(appointment):

@@ -27,9 +27,9 @@ class Entry:
 class Registry:
     def __init__(self):
         self._entries = {}
-        self._seen = set()  # (user id, appointment id) pairs that joined in this process
         self._lock = threading.Lock()
         self._sweeper = None
+        self._app = None
 
     def add(self, sid, user_id, session_id):
         with self._lock:
@@ -51,16 +51,12 @@ class Registry:
             entry = self._entries.get(sid)
             if entry:
                 entry.appointment_id, entry.role = appointment_id, role
-                self._seen.add((entry.user_id, appointment_id))
 
     def left(self, sid):
         with self._lock:
             entry = self._entries.get(sid)
             if entry:
                 entry.appointment_id = None
-
-    def seen_before(self, user_id, appointment_id):
-        return (user_id, appointment_id) in self._seen
 
     def snapshot(self):
         with self._lock:
@@ -69,16 +65,19 @@ class Registry:
     def start_sweeper(self, app):
         from portal.extensions import socketio
         with self._lock:
+            # The sockets belong to the server of the latest app bound to `socketio` (one per
+            # process in production, one per test in a test run): sweep with that app's database.
+            self._app = app
             if self._sweeper is not None:
                 return
-            self._sweeper = socketio.start_background_task(self._sweep_forever, app)
+            self._sweeper = socketio.start_background_task(self._sweep_forever)
 
-    def _sweep_forever(self, app):
+    def _sweep_forever(self):
         from portal.extensions import socketio
         while True:
             socketio.sleep(SWEEP_SECONDS)
             try:
-                with app.app_context():
+                with self._app.app_context():
                     sweep_once()
             except Exception:  # keep sweeping; the error type is enough for the log
                 log.exception("socket sweep failed")
@@ -100,8 +99,9 @@ def sweep_once(now=None):
     closed = 0
     for sid, entry in registry.snapshot().items():
         row = db.session.get(UserSession, entry.session_id) if entry.session_id else None
-        reason = "signed_out" if row is None else row.expiry_reason(
-            now, cfg["SESSION_IDLE_TIMEOUT"], cfg["SESSION_ABSOLUTE_TIMEOUT"])
+        # Revoked, idle or too old: all "signed_out", the code the room page sends to sign-in.
+        reason = "signed_out" if row is None or row.expiry_reason(
+            now, cfg["SESSION_IDLE_TIMEOUT"], cfg["SESSION_ABSOLUTE_TIMEOUT"]) else None
         if reason is None and entry.appointment_id is not None:
             appointment = access.load(entry.appointment_id)
             if access.refusal(row.user, appointment, now) is not None:

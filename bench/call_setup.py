@@ -1,0 +1,146 @@
+"""Call setup through the portal (issue 5): how much slower is a call to start when its signaling
+goes through the portal than when the same two peers swap SDP directly? Goal: ratio ≤ 1.5.
+
+The portal runs as a real server process (`python -m portal`, threading mode, or with --gunicorn
+the production worker: gunicorn + gevent-websocket) on a temporary migrated SQLite database. A
+therapist (with TOTP) and a client sign in over HTTP; the client is admitted once. Then, per call:
+
+- portal: both sockets send "join" (the client goes straight into the call: admission is
+  stored), the therapist's aiortc peer offers, the client's answers, both through "signal";
+  timed from the joins until both peer connections are "connected"; then both "leave".
+- baseline: two fresh aiortc peers in this process, offer → answer handed over directly, timed
+  until both are "connected".
+
+The two kinds alternate (baseline, portal, baseline, ...) after a warm-up, so load on the machine
+hits both alike; medians are reported. ICE uses host candidates on 127.0.0.1 only, no STUN.
+
+    .venv/bin/python bench/call_setup.py [--calls 15] [--gunicorn]
+"""
+import argparse
+import asyncio
+import contextlib
+import logging
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.rtc import (  # noqa: E402
+    Participant,
+    Peer,
+    PortalServer,
+    cookie_header,
+    data_app,
+    make_video_pair,
+    migrate,
+    negotiate,
+    pin_loopback,
+    sign_in,
+)
+
+
+async def both_connected(a, b):
+    return max(await asyncio.gather(a.wait_connected(), b.wait_connected()))
+
+
+async def baseline_call():
+    """Two peers in this process swap SDP directly: offer → both connected (seconds)."""
+    start = time.perf_counter()
+    a, b = Peer(), Peer()
+    try:
+        answer = await b.answer(await a.offer())
+        await a.accept(answer)
+        return await both_connected(a, b) - start
+    finally:
+        await asyncio.gather(a.close(), b.close())
+
+
+def drain(*participants):
+    for participant in participants:
+        for queue in participant.queues.values():
+            while not queue.empty():
+                queue.get_nowait()
+
+
+async def portal_call(therapist, client, appointment_id):
+    """Both join → therapist offers → client answers → both connected (seconds); then leave."""
+    room = {"appointment_id": appointment_id}
+    start = time.perf_counter()
+    acks = await asyncio.gather(therapist.call("join", room), client.call("join", room))
+    assert [a["state"] for a in acks] == ["in_call", "in_call"], acks
+    joined = time.perf_counter()
+    async with contextlib.AsyncExitStack() as stack:
+        t_peer, c_peer = await negotiate(therapist, client, appointment_id, stack)
+        connected = await both_connected(t_peer, c_peer)
+    await asyncio.gather(therapist.call("leave", room), client.call("leave", room))
+    drain(therapist, client)
+    return connected - start, connected - joined
+
+
+async def measure(url, pair, cookies, calls):
+    room = {"appointment_id": pair.appointment_id}
+    async with contextlib.AsyncExitStack() as stack:
+        therapist = await stack.enter_async_context(Participant(url, cookies[0]))
+        client = await stack.enter_async_context(Participant(url, cookies[1]))
+        assert (await therapist.call("join", room))["state"] == "in_call"
+        assert (await client.call("join", room))["state"] == "waiting"
+        assert await therapist.call("admit", room) == {"ok": True}
+        await asyncio.gather(therapist.call("leave", room), client.call("leave", room))
+        drain(therapist, client)
+
+        await baseline_call(), await portal_call(therapist, client, pair.appointment_id)
+        baseline, portal, signaling = [], [], []
+        for _ in range(calls):
+            baseline.append(await baseline_call())
+            total, after_join = await portal_call(therapist, client, pair.appointment_id)
+            portal.append(total)
+            signaling.append(after_join)
+        errors = therapist.errors + client.errors
+        assert not errors, errors
+    return baseline, portal, signaling
+
+
+def ms(values):
+    return f"{statistics.median(values) * 1000:6.1f} ms  (min {min(values) * 1000:.1f}, " \
+           f"max {max(values) * 1000:.1f})"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--calls", type=int, default=15, help="calls of each kind (≥ 10)")
+    parser.add_argument("--gunicorn", action="store_true",
+                        help="serve with gunicorn + GeventWebSocketWorker instead of "
+                             "`python -m portal` (threading)")
+    args = parser.parse_args()
+    logging.disable(logging.WARNING)
+    pin_loopback()
+
+    with tempfile.TemporaryDirectory(prefix="bench-call-") as tmp:
+        url = f"sqlite:///{Path(tmp) / 'portal.sqlite3'}"
+        migrate(url)
+        server = PortalServer(url, Path(tmp) / "instance", gunicorn=args.gunicorn).start()
+        try:
+            with data_app(url):
+                pair = make_video_pair()
+            server.wait_ready()
+            cookies = (cookie_header(sign_in(server.url, pair.therapist_email, pair.totp_secret)),
+                       cookie_header(sign_in(server.url, pair.client_email)))
+            baseline, portal, signaling = asyncio.run(
+                measure(server.url, pair, cookies, max(args.calls, 10)))
+        finally:
+            server.stop()
+
+    mode = "gunicorn + gevent-websocket" if args.gunicorn else "python -m portal (threading)"
+    print(f"call setup, two aiortc peers on loopback, {len(portal)} calls each, medians; "
+          f"portal: {mode}, SQLite")
+    print(f"  baseline  in-process SDP swap, offer → connected : {ms(baseline)}")
+    print(f"  portal    join → connected                       : {ms(portal)}")
+    print(f"            of which offer → connected (2 signals) : {ms(signaling)}")
+    print(f"ratio: {statistics.median(portal) / statistics.median(baseline):.2f}")
+
+
+if __name__ == "__main__":
+    main()

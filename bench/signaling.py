@@ -1,0 +1,275 @@
+"""Signaling throughput (issue 5): 200 Socket.IO clients × 50 acknowledged messages through the
+portal's /video namespace, against a bare python-socketio server on gevent doing no checks.
+Goal: portal (production mode) / bare ≥ 0.8 in messages per second.
+
+Each client has joined its appointment's room, then sends "heartbeat" 50 times, one after the
+other, waiting for each acknowledgement (the RTT). In the portal a heartbeat re-checks the portal
+session and that the sender is a participant of an open appointment (the same checks as every
+other event, without the per-socket rate limit); the bare server only acknowledges. All clients
+start together; messages/s = all acknowledged messages / time until the last one.
+
+Servers, each a fresh process on a loopback port:
+- bare: socketio.Server(async_mode="gevent") in gevent's pywsgi with gevent-websocket;
+- portal, production mode: gunicorn -k geventwebsocket.gunicorn.workers.GeventWebSocketWorker
+  -w 1 wsgi:app, SOCKETIO_ASYNC_MODE=gevent (the ratio is taken from this one);
+- portal, development server: python -m portal (threading), for reference.
+The portal uses a temporary migrated SQLite database with 100 therapist/client pairs, each with
+a video appointment starting in 5 minutes. The 200 sessions are minted: UserSession rows plus
+the Flask session cookie signed with the server's key, exactly what the login form produces;
+signing 200 people in over HTTP would take 200 argon2 checks and trip the login rate limit.
+The clients (one gevent process) share the machine's cores with the server.
+
+    .venv/bin/python bench/signaling.py [--clients 200] [--messages 50] [--skip-dev]
+"""
+import argparse
+import hashlib
+import json
+import logging
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+NS = "/video"
+
+
+# --- the bare server (a subprocess: `signaling.py --serve-bare PORT`) ------------------------
+def serve_bare(port):
+    """Socket.IO on gevent with nothing but rooms: join, heartbeat, signal relay, leave."""
+    from gevent import monkey
+    monkey.patch_all()
+    import socketio
+    from gevent import pywsgi
+    from geventwebsocket.handler import WebSocketHandler
+
+    sio = socketio.Server(async_mode="gevent", namespaces=[NS])
+    roles = {}
+
+    def room(message):
+        return f"appointment-{int(message['appointment_id'])}"
+
+    @sio.on("join", namespace=NS)
+    def join(sid, message):
+        sio.enter_room(sid, room(message), namespace=NS)
+        roles[sid] = message.get("role", "peer")
+        return {"ok": True, "state": "in_call"}
+
+    @sio.on("heartbeat", namespace=NS)
+    def heartbeat(sid, message):
+        return {"ok": True}
+
+    @sio.on("signal", namespace=NS)
+    def signal(sid, message):
+        sio.emit("signal", {"from": roles.get(sid), "data": message["data"]}, to=room(message),
+                 skip_sid=sid, namespace=NS)
+        return {"ok": True}
+
+    @sio.on("leave", namespace=NS)
+    def leave(sid, message):
+        sio.leave_room(sid, room(message), namespace=NS)
+        return {"ok": True}
+
+    @sio.on("disconnect", namespace=NS)
+    def disconnect(sid, reason=None):
+        roles.pop(sid, None)
+
+    server = pywsgi.WSGIServer(("127.0.0.1", port), socketio.WSGIApp(sio),
+                               handler_class=WebSocketHandler, log=None)
+    server.serve_forever()
+
+
+class BareServer:
+    def __init__(self):
+        from tests.rtc import free_port
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process = None
+
+    def start(self):
+        self.process = subprocess.Popen([sys.executable, __file__, "--serve-bare",
+                                         str(self.port)], cwd=ROOT)
+        return self
+
+    def wait_ready(self, timeout=20):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return self
+            time.sleep(0.05)
+        raise RuntimeError("bare server did not start")
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+# --- the load (a subprocess: `signaling.py --load URL PEOPLE.json MESSAGES`) ---------------
+def run_load(url, people_file, messages):
+    """Connect every client, join its room, then all send `messages` acked heartbeats."""
+    from gevent import monkey
+    monkey.patch_all()
+    import gevent
+    import gevent.event
+    import gevent.pool
+    import socketio
+
+    people = json.loads(Path(people_file).read_text())
+    go = gevent.event.Event()
+    errors = []
+
+    def connect(person):
+        sio = socketio.Client(reconnection=False)
+        headers = {"Cookie": person["cookie"]} if person.get("cookie") else {}
+        sio.connect(url, namespaces=[NS], headers=headers, transports=["websocket"],
+                    wait_timeout=30)
+        room = {"appointment_id": person["appointment_id"]}
+        ack = sio.call("join", room, namespace=NS, timeout=60)
+        if not (ack or {}).get("ok"):
+            errors.append(f"join: {ack}")
+        return sio, room
+
+    def talk(sio, room):
+        go.wait()
+        rtts = []
+        for _ in range(messages):
+            start = time.perf_counter()
+            ack = sio.call("heartbeat", room, namespace=NS, timeout=60)
+            rtts.append(time.perf_counter() - start)
+            if ack != {"ok": True}:
+                errors.append(f"heartbeat: {ack}")
+        return rtts
+
+    clients = gevent.pool.Pool(25).map(connect, people)
+    workers = [gevent.spawn(talk, sio, room) for sio, room in clients]
+    gevent.sleep(0.5)
+    start = time.perf_counter()
+    go.set()
+    gevent.joinall(workers, raise_error=True)
+    elapsed = time.perf_counter() - start
+    for sio, _ in clients:  # hang up at once (a polite close waits 3 s for the close frame)
+        if sio.eio.ws is not None and sio.eio.ws.sock is not None:
+            sio.eio.ws.sock.shutdown(socket.SHUT_RDWR)
+    rtts = sorted(r for w in workers for r in w.value)
+    print(json.dumps({"messages": len(rtts), "seconds": elapsed, "errors": errors[:5],
+                      "error_count": len(errors), "p50": rtts[len(rtts) // 2],
+                      "p95": rtts[int(len(rtts) * 0.95)]}))
+
+
+def measure(url, people_file, messages):
+    output = subprocess.run([sys.executable, __file__, "--load", url, str(people_file),
+                             str(messages)], cwd=ROOT, check=True, capture_output=True,
+                            text=True, timeout=150)
+    result = json.loads(output.stdout.strip().splitlines()[-1])
+    if result["error_count"]:
+        raise RuntimeError(f"{result['error_count']} errors, e.g. {result['errors']}")
+    result["rate"] = result["messages"] / result["seconds"]
+    return result
+
+
+# --- the portal's people --------------------------------------------------------------------
+def minted_cookie(app, user_id):
+    """A fully signed-in session, as the login form would leave it, without the HTTP round."""
+    from portal.extensions import db
+    from portal.models.types import utcnow
+    from portal.models.user import UserSession
+
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    db.session.add(UserSession(token_hash=hashlib.sha256(token.encode()).hexdigest(),
+                               user_id=user_id, created_at=now, last_seen_at=now,
+                               mfa_passed_at=now, ip="127.0.0.1", user_agent="bench"))
+    value = app.session_interface.get_signing_serializer(app).dumps({"sid": token})
+    return f"{app.config['SESSION_COOKIE_NAME']}={value}"
+
+
+def write_people(database_url, pairs, path):
+    from portal.extensions import db
+    from tests.rtc import data_app, make_video_pair
+
+    people = []
+    with data_app(database_url) as app:
+        for _ in range(pairs):
+            pair = make_video_pair(with_totp=False)
+            for user_id in (pair.therapist_id, pair.client_id):
+                people.append({"cookie": minted_cookie(app, user_id),
+                               "appointment_id": pair.appointment_id})
+        db.session.commit()
+    Path(path).write_text(json.dumps(people))
+    return people
+
+
+def row(name, result, baseline=None):
+    share = f"{result['rate'] / baseline['rate']:5.2f}" if baseline else "    -"
+    return (f"| {name:<44} | {result['rate']:8,.0f} | {result['p50'] * 1000:6.1f} | "
+            f"{result['p95'] * 1000:6.1f} | {share} |")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, default=200)
+    parser.add_argument("--messages", type=int, default=50)
+    parser.add_argument("--skip-dev", action="store_true",
+                        help="do not measure the development server (python -m portal)")
+    args = parser.parse_args()
+    logging.disable(logging.WARNING)
+    from tests.rtc import PortalServer, migrate
+
+    started = time.perf_counter()
+    results = {}
+    with tempfile.TemporaryDirectory(prefix="bench-signaling-") as tmp:
+        database_url = f"sqlite:///{Path(tmp) / 'portal.sqlite3'}"
+        migrate(database_url)
+        people_file = Path(tmp) / "people.json"
+        people = write_people(database_url, (args.clients + 1) // 2, people_file)
+        bare_file = Path(tmp) / "bare.json"
+        bare_file.write_text(json.dumps([{"appointment_id": p["appointment_id"]}
+                                         for p in people[:args.clients]]))
+        people_file.write_text(json.dumps(people[:args.clients]))
+
+        servers = [("bare python-socketio, gevent pywsgi", lambda: BareServer(), bare_file),
+                   ("portal: gunicorn + GeventWebSocketWorker",
+                    lambda: PortalServer(database_url, Path(tmp) / "gunicorn", gunicorn=True),
+                    people_file)]
+        if not args.skip_dev:
+            servers.append(("portal: python -m portal (threading)",
+                            lambda: PortalServer(database_url, Path(tmp) / "dev"), people_file))
+        for name, make, file in servers:
+            server = make().start()
+            try:
+                server.wait_ready()
+                results[name] = measure(server.url, file, args.messages)
+            finally:
+                server.stop()
+
+    bare = results[servers[0][0]]
+    print(f"{args.clients} Socket.IO clients × {args.messages} acknowledged heartbeats on "
+          f"/video, clients in one gevent process on the same {os.cpu_count()} cores; portal "
+          f"on SQLite, sessions minted (UserSession rows + signed session cookie)")
+    print(f"| {'server':<44} | {'msgs/s':>8} | {'p50 ms':>6} | {'p95 ms':>6} | × bare |")
+    print(f"|{'-' * 46}|{'-' * 10}|{'-' * 8}|{'-' * 8}|-------|")
+    for name, result in results.items():
+        print(row(name, result, None if result is bare else bare))
+    print(f"(whole run {time.perf_counter() - started:.0f} s)")
+    production = results[servers[1][0]]
+    print(f"ratio: {production['rate'] / bare['rate']:.2f}")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--serve-bare":
+        serve_bare(int(sys.argv[2]))
+    elif len(sys.argv) == 5 and sys.argv[1] == "--load":
+        run_load(sys.argv[2], sys.argv[3], int(sys.argv[4]))
+    else:
+        main()

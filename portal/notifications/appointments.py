@@ -1,0 +1,130 @@
+"""Emails about appointments: booked, rescheduled, cancelled, with a calendar invitation.
+
+Each participant gets their own email, with the time in their own zone and an `.ics` for their
+calendar. Subjects never name the client or the kind of session. A therapist's message about a
+change stays in the portal: the email only says that there is one.
+
+Call after the change is committed:
+    send_appointment_emails(appointment, "booked" | "rescheduled" | "cancelled", message=None)
+"""
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+
+from portal.extensions import db
+from portal.notifications import ics
+from portal.notifications.email import send_email
+
+CHANGES = ("booked", "rescheduled", "cancelled")
+
+SUBJECTS = {
+    ("booked", "client"): "Your appointment is confirmed",
+    ("booked", "therapist"): "New appointment booked",
+    ("rescheduled", "client"): "Your appointment has a new time",
+    ("rescheduled", "therapist"): "An appointment has a new time",
+    ("cancelled", "client"): "Your appointment is cancelled",
+    ("cancelled", "therapist"): "An appointment was cancelled",
+}
+
+# Said to the client before every in-person (dosing) session.
+DAY_RULES = (
+    "Do not eat for 4 hours before the session.",
+    "Arrange a ride home: someone must drive you.",
+    "Do not drive until the next day.",
+    "No alcohol and no benzodiazepines in the 24 hours before the session.",
+)
+
+
+def zone_of(user):
+    try:
+        return ZoneInfo(user.timezone or "UTC")
+    except (KeyError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def format_when(instant: datetime, zone: ZoneInfo):
+    """E.g. "Tuesday 3 March 2026, 9:00 AM EST" (locale-independent)."""
+    local = instant.astimezone(zone)
+    hour = local.hour % 12 or 12
+    half = "AM" if local.hour < 12 else "PM"
+    return f"{local:%A} {local.day} {local:%B %Y}, {hour}:{local:%M} {half} {local.tzname()}"
+
+
+def appointment_context(appointment, recipient):
+    """Plain values for the templates (no database access once built)."""
+    base = current_app.config["BASE_URL"].rstrip("/")
+    is_client = recipient.id == appointment.client_id
+    minutes = int((appointment.ends_at - appointment.starts_at).total_seconds() // 60)
+    return {
+        "name": recipient.name,
+        "role": "client" if is_client else "therapist",
+        "when": format_when(appointment.starts_at, zone_of(recipient)),
+        "minutes": minutes,
+        "is_video": appointment.is_video,
+        "join_url": ics.join_url(appointment) if appointment.is_video else None,
+        "address": None if appointment.is_video else (appointment.location or ""),
+        "rules": DAY_RULES if is_client and not appointment.is_video else (),
+        "portal_url": f"{base}/home",
+    }
+
+
+def _who(appointment, user_id, recipient):
+    """A participant as `recipient` would name them in a sentence."""
+    if user_id == recipient.id:
+        return "you"
+    if user_id == appointment.therapist_id:
+        return "your therapist"
+    if user_id == appointment.client_id:
+        return "your client"
+    return "the practice"
+
+
+def _message_from(appointment, change, message, recipient):
+    """Who left a note about this change for `recipient` ("your therapist"...), or None.
+
+    The note itself stays in the portal: an email only says that there is one.
+    """
+    if change == "cancelled":
+        author = appointment.cancelled_by_id
+        has_note = bool(message or appointment.cancel_message)
+    else:
+        author, has_note = appointment.therapist_id, bool(message)  # therapists write notes
+    if not has_note or author == recipient.id:
+        return None
+    return _who(appointment, author, recipient)
+
+
+def _messages(appointment, change, message):
+    """(recipient email, subject, template, attachments, context) for each participant."""
+    out = []
+    for recipient in (appointment.client, appointment.therapist):
+        if recipient is None or not recipient.is_active:
+            continue
+        context = appointment_context(appointment, recipient)
+        context["message_from"] = _message_from(appointment, change, message, recipient)
+        if change == "cancelled":
+            context["cancelled_by"] = _who(appointment, appointment.cancelled_by_id, recipient)
+        method, data = ics.invitation(appointment, recipient.email)
+        attachment = ("appointment.ics", "text/calendar", data,
+                      {"method": method, "charset": "utf-8"})
+        out.append((recipient.email, SUBJECTS[(change, context["role"])],
+                    f"appointment_{change}", [attachment], context))
+    return out
+
+
+def send_appointment_emails(appointment, change, message=None):
+    """Email both participants about `change`; returns how many emails were handed to SMTP.
+
+    Call after committing the change. Sending never raises (failures are logged by send_email).
+    """
+    if change not in CHANGES:
+        raise ValueError(f"unknown change {change!r}")
+    messages = _messages(appointment, change, message)
+    # End the read transaction before talking to SMTP: on SQLite it holds the write lock
+    # (BEGIN IMMEDIATE), and a slow mail server must not block every other writer.
+    db.session.commit()
+    sent = 0
+    for to, subject, template, attachments, context in messages:
+        sent += send_email(to, subject, template, attachments=attachments, **context)
+    return sent

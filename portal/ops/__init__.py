@@ -1,0 +1,1 @@
+"""Operations: backup and restore commands (see docs/deploy.md)."""
