@@ -6,8 +6,8 @@ appointments a weekday. Two fresh migrated databases differ only in their past: 
 history, the baseline, and (b) 10 years; both hold the same upcoming bookings, so they must
 find the same free slots. A search is what the booking page does: load the therapist's session
 types and compute 60 days of free slots for each. The two databases are measured alternately
-(a, b, a, b ...) after a warm-up so that load on the machine affects both alike; the median of
-each is reported.
+(a b, b a, a b ...) after a warm-up so that load on the machine affects both alike; the median
+of 41 runs of each is reported, and their ratio is the last line.
 
     .venv/bin/python bench/slots.py                       # temporary SQLite files
     .venv/bin/python bench/slots.py --pg postgresql+psycopg://postgres@127.0.0.1/test
@@ -180,7 +180,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pg", metavar="URL", help="run on PostgreSQL (temporary databases "
                         "are created next to the one named and dropped afterwards)")
-    parser.add_argument("--runs", type=int, default=15, help="measured runs per database")
+    parser.add_argument("--runs", type=int, default=41, help="measured runs per database")
     args = parser.parse_args()
 
     drop = None
@@ -213,8 +213,9 @@ def measure(scenarios, runs):
     for label, app, therapist_id, _ in scenarios:  # warm-up: caches, connections, imports
         for _ in range(3):
             _, answers[label] = search(app, therapist_id)
-    for _ in range(runs):
-        for label, app, therapist_id, _ in scenarios:
+    for run in range(runs):
+        order = scenarios if run % 2 == 0 else scenarios[::-1]  # a b, b a, ...: no order bias
+        for label, app, therapist_id, _ in order:
             elapsed, _found = search(app, therapist_id)
             timings[label].append(elapsed)
     month, decade = (answers[label] for label, *_ in scenarios)

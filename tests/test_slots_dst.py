@@ -182,6 +182,22 @@ def test_partial_time_off_cuts_the_range(ny_consultation):
     assert "11:30" not in preparations  # 11:30–12:20 would run into it
 
 
+def test_a_session_may_run_across_touching_ranges(ny_consultation):
+    """Weekly 9–17 plus extra hours 17–19: a 50-minute session at 16:30 runs across the join."""
+    extra_hours(ny_consultation.therapist, THURSDAY, time(17), time(19))
+    preparation = session_type(ny_consultation.therapist, SessionKind.PREPARATION)
+    starts = starts_on(slots_between(preparation, NEW_YORK, THURSDAY, THURSDAY, NOW), THURSDAY)
+    assert "16:30" in starts and "18:00" in starts and "18:30" not in starts
+
+
+def test_extra_hours_count_on_a_day_off(ny_consultation):
+    """A day off removes the weekly hours; extra hours set for that date still open."""
+    day_off(ny_consultation.therapist, WEDNESDAY)
+    extra_hours(ny_consultation.therapist, WEDNESDAY, time(18), time(19))
+    found = slots_between(ny_consultation, NEW_YORK, WEDNESDAY, WEDNESDAY, NOW)
+    assert starts_on(found, WEDNESDAY) == ["18:00", "18:30"]
+
+
 # --- buffers, notice and horizon ------------------------------------------------------------
 def test_a_booked_appointment_blocks_its_buffers(factories, ny_consultation):
     therapist = ny_consultation.therapist

@@ -79,6 +79,8 @@ class EncryptedText(TypeDecorator):
 class EncryptedJSON(EncryptedText):
     """A JSON document (dict or list) encrypted at rest like EncryptedText."""
 
+    cache_ok = True
+
     def serialize(self, value):
         return json.dumps(value, separators=(",", ":"), sort_keys=True)
 

@@ -15,7 +15,6 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from portal.audit.service import record
 from portal.extensions import db, socketio
 from portal.models.schedule import (
     Appointment,
@@ -28,15 +27,12 @@ from portal.models.user import Role
 from portal.scheduling import booking, bp, gates, slots
 from portal.scheduling.forms import (
     BookForm,
-    CancelForm,
-    ReadinessForm,
-    RescheduleForm,
     iso_utc,
     parse_start,
     parse_week,
     week_bounds,
 )
-from portal.security.access import get_or_404_for, role_required
+from portal.security.access import role_required
 from portal.templating import viewer_zone
 
 log = logging.getLogger(__name__)
@@ -68,7 +64,7 @@ def refused(reason):
 def taken(session_type, nearest, appointment=None):
     return message_page(409, "This time was just taken",
                         "Someone booked this time a moment ago. Here are the nearest free times.",
-                        times=nearest, link_for=_slot_link(session_type, appointment))
+                        times=nearest, link_for=slot_link(session_type, appointment))
 
 
 def contact_page(status=200):
@@ -82,7 +78,7 @@ def zoned(instant, zone_name):
     return f"{local.strftime('%a %d %b %Y, %-I:%M %p')} {local.tzname()}"
 
 
-def _slot_link(session_type, appointment=None):
+def slot_link(session_type, appointment=None):
     if appointment is not None:
         return lambda s: url_for("scheduling.reschedule", appointment_id=appointment.id,
                                  start=iso_utc(s))
@@ -126,7 +122,7 @@ def after_change_url():
 
 
 # --- my sessions ----------------------------------------------------------------------------
-def _state(appointment, now, readiness_ids):
+def appointment_state(appointment, now, readiness_ids):
     """What the client can do with one appointment now."""
     booked = appointment.status == BOOKED
     return {
@@ -151,7 +147,7 @@ def appointments():
     readiness_ids = set(db.session.scalars(select(DosingReadiness.appointment_id).where(
         DosingReadiness.appointment_id.in_([a.id for a in upcoming]))))
     return render_template("scheduling/appointments.html", upcoming=upcoming, past=past,
-                           state={a.id: _state(a, now, readiness_ids) for a in upcoming},
+                           state={a.id: appointment_state(a, now, readiness_ids) for a in upcoming},
                            phone=current_app.config["PRACTICE_PHONE"])
 
 
@@ -215,7 +211,7 @@ def choose_time(type_id):
     dosing, suggested = suggested_after_dosing(session_type, datetime.now(UTC))
     return render_template("scheduling/slots.html", session_type=session_type,
                            week=week_of_slots(session_type, viewer_zone()), dosing=dosing,
-                           suggested=suggested, link_for=_slot_link(session_type))
+                           suggested=suggested, link_for=slot_link(session_type))
 
 
 @bp.get("/book/<int:type_id>/confirm")
@@ -266,136 +262,3 @@ def book_session(type_id):
 
 
 # --- reschedule and cancel (the client, or their therapist) ---------------------------------
-def change_refusal(appointment, status):
-    """A page instead of the change when the session is not booked or is too close for a client."""
-    if appointment.status != BOOKED:
-        return message_page(409, "This session cannot be changed",
-                            "This session is not booked any more.")
-    if current_user.id == appointment.client_id and \
-            appointment.starts_at - datetime.now(UTC) < booking.policy_window():
-        return contact_page(status)
-    return None
-
-
-@bp.get("/appointments/<int:appointment_id>/reschedule")
-@role_required(*PEOPLE)
-def reschedule(appointment_id):
-    """Client or therapist: pick a new time for a session; with ?start=, confirm that time."""
-    appointment = get_or_404_for(current_user, Appointment, appointment_id)
-    refusal = change_refusal(appointment, 200)
-    if refusal:
-        return refusal
-    session_type = appointment.session_type
-    reason = current_user.is_client and gates.refusal(current_user, session_type)
-    if reason:
-        return refused(reason)
-    if "start" in request.args:
-        start = parse_start(request.args["start"])
-        if start is None:
-            return bad_start()
-        return render_template("scheduling/confirm.html", session_type=session_type,
-                               start=start, form=RescheduleForm(start=iso_utc(start)),
-                               appointment=appointment, therapist=appointment.therapist,
-                               zoned=zoned, action=url_for("scheduling.reschedule_session",
-                                                           appointment_id=appointment.id))
-    return render_template("scheduling/slots.html", session_type=session_type,
-                           appointment=appointment, link_for=_slot_link(session_type, appointment),
-                           week=week_of_slots(session_type, viewer_zone(), appointment.id))
-
-
-@bp.post("/appointments/<int:appointment_id>/reschedule")
-@role_required(*PEOPLE)
-def reschedule_session(appointment_id):
-    """Client or therapist: move a session to the confirmed time (emails go to both)."""
-    appointment = get_or_404_for(current_user, Appointment, appointment_id)
-    form = RescheduleForm()
-    start = parse_start(form.start.data)
-    if not form.validate_on_submit() or start is None:
-        return bad_start()
-    if start != appointment.starts_at:  # a repeated submit changes nothing
-        try:
-            booking.reschedule(appointment, start, by=current_user)
-        except booking.PolicyWindow:
-            return contact_page(403)
-        except booking.GateRefused as exc:
-            return refused(str(exc))
-        except booking.SlotTaken as exc:
-            db.session.rollback()
-            return taken(appointment.session_type, exc.nearest, appointment)
-        except booking.BookingError as exc:
-            return message_page(409, "This session cannot be changed", str(exc))
-        db.session.commit()
-        announce(appointment, "rescheduled")
-    flash("The session was moved. An updated invitation is on its way by email.", "success")
-    return redirect(after_change_url())
-
-
-@bp.get("/appointments/<int:appointment_id>/cancel")
-@role_required(*PEOPLE)
-def cancel(appointment_id):
-    """Client or therapist: confirm cancelling a session (therapists may add a message)."""
-    appointment = get_or_404_for(current_user, Appointment, appointment_id)
-    return change_refusal(appointment, 200) or render_template(
-        "scheduling/cancel.html", appointment=appointment, form=CancelForm())
-
-
-@bp.post("/appointments/<int:appointment_id>/cancel")
-@role_required(*PEOPLE)
-def cancel_session(appointment_id):
-    """Client or therapist: cancel a session; its time is free again at once."""
-    appointment = get_or_404_for(current_user, Appointment, appointment_id)
-    form = CancelForm()
-    if not form.validate_on_submit():
-        return render_template("scheduling/cancel.html", appointment=appointment, form=form), 400
-    message = None if current_user.is_client else form.message.data
-    try:
-        booking.cancel(appointment, by=current_user, message=message)
-    except booking.PolicyWindow:
-        return contact_page(403)
-    except booking.BookingError as exc:
-        return message_page(409, "This session cannot be cancelled", str(exc))
-    db.session.commit()
-    announce(appointment, "cancelled")
-    flash("The session was cancelled. A confirmation is on its way by email.", "success")
-    return redirect(after_change_url())
-
-
-# --- dosing-day readiness -------------------------------------------------------------------
-def save_readiness(appointment, answers):
-    """Insert or update the answers of one dosing session (a second submit updates)."""
-    row = db.session.scalar(select(DosingReadiness).where(
-        DosingReadiness.appointment_id == appointment.id))
-    if row is None:
-        try:
-            with db.session.begin_nested():
-                db.session.add(DosingReadiness(appointment_id=appointment.id, answers=answers))
-        except IntegrityError:  # a simultaneous first submit won; update its row
-            row = db.session.scalar(select(DosingReadiness).where(
-                DosingReadiness.appointment_id == appointment.id))
-    if row is not None:
-        row.answers, row.submitted_at = answers, datetime.now(UTC)
-    record("dosing_readiness_submitted", actor=current_user, obj=("appointment", appointment.id))
-
-
-@bp.route("/appointments/<int:appointment_id>/readiness", methods=["GET", "POST"])
-@role_required(Role.CLIENT)
-def readiness(appointment_id):
-    """Clients: before a dosing session, confirm fasting, the ride home, no alcohol or benzos."""
-    appointment = get_or_404_for(current_user, Appointment, appointment_id)
-    if appointment.kind != SessionKind.DOSING.value:
-        abort(404)
-    if not _state(appointment, datetime.now(UTC), set())["readiness_open"]:
-        return message_page(403 if request.method == "POST" else 200,
-                            "These questions are not open now",
-                            "They open 48 hours before a booked dosing session and close when "
-                            "it starts.")
-    previous = db.session.scalar(select(DosingReadiness).where(
-        DosingReadiness.appointment_id == appointment.id))
-    form = ReadinessForm(data=previous.answers if previous and request.method == "GET" else None)
-    if form.validate_on_submit():
-        save_readiness(appointment, form.answers())
-        db.session.commit()
-        flash("Thank you. Your care team can see your answers.", "success")
-        return redirect(url_for("scheduling.appointments"))
-    return render_template("scheduling/readiness.html", appointment=appointment, form=form,
-                           submitted=previous is not None), 400 if form.errors else 200

@@ -53,15 +53,26 @@ def working_hours(therapist, first_day, last_day):
     day = first_day
     while day <= last_day:
         ranges = [(r.start_time, r.end_time) for r in rules if r.weekday == day.weekday()]
-        for o in by_day.get(day, []):
-            if o.available and o.start_time and o.end_time:
-                ranges.append((o.start_time, o.end_time))
-        for o in by_day.get(day, []):
+        for o in by_day.get(day, []):  # days off and time off cut the weekly hours ...
             if not o.available:
                 ranges = [] if o.start_time is None else _subtract(ranges, (o.start_time,
                                                                             o.end_time))
-        yield day, sorted(ranges)
+        for o in by_day.get(day, []):  # ... and extra hours on that date are added after
+            if o.available and o.start_time and o.end_time:
+                ranges.append((o.start_time, o.end_time))
+        yield day, _merge(ranges)
         day += timedelta(days=1)
+
+
+def _merge(ranges):
+    """Join touching or overlapping ranges, so a session may run across the join."""
+    merged = []
+    for start, end in sorted(ranges):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
 
 
 def booked_blocks(therapist_id, start, end, ignore_id=None):

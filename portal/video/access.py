@@ -27,9 +27,11 @@ def refusal(user, appointment, now=None):
         return "This session was cancelled."
     if now > appointment.ends_at + LATE_END:
         return "This session has ended."
-    opens = appointment.starts_at - (EARLY_THERAPIST if user.id == appointment.therapist_id
-                                     else EARLY_CLIENT)
+    is_therapist = user.id == appointment.therapist_id
+    opens = appointment.starts_at - (EARLY_THERAPIST if is_therapist else EARLY_CLIENT)
     if now < opens:
+        if is_therapist:
+            return "The room opens 12 hours before the session starts."
         return "The room opens 15 minutes before your session starts."
     return None
 

@@ -69,8 +69,7 @@ def guarded(handler):
         except Refused as exc:
             db.session.rollback()
             _error(exc.code, exc.message)
-            registry.forget(request.sid)
-            disconnect()
+            disconnect()  # on_disconnect forgets the socket, records the leave, tells the peer
         except signaling.SignalError as exc:
             _error(exc.code, str(exc))
         return None
