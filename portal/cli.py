@@ -136,3 +136,5 @@ def send_reminders(now_text):
             raise click.ClickException("--now needs a UTC offset, e.g. 2026-03-03T14:00:00+00:00")
     sent = send_due_reminders(now)
     click.echo(f"reminders sent: {sent}")
+    from portal.notifications.checkins import send_checkin_invitations
+    click.echo(f"check-in invitations sent: {send_checkin_invitations(now)}")
