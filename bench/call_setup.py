@@ -9,10 +9,12 @@ therapist (with TOTP) and a client sign in over HTTP; the client is admitted onc
   stored), the therapist's aiortc peer offers, the client's answers, both through "signal";
   timed from the joins until both peer connections are "connected"; then both "leave".
 - baseline: two fresh aiortc peers in this process, offer → answer handed over directly, timed
-  until both are "connected".
+  until both are "connected" (the ratio's denominator).
+- bare relay, for reference: the same as "portal" through the bare python-socketio relay of
+  bench/signaling.py (gevent, no checks), to show what any Socket.IO hop costs.
 
-The two kinds alternate (baseline, portal, baseline, ...) after a warm-up, so load on the machine
-hits both alike; medians are reported. ICE uses host candidates on 127.0.0.1 only, no STUN.
+The kinds alternate (baseline, bare, portal, baseline, ...) after a warm-up, so load on the
+machine hits all alike; medians are reported. ICE uses host candidates on 127.0.0.1 only.
 
     .venv/bin/python bench/call_setup.py [--calls 15] [--gunicorn]
 """
@@ -28,7 +30,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.rtc import (  # noqa: E402
+from bench.signaling import BareServer
+from tests.rtc import (
     Participant,
     Peer,
     PortalServer,
@@ -65,11 +68,12 @@ def drain(*participants):
                 queue.get_nowait()
 
 
-async def portal_call(therapist, client, appointment_id):
+async def relay_call(therapist, client, appointment_id, bare=False):
     """Both join → therapist offers → client answers → both connected (seconds); then leave."""
     room = {"appointment_id": appointment_id}
+    joins = ({**room, "role": "therapist"}, {**room, "role": "client"}) if bare else (room, room)
     start = time.perf_counter()
-    acks = await asyncio.gather(therapist.call("join", room), client.call("join", room))
+    acks = await asyncio.gather(therapist.call("join", joins[0]), client.call("join", joins[1]))
     assert [a["state"] for a in acks] == ["in_call", "in_call"], acks
     joined = time.perf_counter()
     async with contextlib.AsyncExitStack() as stack:
@@ -80,27 +84,34 @@ async def portal_call(therapist, client, appointment_id):
     return connected - start, connected - joined
 
 
-async def measure(url, pair, cookies, calls):
+async def measure(url, bare_url, pair, cookies, calls):
     room = {"appointment_id": pair.appointment_id}
     async with contextlib.AsyncExitStack() as stack:
         therapist = await stack.enter_async_context(Participant(url, cookies[0]))
         client = await stack.enter_async_context(Participant(url, cookies[1]))
+        bare_t = await stack.enter_async_context(Participant(bare_url, None))
+        bare_c = await stack.enter_async_context(Participant(bare_url, None))
         assert (await therapist.call("join", room))["state"] == "in_call"
         assert (await client.call("join", room))["state"] == "waiting"
         assert await therapist.call("admit", room) == {"ok": True}
         await asyncio.gather(therapist.call("leave", room), client.call("leave", room))
         drain(therapist, client)
 
-        await baseline_call(), await portal_call(therapist, client, pair.appointment_id)
-        baseline, portal, signaling = [], [], []
+        await baseline_call(), await relay_call(bare_t, bare_c, 1, bare=True)
+        await relay_call(therapist, client, pair.appointment_id)
+        times = {"baseline": [], "bare": [], "bare_signals": [], "portal": [],
+                 "portal_signals": []}
         for _ in range(calls):
-            baseline.append(await baseline_call())
-            total, after_join = await portal_call(therapist, client, pair.appointment_id)
-            portal.append(total)
-            signaling.append(after_join)
+            times["baseline"].append(await baseline_call())
+            total, after_join = await relay_call(bare_t, bare_c, 1, bare=True)
+            times["bare"].append(total)
+            times["bare_signals"].append(after_join)
+            total, after_join = await relay_call(therapist, client, pair.appointment_id)
+            times["portal"].append(total)
+            times["portal_signals"].append(after_join)
         errors = therapist.errors + client.errors
         assert not errors, errors
-    return baseline, portal, signaling
+    return times
 
 
 def ms(values):
@@ -122,24 +133,31 @@ def main():
         url = f"sqlite:///{Path(tmp) / 'portal.sqlite3'}"
         migrate(url)
         server = PortalServer(url, Path(tmp) / "instance", gunicorn=args.gunicorn).start()
+        bare = BareServer().start()
         try:
             with data_app(url):
                 pair = make_video_pair()
-            server.wait_ready()
+            server.wait_ready(), bare.wait_ready()
             cookies = (cookie_header(sign_in(server.url, pair.therapist_email, pair.totp_secret)),
                        cookie_header(sign_in(server.url, pair.client_email)))
-            baseline, portal, signaling = asyncio.run(
-                measure(server.url, pair, cookies, max(args.calls, 10)))
+            times = asyncio.run(measure(server.url, bare.url, pair, cookies,
+                                        max(args.calls, 10)))
         finally:
             server.stop()
+            bare.stop()
 
     mode = "gunicorn + gevent-websocket" if args.gunicorn else "python -m portal (threading)"
-    print(f"call setup, two aiortc peers on loopback, {len(portal)} calls each, medians; "
-          f"portal: {mode}, SQLite")
-    print(f"  baseline  in-process SDP swap, offer → connected : {ms(baseline)}")
-    print(f"  portal    join → connected                       : {ms(portal)}")
-    print(f"            of which offer → connected (2 signals) : {ms(signaling)}")
-    print(f"ratio: {statistics.median(portal) / statistics.median(baseline):.2f}")
+    print(f"call setup, two aiortc peers on loopback, {len(times['portal'])} calls of each kind, "
+          f"medians; portal: {mode}, SQLite; sessions signed in over HTTP (TOTP for the "
+          f"therapist)")
+    print(f"  baseline  in-process SDP swap, offer → connected : {ms(times['baseline'])}")
+    print(f"  bare      Socket.IO relay, join → connected      : {ms(times['bare'])}")
+    print(f"            of which offer → connected (2 signals) : {ms(times['bare_signals'])}")
+    print(f"  portal    join → connected                       : {ms(times['portal'])}")
+    print(f"            of which offer → connected (2 signals) : {ms(times['portal_signals'])}")
+    print(f"  (bare relay / baseline: "
+          f"{statistics.median(times['bare']) / statistics.median(times['baseline']):.2f})")
+    print(f"ratio: {statistics.median(times['portal']) / statistics.median(times['baseline']):.2f}")
 
 
 if __name__ == "__main__":

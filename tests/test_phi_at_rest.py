@@ -52,6 +52,9 @@ def fill_every_encrypted_column():
                               code="phq9_item9", source="checkin", acknowledged_at=utcnow(),
                               acknowledgement_note=CANARY))
     _fill_scheduling_and_calls(therapist, client)
+    _fill_notes_and_journal(therapist, client)
+    from portal.models.breakglass import BreakGlassGrant
+    BreakGlassGrant.start(therapist, client, CANARY, 1)  # any user id will do for admin_id
     db.session.commit()
     return client
 
@@ -76,6 +79,23 @@ def _fill_scheduling_and_calls(therapist, client):
     db.session.add(DosingReadiness(appointment_id=appointment.id, answers={"notes": CANARY}))
     db.session.add(Call(appointment_id=appointment.id, client_location=CANARY,
                         client_phone=CANARY))
+
+
+def _fill_notes_and_journal(therapist, client):
+    from datetime import date
+
+    from portal.models.journal import JournalEntry
+    from portal.models.notes import NoteAddendum, SessionNote
+    from portal.models.schedule import Appointment
+    appointment = db.session.scalar(select(Appointment).where(
+        Appointment.idempotency_key == "canary"))
+    note = SessionNote(appointment_id=appointment.id, therapist_id=therapist.id, kind="dosing",
+                       content={"observations": CANARY}, status="signed", signed_at=utcnow())
+    db.session.add(note)
+    db.session.flush()
+    db.session.add(NoteAddendum(note_id=note.id, text=CANARY, author_id=therapist.id))
+    db.session.add(JournalEntry(client_id=client.id, written_on=date.today(), text=CANARY,
+                                mood=5, shared=True))
 
 
 def every_column_has_a_value():

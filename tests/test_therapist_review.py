@@ -231,12 +231,19 @@ def test_another_therapist_gets_404_on_every_route_for_a_client_not_theirs(app, 
                 if e.actor_id == other.id]
 
 
-def test_an_admin_sees_every_client(app, factories, patient):
+def test_an_admin_sees_their_own_clients_and_others_only_by_break_glass(app, factories,
+                                                                        patient):
+    """Break-glass is off unless used (tests/test_break_glass.py covers the grant)."""
     fill_intake(patient)
-    browser = sign_in(app, factories.make_admin())
-    for path in (review_url(patient), f"{review_url(patient)}/print",
-                 f"/therapist/clients/{patient.id}/measures", "/therapist/consents"):
-        assert browser.client.get(path).status_code == 200, path
+    admin = factories.make_admin()
+    own = factories.make_client(therapist=admin)
+    fill_intake(own)
+    browser = sign_in(app, admin)
+    for client, status in ((own, 200), (patient, 404)):
+        for path in (review_url(client), f"{review_url(client)}/print",
+                     f"/therapist/clients/{client.id}/measures"):
+            assert browser.client.get(path).status_code == status, path
+    assert browser.client.get("/therapist/consents").status_code == 200
 
 
 def test_a_therapist_cannot_review_a_therapist_or_unknown_id(app, factories, therapist):

@@ -26,7 +26,7 @@ def index():
 def home():
     """Signed-in users: the landing page of their role."""
     if current_user.is_clinician:
-        return redirect(url_for("therapist.clients"))
+        return redirect(url_for("therapist.dashboard_page"))
     from portal.intake.service import intake_for
     return render_template("main/home_client.html", therapist=current_user.therapist,
                            intake=intake_for(current_user, create=False))

@@ -1,9 +1,12 @@
 """Database models, one module per aggregate."""
 from portal.models.audit import AuditEvent
+from portal.models.breakglass import BreakGlassGrant
 from portal.models.call import Call, CallEvent
 from portal.models.consent import ConsentDocument, ConsentSignature
 from portal.models.intake import AmendmentRequest, Intake, IntakeStep, ReviewDecision
+from portal.models.journal import JournalEntry
 from portal.models.measure import MeasureResult, SafetyFlag
+from portal.models.notes import NoteAddendum, SessionNote
 from portal.models.schedule import (
                                     Appointment,
                                     AvailabilityOverride,
@@ -16,7 +19,8 @@ from portal.models.user import Invitation, Role, User, UserSession
 
 __all__ = [
     "AmendmentRequest", "Appointment", "AuditEvent", "AvailabilityOverride", "AvailabilityRule",
-    "Call", "CallEvent", "ConsentDocument", "ConsentSignature", "DosingReadiness", "Intake",
-    "IntakeStep", "Invitation", "MeasureResult", "ReminderLog", "ReviewDecision", "Role",
-    "SafetyFlag", "SessionType", "User", "UserSession",
+    "BreakGlassGrant", "Call", "CallEvent", "ConsentDocument", "ConsentSignature",
+    "DosingReadiness", "Intake", "IntakeStep", "Invitation", "JournalEntry", "MeasureResult",
+    "NoteAddendum", "ReminderLog", "ReviewDecision", "Role", "SafetyFlag", "SessionNote",
+    "SessionType", "User", "UserSession",
 ]

@@ -66,8 +66,9 @@ class ConsentSignature(db.Model):
     client = relationship("User")
 
     def visible_to(self, user):
-        return user.id == self.client_id or (user.is_clinician and (
-            user.is_admin or self.client.therapist_id == user.id))
+        # Admins see other therapists' clients only through break-glass (portal/admin).
+        return user.id == self.client_id or (
+            user.is_clinician and self.client.therapist_id == user.id)
 
 
 def unsigned_current(client_id):

@@ -53,8 +53,9 @@ class Intake(db.Model):
         return f"<Intake {self.id} client={self.client_id} {self.status}>"
 
     def visible_to(self, user):
-        return user.id == self.client_id or (user.is_clinician and (
-            user.is_admin or self.client.therapist_id == user.id))
+        # Admins see other therapists' clients only through break-glass (portal/admin).
+        return user.id == self.client_id or (
+            user.is_clinician and self.client.therapist_id == user.id)
 
     @property
     def submitted(self):

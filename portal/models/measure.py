@@ -24,8 +24,9 @@ class MeasureResult(db.Model):
     client = relationship("User")
 
     def visible_to(self, user):
-        return user.id == self.client_id or (user.is_clinician and (
-            user.is_admin or self.client.therapist_id == user.id))
+        # Admins see other therapists' clients only through break-glass (portal/admin).
+        return user.id == self.client_id or (
+            user.is_clinician and self.client.therapist_id == user.id)
 
     @property
     def total(self):
@@ -67,7 +68,7 @@ class SafetyFlag(db.Model):
     client = relationship("User", foreign_keys=[client_id])
 
     def visible_to(self, user):
-        return user.is_clinician and (user.is_admin or self.client.therapist_id == user.id)
+        return user.is_clinician and self.client.therapist_id == user.id
 
     @property
     def open(self):

@@ -145,7 +145,8 @@ class Appointment(db.Model):
         return f"<Appointment {self.id} {self.kind} {self.status}>"
 
     def visible_to(self, user):
-        return user.id in (self.client_id, self.therapist_id) or user.is_admin
+        # Only the two participants; admins use break-glass for other people's records.
+        return user.id in (self.client_id, self.therapist_id)
 
     @property
     def live(self):

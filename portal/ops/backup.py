@@ -21,9 +21,10 @@ from sqlalchemy import URL, inspect, text
 
 from portal.extensions import db
 
-KEYS_NOTE = ("PHI columns are encrypted by the portal, so a backup holds their ciphertext only; "
-             "the keys (PHI_KEYS) and SECRET_KEY are NOT in it. Keep the keys apart from the "
-             "backups, and keep them: without them the PHI in a backup cannot be read.")
+KEYS_NOTE = ("The portal's encrypted columns (intake answers, measures, notes...) are in a backup "
+             "as ciphertext only, and the keys (PHI_KEYS) and SECRET_KEY are NOT in it: keep them "
+             "apart from the backups, and keep them, or that PHI cannot be read. Names, email "
+             "addresses and appointment times are not encrypted: treat backups as PHI.")
 MAGIC = {b"SQLite format 3\x00": "sqlite", b"PGDMP": "postgresql"}
 
 

@@ -3,4 +3,10 @@ from flask import Blueprint
 
 bp = Blueprint("therapist", __name__, url_prefix="/therapist")
 
-from portal.therapist import routes, routes_review  # noqa: E402,F401
+from portal.therapist import (  # noqa: E402,F401
+    routes,
+    routes_dashboard,
+    routes_journal,
+    routes_notes,
+    routes_review,
+)

@@ -1,8 +1,9 @@
 """Therapist review of a client's intake (flags, scores, answers, consents, decision), its printable
 view, safety-flag acknowledgement, measures over time and publishing consent documents.
 
-A therapist sees only their own clients (admins see all); another client's id gives 404. Every
-view and change of PHI is audited.
+A clinician sees only their own clients (an admin sees another therapist's client only under an
+active break-glass grant, read-only); another client's id gives 404. Every view and change of PHI
+is audited.
 """
 from typing import NamedTuple
 
@@ -15,6 +16,7 @@ from portal.audit.service import record
 from portal.extensions import db
 from portal.intake import measures, rules, service
 from portal.intake.steps import STEP_TITLES
+from portal.models.breakglass import BreakGlassGrant
 from portal.models.consent import (
     CONSENT_TITLES,
     ConsentDocument,
@@ -57,12 +59,23 @@ class IntakeScore(NamedTuple):
     recorded: bool  # False when computed from the answers (no stored result)
 
 
-def own_client(client_id):
-    """The client with this id if the current therapist may see them (admins: all); else 404."""
+def own_client(client_id, write=False):
+    """The client with this id if they are the current clinician's; else 404.
+
+    An admin who is not the client's therapist may read (never write) under an active
+    break-glass grant; each such read is audited with outcome "break_glass".
+    """
     client = db.session.get(User, client_id)
-    if client is None or not client.is_client or not (
-            current_user.is_admin or client.therapist_id == current_user.id):
+    if client is None or not client.is_client:
         abort(404)
+    if client.therapist_id == current_user.id:
+        return client
+    grants = [] if write or not current_user.is_admin else BreakGlassGrant.active_for(
+        current_user.id, client.id)
+    if not grants:
+        abort(404)
+    record("break_glass_read", actor=current_user, obj=("user", client.id),
+           outcome="break_glass", detail=f"grant {grants[0].id} {request.endpoint}")
     return client
 
 
@@ -160,7 +173,7 @@ def intake_print(client_id):
 @role_required(*CLINICIANS)
 def intake_decision(client_id):
     """Therapists: record eligible / needs clearance / not eligible on a submitted intake."""
-    client = own_client(client_id)
+    client = own_client(client_id, write=True)
     intake = service.intake_for(client, create=False)
     form = DecisionForm()
     if intake is None or not intake.submitted:
@@ -182,6 +195,7 @@ def intake_decision(client_id):
 def acknowledge_flag(flag_id):
     """Therapists: acknowledge a client's safety flag with a note; it leaves the open list."""
     flag = get_or_404_for(current_user, SafetyFlag, flag_id)
+    own_client(flag.client_id, write=True)
     back = safe_next(request.form.get("next"),
                      url_for("therapist.intake_review", client_id=flag.client_id, _anchor="flags"))
     form = AcknowledgeForm(prefix=f"flag{flag.id}")

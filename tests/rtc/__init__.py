@@ -148,7 +148,8 @@ class PortalServer:
         bindir = Path(sys.executable).parent
         self.cmd = ([str(bindir / "gunicorn"), "-k",
                      "geventwebsocket.gunicorn.workers.GeventWebSocketWorker", "-w", "1",
-                     "-b", f"127.0.0.1:{self.port}", "wsgi:app"] if gunicorn
+                     "-b", f"127.0.0.1:{self.port}", "--no-control-socket", "wsgi:app"]
+                    if gunicorn
                     else [sys.executable, "-m", "portal"])
         self.process = None
 
@@ -239,7 +240,8 @@ class Participant:
 
     async def __aenter__(self):
         await asyncio.to_thread(self.sio.connect, self.base_url, namespaces=[NS],
-                                headers={"Cookie": self.cookie}, transports=["websocket"],
+                                headers={"Cookie": self.cookie} if self.cookie else {},
+                                transports=["websocket"],
                                 wait_timeout=10)
         return self
 

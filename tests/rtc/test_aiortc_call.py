@@ -57,6 +57,7 @@ def portal(database_url, tmp_path):
     yield start
     for server in started:
         server.stop()
+        print(f"--- {server.url} log (tail) ---\n{server.log_tail()}")  # shown on failure
 
 
 @pytest.fixture

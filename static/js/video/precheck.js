@@ -16,6 +16,7 @@ async function openDevices(video, audio) {
       audio: audio ? { deviceId: { exact: audio } } : true,
     });
     preview.srcObject = stream;
+    preview.play().catch(() => { /* starts when scrolled to or on a gesture */ });
     $("device-status").textContent = "Your camera and microphone work. You should see yourself above.";
     startMeter();
     await listDevices();

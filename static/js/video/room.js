@@ -23,10 +23,18 @@ let restartTimer = null;
 let callStartedAt = null;
 let audioOnly = false;
 let screenTrack = null;
+let signals = Promise.resolve(); // the queue of incoming signals (see socket.on("signal"))
 
 function say(text, kind = "info") {
   statusEl.textContent = text;
   statusEl.className = `flash flash-${kind}`;
+}
+
+// Start playback explicitly: Chromium pauses a muted `autoplay` video while it is off screen
+// (the self-view sits below the waiting-room card on small screens) until it is scrolled to.
+function show(video, stream) {
+  video.srcObject = stream;
+  video.play().catch(() => { /* autoplay refused: the video starts on the next user gesture */ });
 }
 
 function send(event, payload = {}) {
@@ -48,7 +56,7 @@ async function startMedia(constraints = { audio: true, video: true }) {
       localStream = new MediaStream();
     }
   }
-  localVideo.srcObject = localStream;
+  show(localVideo, localStream);
   await fillDevices();
 }
 
@@ -73,7 +81,7 @@ async function switchDevice(kind, deviceId) {
   localStream.addTrack(track);
   const sender = pc?.getSenders().find((s) => s.track?.kind === kind || (!s.track && kind === "video"));
   if (sender) await sender.replaceTrack(track);
-  localVideo.srcObject = localStream;
+  show(localVideo, localStream);
 }
 
 // ---- the peer connection -----------------------------------------------------------------
@@ -82,7 +90,7 @@ function newPeer() {
   pc = new RTCPeerConnection({ iceServers });
   for (const track of localStream.getTracks()) pc.addTrack(track, localStream);
   pc.ontrack = (event) => {
-    if (remoteVideo.srcObject !== event.streams[0]) remoteVideo.srcObject = event.streams[0];
+    if (remoteVideo.srcObject !== event.streams[0]) show(remoteVideo, event.streams[0]);
   };
   pc.onicecandidate = (event) => {
     send("signal", { data: { type: "candidate", candidate: event.candidate ? event.candidate.toJSON() : null } });
@@ -187,6 +195,7 @@ function chime() {
 function connect() {
   socket = io("/video", { transports: ["websocket", "polling"], reconnectionDelayMax: 2000 });
   socket.on("connect", async () => {
+    await mediaReady; // the socket connects while the camera opens; join once media is there
     const res = await send("join");
     if (!res) return;
   });
@@ -203,10 +212,13 @@ function connect() {
         alertWaiting();
         say("Your client is in the waiting room.", "info");
       } else {
+        const wasPresent = peerPresent;
         peerPresent = true;
         enterCall();
-        // Already connected (e.g. only the signaling server restarted): keep the media flowing.
-        if (pc && pc.connectionState === "connected") return;
+        // The client never left (only the signaling server restarted, or a repeated announce):
+        // keep the media flowing. After a peer_left (e.g. the client reloaded its page) the old
+        // connection still looks "connected" here until ICE notices, seconds later: start afresh.
+        if (wasPresent && pc && ["new", "connecting", "connected"].includes(pc.connectionState)) return;
         newPeer();
         makeOffer();
       }
@@ -226,7 +238,9 @@ function connect() {
     remoteVideo.srcObject = null;
     say("Your client is back in the waiting room.", "info");
   });
-  socket.on("signal", (msg) => onSignal(msg));
+  // One signal at a time, in order: a candidate that arrives while the offer or answer before it
+  // is still being applied would otherwise find no remote description and be dropped.
+  socket.on("signal", (msg) => { signals = signals.then(() => onSignal(msg)).catch(() => {}); });
   socket.on("peer_left", peerLeft);
   socket.on("media_state", showPeerMedia);
   socket.on("chat", addChat);
@@ -362,5 +376,7 @@ setInterval(async () => {
   if (poor && !audioOnly) say("The connection is weak. Audio only may work better.", "warning");
 }, 2000);
 
-await startMedia();
+// Open the camera and the socket at the same time (a reload rejoins a call sooner).
+const mediaReady = startMedia();
 connect();
+await mediaReady;
