@@ -48,6 +48,10 @@ PLAYING_AGAIN = """() => {
     return v.currentTime > window.__firstTime;
 }"""
 
+STATE = """() => { const v = document.getElementById('remote-video');
+    return {picture: v.videoWidth, time: v.currentTime, paused: v.paused, src: !!v.srcObject,
+            status: document.getElementById('room-status').textContent}; }"""
+
 
 def sign_in(page, email, totp_secret=None):
     page.goto("/auth/login")
@@ -95,7 +99,12 @@ def measure_reloads(client, therapist, reloads):
         client.wait_for_timeout(1000)  # a steady call before each reload
         start = time.perf_counter()
         client.reload()
-        client.wait_for_function(PLAYING_AGAIN, timeout=TIMEOUT_MS)
+        try:
+            client.wait_for_function(PLAYING_AGAIN, timeout=TIMEOUT_MS)
+        except Exception as exc:
+            raise RuntimeError(f"reload {len(times) + 1}: no video after {TIMEOUT_MS} ms; "
+                               f"client {client.evaluate(STATE)}, "
+                               f"therapist {therapist.evaluate(STATE)}") from exc
         times.append(time.perf_counter() - start)
         if client.locator("#waiting").is_visible():
             raise RuntimeError("the client was sent back to the waiting room by a reload")

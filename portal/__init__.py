@@ -39,6 +39,7 @@ def create_app(config_class=None):
     login_manager.login_message_category = "info"
     login_manager.session_protection = None  # sessions are server-side; see security/sessions.py
     socketio.init_app(app, message_queue=app.config.get("REDIS_URL"),
+                      channel=app.config.get("SOCKETIO_CHANNEL", "flask-socketio"),
                       async_mode=app.config.get("SOCKETIO_ASYNC_MODE"),
                       cors_allowed_origins=app.config.get("SOCKETIO_ORIGINS"),
                       manage_session=False)

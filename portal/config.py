@@ -54,6 +54,8 @@ class Config:
     # threading for `make run` and tests; production sets gevent (see docs/deploy.md).
     SOCKETIO_ASYNC_MODE = os.environ.get("SOCKETIO_ASYNC_MODE", "threading")
     SOCKETIO_ORIGINS = None  # same origin only
+    # Redis pub/sub ignores the database number: portals sharing a Redis need their own channel.
+    SOCKETIO_CHANNEL = os.environ.get("SOCKETIO_CHANNEL", "kap-portal")
     # WebRTC: STUN/TURN (comma-separated URLs). Without them calls work on a LAN / localhost.
     STUN_URLS = [u.strip() for u in os.environ.get("STUN_URLS", "").split(",") if u.strip()]
     TURN_URLS = [u.strip() for u in os.environ.get("TURN_URLS", "").split(",") if u.strip()]

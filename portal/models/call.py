@@ -51,3 +51,19 @@ class CallEvent(db.Model):
     at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
     call = relationship("Call", back_populates="events")
+
+
+def call_for(appointment_id):
+    """The appointment's Call, created on first use; safe when both participants arrive at once
+    (the loser of the insert race reads the winner's row)."""
+    from sqlalchemy.exc import IntegrityError
+    call = db.session.query(Call).filter_by(appointment_id=appointment_id).one_or_none()
+    if call is not None:
+        return call
+    try:
+        with db.session.begin_nested():
+            call = Call(appointment_id=appointment_id)
+            db.session.add(call)
+    except IntegrityError:
+        call = db.session.query(Call).filter_by(appointment_id=appointment_id).one()
+    return call

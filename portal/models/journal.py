@@ -26,8 +26,8 @@ class JournalEntry(db.Model):
         return f"<JournalEntry {self.id} client={self.client_id} shared={self.shared}>"
 
     def visible_to(self, user):
-        """The author always; their therapist (or an admin) only once shared."""
+        """The author always; their therapist only once shared (admins of other therapists'
+        clients read through break-glass, in the therapist's journal view)."""
         if user.id == self.client_id:
             return True
-        return bool(self.shared and user.is_clinician and (
-            user.is_admin or self.client.therapist_id == user.id))
+        return bool(self.shared and user.is_clinician and self.client.therapist_id == user.id)

@@ -6,16 +6,20 @@ from portal.audit.service import record
 from portal.extensions import db
 from portal.models.notes import NoteAddendum, SessionNote
 from portal.models.schedule import Appointment, SessionKind
+from portal.therapist.routes_review import own_client
 
 
-def appointment_for(user, appointment_id):
-    """The appointment if `user` is its therapist (admins: any); 404 otherwise, so ids of other
-    therapists' sessions cannot be probed."""
+def appointment_for(user, appointment_id, write=False):
+    """The appointment if `user` is its therapist; 404 otherwise, so ids of other therapists'
+    sessions cannot be probed. Reading only: the client's current therapist, or an admin under
+    an active break-glass grant (own_client checks and audits it)."""
     appointment = db.session.get(Appointment, appointment_id)
-    if appointment is None or not (user.is_admin or appointment.therapist_id == user.id):
+    if appointment is None or appointment.kind not in {k.value for k in SessionKind}:
         abort(404)
-    if appointment.kind not in {k.value for k in SessionKind}:
-        abort(404)
+    if appointment.therapist_id != user.id:
+        if write:
+            abort(404)
+        own_client(appointment.client_id)
     return appointment
 
 

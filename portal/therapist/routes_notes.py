@@ -43,7 +43,7 @@ def note(appointment_id):
 @role_required(*CLINICIANS)
 def save_note(appointment_id):
     """Therapists: save the draft, or (action=sign) save it and sign and lock it."""
-    appointment = notes.appointment_for(current_user, appointment_id)
+    appointment = notes.appointment_for(current_user, appointment_id, write=True)
     found = notes.note_of(appointment)
     if found is not None and found.signed:
         flash(LOCKED, "warning")
@@ -66,7 +66,7 @@ def save_note(appointment_id):
 @role_required(*CLINICIANS)
 def autosave_note(appointment_id):
     """Therapists' note page script: keep the draft while they type (JSON)."""
-    appointment = notes.appointment_for(current_user, appointment_id)
+    appointment = notes.appointment_for(current_user, appointment_id, write=True)
     form = note_form_class(appointment.kind)()
     if not form.validate_on_submit():
         return jsonify(error={"status": 400, "message": "Not saved: please check the fields.",
@@ -85,7 +85,7 @@ def autosave_note(appointment_id):
 @role_required(*CLINICIANS)
 def add_addendum(appointment_id):
     """Therapists: add a dated addendum to a signed note."""
-    appointment = notes.appointment_for(current_user, appointment_id)
+    appointment = notes.appointment_for(current_user, appointment_id, write=True)
     found = notes.note_of(appointment)
     if found is None or not found.signed:
         flash("Addenda are added to signed notes; edit the draft instead.", "warning")

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from portal.audit.service import record
 from portal.extensions import db, socketio
-from portal.models.call import Call, CallEvent
+from portal.models.call import Call, CallEvent, call_for
 from portal.security import sessions
 from portal.video import access, precheck, signaling
 from portal.video.registry import registry
@@ -34,12 +34,7 @@ def _error(code, message):
 
 
 def _call_for(appointment):
-    call = db.session.query(Call).filter_by(appointment_id=appointment.id).one_or_none()
-    if call is None:
-        call = Call(appointment_id=appointment.id)
-        db.session.add(call)
-        db.session.flush()
-    return call
+    return call_for(appointment.id)
 
 
 def _log(call, kind, audit_event=None):
@@ -109,7 +104,7 @@ def on_disconnect(reason=None):
         call = db.session.query(Call).filter_by(appointment_id=entry.appointment_id).one_or_none()
         if call is not None:
             db.session.add(CallEvent(call=call, user_id=entry.user_id, kind="leave"))
-            db.session.commit()
+        db.session.commit()  # end the transaction before emitting
         if appointment is not None:
             emit("peer_left", {"role": entry.role}, to=access.room_name(appointment.id),
                  namespace=NS)
@@ -237,6 +232,7 @@ def on_media_state(message):
     """Sent by a participant when muting, turning the camera off or going audio-only."""
     appointment = participant(message)
     state = {k: bool(message.get(k)) for k in ("audio", "video", "audio_only")}
+    db.session.commit()  # never hold a transaction (SQLite: the write lock) across an emit
     emit("media_state", {"from": access.role_in(current_user, appointment), **state},
          to=access.room_name(appointment.id), include_self=False)
 

@@ -78,19 +78,23 @@ class EchoService:
         @pc.on("connectionstatechange")
         async def on_state():
             if pc.connectionState in ("failed", "closed"):
-                await self._close_async(sid)
+                await self._close_async(sid, pc)
 
         await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
         await pc.setLocalDescription(await pc.createAnswer())
         asyncio.get_running_loop().call_later(
-            max_seconds, lambda: asyncio.ensure_future(self._close_async(sid)))
+            max_seconds, lambda: asyncio.ensure_future(self._close_async(sid, pc)))
         return {"type": pc.localDescription.type, "sdp": pc.localDescription.sdp}
 
-    async def _close_async(self, sid):
+    async def _close_async(self, sid, only=None):
+        """Close the socket's echo peer; with `only`, just that peer (an old test's timer must
+        not close a newer test on the same socket)."""
         with self._lock:
-            pc = self._peers.pop(sid, None)
-        if pc is not None:
-            await pc.close()
+            pc = self._peers.get(sid)
+            if pc is None or (only is not None and pc is not only):
+                return
+            del self._peers[sid]
+        await pc.close()
 
     def close(self, sid):
         with self._lock:

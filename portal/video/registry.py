@@ -96,7 +96,7 @@ def sweep_once(now=None):
 
     now = now or datetime.now(UTC)
     cfg = current_app.config
-    closed = 0
+    to_close = []
     for sid, entry in registry.snapshot().items():
         row = db.session.get(UserSession, entry.session_id) if entry.session_id else None
         # Revoked, idle or too old: all "signed_out", the code the room page sends to sign-in.
@@ -107,11 +107,14 @@ def sweep_once(now=None):
             if access.refusal(row.user, appointment, now) is not None:
                 reason = "room_closed"
         if reason:
-            socketio.emit("error", {"code": reason, "message": "This session has ended."},
-                          to=sid, namespace="/video")
-            socketio.server.disconnect(sid, namespace="/video")
-            registry.forget(sid)
-            closed += 1
+            to_close.append((sid, reason))
+    db.session.rollback()  # read-only: end the transaction before any emit or disconnect
+    for sid, reason in to_close:
+        socketio.emit("error", {"code": reason, "message": "This session has ended."},
+                      to=sid, namespace="/video")
+        socketio.server.disconnect(sid, namespace="/video")
+        registry.forget(sid)
+    closed = len(to_close)
     db.session.remove()
     return closed
 

@@ -6,18 +6,13 @@ from flask_login import current_user
 
 from portal.audit.service import record
 from portal.extensions import db
-from portal.models.call import Call
+from portal.models.call import call_for
 from portal.video import access, bp
 from portal.video.forms import LocationForm
 
 
 def _call(appointment):
-    call = db.session.query(Call).filter_by(appointment_id=appointment.id).one_or_none()
-    if call is None:
-        call = Call(appointment_id=appointment.id)
-        db.session.add(call)
-        db.session.flush()
-    return call
+    return call_for(appointment.id)
 
 
 def _room_or_refusal(appointment_id):
