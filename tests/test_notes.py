@@ -187,3 +187,14 @@ def test_note_and_addenda_are_encrypted_at_rest(app, therapist, patient):
     raw = [db.session.execute(text("SELECT content FROM session_notes")).scalar_one(),
            db.session.execute(text("SELECT text FROM note_addenda")).scalar_one()]
     assert all(value and SECRET not in value and "NOTE-CANARY" not in value for value in raw)
+
+
+def test_an_admin_without_break_glass_gets_404(app, factories, therapist, patient):
+    appointment = video_appointment(patient)
+    post_form(signed_in(app, therapist), appointment, {"intentions": SECRET, "action": "save"})
+    browser = signed_in(app, factories.make_admin())
+    token = csrf_from(browser.get("/account").get_data(as_text=True))
+    assert browser.get(url(appointment)).status_code == 404
+    assert browser.post(url(appointment), data={"csrf_token": token, "intentions": "x",
+                                                "action": "save"}).status_code == 404
+    assert stored(appointment).content["intentions"] == SECRET

@@ -10,6 +10,7 @@ sends a Referer only when the page's Referrer-Policy lets a browser send one.
 Slow (a server process): runs once, in the SQLite pass. Without PostgreSQL or Redis it skips,
 unless CI=true, where it fails.
 """
+import contextlib
 import os
 import re
 import secrets
@@ -117,9 +118,9 @@ def production_server(production_database, tmp_path_factory):
             time.sleep(0.2)
         yield base, log
     finally:
-        process.send_signal(signal.SIGTERM)
+        process.send_signal(signal.SIGTERM)  # graceful: waits for open connections to close
         try:
-            process.wait(20)
+            process.wait(10)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(10)
@@ -136,6 +137,7 @@ class BrowserBehindNginx:
 
     def __init__(self, base):
         self.base = base
+        self.http = requests.Session()  # closed at the end: gunicorn waits for open connections
         self.cookies = {}
         self.set_cookie_headers = []
         self.referrer_policy = ""
@@ -146,16 +148,20 @@ class BrowserBehindNginx:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         if referer and self.referrer_policy in self.SENDS_SAME_ORIGIN_REFERER:
             headers["Referer"] = f"https://{HOST}{referer}"
-        response = requests.request(method, self.base + path, headers=headers,
-                                    allow_redirects=False, timeout=15, **kwargs)
+        response = self.http.request(method, self.base + path, headers=headers,
+                                     allow_redirects=False, timeout=15, **kwargs)
         self.set_cookie_headers += response.raw.headers.getlist("Set-Cookie")
         self.cookies.update(response.cookies.get_dict())
+        self.http.cookies.clear()  # sent by hand above, as a browser would over HTTPS
         if method == "GET":
             self.referrer_policy = response.headers.get("Referrer-Policy", "").split(",")[-1].strip()
         return response
 
     def get(self, path):
         return self._send("GET", path)
+
+    def close(self):
+        self.http.close()
 
     def submit(self, path, data):
         """Post the form on the page just loaded, from that page."""
@@ -183,12 +189,16 @@ def test_health_checks_answer_under_the_production_command(production_server):
     assert ready.json()["checks"] == {"database": "ok", "migrations": "ok", "redis": "ok"}
 
 
+@pytest.fixture
+def browser(production_server):
+    with contextlib.closing(BrowserBehindNginx(production_server[0])) as browser:
+        yield browser
+
+
 def test_sign_in_and_socket_connection_through_gunicorn_with_gevent(production_server,
-                                                                      production_database):
+                                                                      production_database, browser):
     base, log = production_server
     _, email = production_database
-    browser = BrowserBehindNginx(base)
-
     page = browser.get("/auth/login")
     assert page.status_code == 200
     assert "max-age=" in page.headers.get("Strict-Transport-Security", "")

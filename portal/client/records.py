@@ -18,6 +18,9 @@ def client_record(client):
         ConsentSignature.client_id == client.id).order_by(ConsentSignature.signed_at)).all()
     results = db.session.scalars(select(MeasureResult).where(
         MeasureResult.client_id == client.id).order_by(MeasureResult.taken_at)).all()
+    from portal.models.journal import JournalEntry
+    journal = db.session.scalars(select(JournalEntry).where(
+        JournalEntry.client_id == client.id).order_by(JournalEntry.written_on)).all()
     decision = intake.latest_decision if intake else None
     return {
         "account": {"name": client.name, "email": client.email, "time_zone": client.timezone,
@@ -33,4 +36,6 @@ def client_record(client):
                      for s in signatures],
         "measures": [{"instrument": r.instrument, "taken_at": _iso(r.taken_at),
                       "source": r.source, **r.result} for r in results],
+        "journal": [{"date": e.written_on.isoformat(), "mood": e.mood, "shared": e.shared,
+                     "text": e.text} for e in journal],
     }

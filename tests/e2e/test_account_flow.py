@@ -86,6 +86,8 @@ def test_therapist_signs_in_with_authenticator_code_and_sees_clients(page, live_
 
     sign_in(page, therapist.email, DEFAULT_PASSWORD, totp_secret=therapist.totp_secret)
 
-    expect(page).to_have_url(re.compile(r"/therapist/clients$"))
+    expect(page).to_have_url(re.compile(r"/therapist/dashboard$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Today")
+    page.get_by_role("link", name="Clients", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Your clients")
     expect(page.get_by_role("cell", name="Casey Client")).to_be_visible()
