@@ -219,7 +219,8 @@ def run_cli(app, now, tmp_path):
 def finish(process):
     out, err = process.communicate(timeout=180)
     assert process.returncode == 0, err
-    return int(out.strip().rsplit(" ", 1)[1])
+    line = next(ln for ln in out.splitlines() if ln.startswith("reminders sent:"))
+    return int(line.rsplit(" ", 1)[1])
 
 
 def _wait_until(condition, timeout=120):
