@@ -23,8 +23,6 @@ def create_app(config_class=None):
     app = PortalFlask(__name__, template_folder=str(ROOT / "templates"),
                 static_folder=str(ROOT / "static"), instance_path=str(ROOT / "instance"))
     app.config.from_object(config_class)
-    if app.config.get("TRUSTED_PROXIES"):
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"], x_proto=1)
 
     from portal.logs import configure_logging
     configure_logging(app)
@@ -43,6 +41,9 @@ def create_app(config_class=None):
                       async_mode=app.config.get("SOCKETIO_ASYNC_MODE"),
                       cors_allowed_origins=app.config.get("SOCKETIO_ORIGINS"),
                       manage_session=False)
+    # After Socket.IO wraps the app, so that socket handlers also see the client's address.
+    if app.config.get("TRUSTED_PROXIES"):
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"], x_proto=1)
 
     with app.app_context():
         from portal.db_setup import configure_engine

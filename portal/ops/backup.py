@@ -167,6 +167,7 @@ def backup_command(path):
         raise click.ClickException(f"{path} exists; backups never overwrite a file")
     partial = path.with_name(f".{path.name}.partial")
     os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+    os.chmod(partial, 0o600)  # also when a stale .partial of another mode was left behind
     try:
         if kind == "sqlite":
             counts, check = _backup_sqlite(source, partial)
@@ -184,6 +185,8 @@ def backup_command(path):
 
 # --- restore --------------------------------------------------------------------------------
 def _restore_sqlite(source, target):
+    if not target.parent.is_dir():
+        raise click.ClickException(f"no folder {target.parent}")
     src = sqlite3.connect(source)
     dst = sqlite3.connect(target)
     try:
