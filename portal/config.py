@@ -62,6 +62,7 @@ class Config:
     TURN_SECRET = os.environ.get("TURN_SECRET") or None
     SIGNAL_RATE = (40, 5.0)  # at most 40 signaling events per 5 s per socket
     PRECHECK_MAX_CONCURRENT = 2
+    SOCKET_SWEEPER = True  # re-check open sockets every 10 s (see portal/video/registry.py)
     PRECHECK_MAX_SECONDS = 20
 
     SMTP_HOST = os.environ.get("SMTP_HOST") or None
@@ -133,6 +134,9 @@ class TestingConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     SMTP_HOST = None
     BASE_URL = "http://localhost"
+    # One background sweeper would outlive each test's app and database; tests call
+    # portal.video.registry.sweep_once() themselves.
+    SOCKET_SWEEPER = False
     SHOW_DEV_OUTBOX = False
 
 

@@ -91,7 +91,8 @@ def on_connect(auth=None):
         return False
     row = sessions.current_session()
     registry.add(request.sid, current_user.id, row.id if row else None)
-    registry.start_sweeper(current_app._get_current_object())
+    if current_app.config.get("SOCKET_SWEEPER", True):
+        registry.start_sweeper(current_app._get_current_object())
     return True
 
 
