@@ -50,3 +50,4 @@ async function stay() {
 // Navigation and form posts reset the server's timer; the page load is the activity we know of.
 document.getElementById("session-stay")?.addEventListener("click", stay);
 ticker = setInterval(tick, 5000);
+document.documentElement.dataset.idleTimer = "ready"; // lets browser tests know the timer runs

@@ -23,6 +23,8 @@ def signed_in(page, live_server, factories):
     page.clock.install()
     sign_in(page, email, DEFAULT_PASSWORD)
     expect(page.get_by_role("heading", level=1)).to_have_text("Hello, Idle Client")
+    # session.js is a module (deferred): under load it may start after the heading shows
+    page.wait_for_function("document.documentElement.dataset.idleTimer === 'ready'")
     return user_id
 
 
