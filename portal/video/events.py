@@ -16,7 +16,7 @@ from portal.audit.service import record
 from portal.extensions import db, socketio
 from portal.models.call import Call, CallEvent, call_for
 from portal.security import sessions
-from portal.video import access, precheck, signaling
+from portal.video import access, precheck, precheck_events, signaling
 from portal.video.registry import registry
 
 NS = "/video"
@@ -281,28 +281,6 @@ def on_heartbeat(message):
     return {"ok": True}
 
 
-def on_precheck_offer(message):
-    """Any signed-in user's pre-call check: the browser's offer, answered by the echo peer."""
-    if not current_user.is_authenticated:
-        disconnect()
-        return None
-    try:
-        sdp = message.get("sdp") if isinstance(message, dict) else None
-        signaling.check_sdp(sdp)
-        return precheck.answer(request.sid, sdp)
-    except signaling.SignalError as exc:
-        return {"error": {"code": exc.code, "message": str(exc)}}
-    except precheck.Busy:
-        return {"error": {"code": "busy", "message": "Many people are testing right now. "
-                                                     "Please try again in a minute."}}
-
-
-def on_precheck_stop(message=None):
-    """The pre-call check finished on the browser side: close the echo peer now."""
-    precheck.close_for(request.sid)
-    return {"ok": True}
-
-
 EVENTS = [
     ("connect", on_connect),
     ("disconnect", on_disconnect),
@@ -316,8 +294,8 @@ EVENTS = [
     ("leave", on_leave),
     ("end", on_end),
     ("heartbeat", on_heartbeat),
-    ("precheck_offer", on_precheck_offer),
-    ("precheck_stop", on_precheck_stop),
+    ("precheck_offer", precheck_events.on_precheck_offer),
+    ("precheck_stop", precheck_events.on_precheck_stop),
 ]
 
 
