@@ -67,11 +67,15 @@ def _block(session_type, start):
             end + timedelta(minutes=session_type.buffer_after_min))
 
 
+def _same_key(client, idempotency_key):
+    return db.session.scalar(select(Appointment).where(
+        Appointment.client_id == client.id, Appointment.idempotency_key == idempotency_key))
+
+
 def book(client, session_type, start, idempotency_key, now=None):
     """Book `start` (UTC) for `client`; the same idempotency key returns the same booking."""
     now = now or datetime.now(UTC)
-    existing = db.session.scalar(select(Appointment).where(
-        Appointment.client_id == client.id, Appointment.idempotency_key == idempotency_key))
+    existing = _same_key(client, idempotency_key)
     if existing is not None:
         return existing
     reason = gates.refusal(client, session_type)
@@ -80,6 +84,11 @@ def book(client, session_type, start, idempotency_key, now=None):
                outcome="failure", detail="gate")
         raise GateRefused(reason)
     if not slots.is_free(session_type, start, now=now):
+        # Under READ COMMITTED (PostgreSQL) our own retry may have committed the slot between
+        # the key lookup above and this check: that is the same booking, not a lost race.
+        same = _same_key(client, idempotency_key)
+        if same is not None:
+            return same
         raise _taken(session_type, start, now)
     end, block_start, block_end = _block(session_type, start)
     appointment = Appointment(
@@ -94,8 +103,7 @@ def book(client, session_type, start, idempotency_key, now=None):
         if not _lost_race(exc):
             raise
         # Lost a race: either our own retry (same key) or someone else's booking of the slot.
-        same = db.session.scalar(select(Appointment).where(
-            Appointment.client_id == client.id, Appointment.idempotency_key == idempotency_key))
+        same = _same_key(client, idempotency_key)
         if same is not None:
             return same
         raise _taken(session_type, start, now) from None
