@@ -14,6 +14,7 @@ from sqlalchemy import MetaData, create_engine, func, select, text
 
 from portal import create_app
 from portal.audit.service import record
+from portal.audit.verify import verify_chain
 from portal.config import TestingConfig
 from portal.extensions import db
 from portal.models import (
@@ -184,3 +185,55 @@ def test_downgrade_one_then_upgrade_keeps_the_data_of_the_tables_that_survive(mi
     db.session.remove()  # and the models still read it (encrypted columns included)
     intake = db.session.scalar(select(Intake).where(Intake.client_id == client_id))
     assert intake.answers("about")["preferred_name"] == "Kit"
+
+
+def _revisions():
+    from alembic.script import ScriptDirectory
+    from flask import current_app
+    config = current_app.extensions["migrate"].migrate.get_config()
+    return [s.revision for s in reversed(list(ScriptDirectory.from_config(config).walk_revisions()))]
+
+
+def _insert_user(email):
+    """A user row written with the columns of the revision the database is at (no ORM: the
+    models describe the newest revision)."""
+    users = MetaData()
+    users.reflect(db.engine, only=["users"])
+    table = users.tables["users"]
+    now = utcnow()
+    values = {"email": email, "name": "Old Row", "timezone": "UTC", "role": "client",
+              "is_active_account": True, "created_at": now, "password_hash": "x",
+              "password_changed_at": now, "failed_login_count": 0}
+    with db.engine.begin() as conn:
+        return conn.execute(table.insert().values(
+            **{k: v for k, v in values.items() if k in table.c})).inserted_primary_key[0]
+
+
+def test_every_revision_upgrades_and_downgrades_a_database_holding_audit_rows(tmp_path):
+    """A practice that installed any earlier version upgrades in place: each revision runs on
+    a database with users and audit rows written at the revision before (the append-only audit
+    trigger refuses any table rebuild that would touch them)."""
+    with fresh_database(tmp_path, "steps") as url:
+        app = app_for(url)
+        with app.app_context():
+            revisions, user_ids = _revisions(), []
+            for number, rev in enumerate(revisions):
+                upgrade(revision=rev)
+                user_id = _insert_user(f"person{number}@example.com")
+                user_ids.append(user_id)
+                record("ops_step", actor=user_id, obj=("revision", rev))
+                db.session.commit()
+                db.session.remove()
+                assert revision() == rev
+            for rev in reversed(revisions[:-1]):
+                downgrade(revision=rev)
+                assert revision() == rev
+            upgrade()
+            assert revision() == revisions[-1]
+            with db.engine.connect() as conn:
+                actors = conn.execute(text("SELECT actor_id FROM audit_events ORDER BY id")).scalars()
+                assert list(actors) == user_ids
+                assert conn.execute(text("SELECT count(*) FROM users")).scalar() == len(revisions)
+            assert verify_chain() == (len(revisions), None)
+            db.session.remove()
+            db.engine.dispose()

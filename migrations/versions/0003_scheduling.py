@@ -123,9 +123,11 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_reminder_log')),
     sa.UniqueConstraint('appointment_id', 'kind', 'recipient_id', name=op.f('uq_reminder_log_appointment_id'))
     )
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('calendar_token_hash', sa.String(length=64), nullable=True))
-        batch_op.create_unique_constraint(batch_op.f('uq_users_calendar_token_hash'), ['calendar_token_hash'])
+    # No batch (table rebuild) on `users`: on SQLite the rebuild's DROP TABLE would fire
+    # ON DELETE SET NULL on audit_events.actor_id, which the append-only trigger refuses. A
+    # plain ADD COLUMN plus a unique index (not a table constraint) needs no rebuild.
+    op.add_column('users', sa.Column('calendar_token_hash', sa.String(length=64), nullable=True))
+    op.create_index('uq_users_calendar_token_hash', 'users', ['calendar_token_hash'], unique=True)
 
     if op.get_bind().dialect.name == "postgresql":
         op.execute("CREATE EXTENSION IF NOT EXISTS btree_gist")
@@ -138,9 +140,8 @@ def upgrade():
 def downgrade():
     if op.get_bind().dialect.name == "postgresql":
         op.execute("ALTER TABLE appointments DROP CONSTRAINT IF EXISTS ex_appointments_no_overlap")
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f('uq_users_calendar_token_hash'), type_='unique')
-        batch_op.drop_column('calendar_token_hash')
+    op.drop_index('uq_users_calendar_token_hash', table_name='users')
+    op.drop_column('users', 'calendar_token_hash')  # SQLite >= 3.35 drops a column in place
 
     op.drop_table('reminder_log')
     op.drop_table('dosing_readiness')

@@ -18,6 +18,7 @@ class Role(enum.StrEnum):
 
 class User(UserMixin, db.Model):
     __tablename__ = "users"
+    __table_args__ = (Index("uq_users_calendar_token_hash", "calendar_token_hash", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -37,8 +38,10 @@ class User(UserMixin, db.Model):
     mfa_enabled_at = mapped_column(UTCDateTime)
     totp_last_counter: Mapped[int | None] = mapped_column()
 
-    # Private calendar feed (.ics URL); only a hash of the secret token is stored.
-    calendar_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Private calendar feed (.ics URL); only a hash of the secret token is stored. Unique
+    # through an index, not a table constraint: adding it needs no rebuild of `users` on SQLite
+    # (see migration 0003).
+    calendar_token_hash: Mapped[str | None] = mapped_column(String(64))
 
     failed_login_count: Mapped[int] = mapped_column(default=0)
     failed_login_first_at = mapped_column(UTCDateTime)
