@@ -21,11 +21,14 @@ from portal.models import (
     AmendmentRequest,
     Call,
     CallEvent,
+    CareStatusChange,
+    CheckinInvitation,
     DosingReadiness,
     Intake,
     IntakeStep,
     Invitation,
     MeasureResult,
+    PostDosingCheckin,
     ReminderLog,
     UserSession,
 )
@@ -104,6 +107,11 @@ def seed_every_table():
     db.session.add(JournalEntry(client_id=client.id, written_on=date(2030, 12, 30),
                                 text="Felt lighter today.", mood=7, shared=True))
     BreakGlassGrant.start(admin, client, reason="Therapist unreachable; client in crisis.", hours=1)
+    db.session.add(PostDosingCheckin(client_id=client.id, appointment_id=dosing.id,
+                                     answers={"sleep": "well", "worrying": ""}))
+    db.session.add(CheckinInvitation(client_id=client.id, period="2031-01-01"))
+    db.session.add(CareStatusChange(client_id=client.id, status="paused", reason="Travelling.",
+                                    changed_by_id=therapist.id))
     db.session.commit()
     return client
 

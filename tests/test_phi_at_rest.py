@@ -96,6 +96,11 @@ def _fill_notes_and_journal(therapist, client):
     db.session.add(NoteAddendum(note_id=note.id, text=CANARY, author_id=therapist.id))
     db.session.add(JournalEntry(client_id=client.id, written_on=date.today(), text=CANARY,
                                 mood=5, shared=True))
+    from portal.models.care import CareStatusChange, PostDosingCheckin
+    db.session.add(PostDosingCheckin(client_id=client.id, appointment_id=appointment.id,
+                                     answers={"worrying": CANARY}))
+    db.session.add(CareStatusChange(client_id=client.id, status="paused", reason=CANARY,
+                                    changed_by_id=therapist.id))
 
 
 def every_column_has_a_value():

@@ -2,6 +2,7 @@
 from portal.models.audit import AuditEvent
 from portal.models.breakglass import BreakGlassGrant
 from portal.models.call import Call, CallEvent
+from portal.models.care import CareStatusChange, CheckinInvitation, PostDosingCheckin
 from portal.models.consent import ConsentDocument, ConsentSignature
 from portal.models.intake import AmendmentRequest, Intake, IntakeStep, ReviewDecision
 from portal.models.journal import JournalEntry
@@ -15,12 +16,13 @@ from portal.models.schedule import (
                                     ReminderLog,
                                     SessionType,
 )
-from portal.models.user import Invitation, Role, User, UserSession
+from portal.models.user import CareStatus, Invitation, Role, User, UserSession
 
 __all__ = [
     "AmendmentRequest", "Appointment", "AuditEvent", "AvailabilityOverride", "AvailabilityRule",
-    "BreakGlassGrant", "Call", "CallEvent", "ConsentDocument", "ConsentSignature",
+    "BreakGlassGrant", "Call", "CallEvent", "CareStatus", "CareStatusChange", "CheckinInvitation",
+    "ConsentDocument", "ConsentSignature",
     "DosingReadiness", "Intake", "IntakeStep", "Invitation", "JournalEntry", "MeasureResult",
-    "NoteAddendum", "ReminderLog", "ReviewDecision", "Role", "SafetyFlag", "SessionNote",
+    "NoteAddendum", "PostDosingCheckin", "ReminderLog", "ReviewDecision", "Role", "SafetyFlag", "SessionNote",
     "SessionType", "User", "UserSession",
 ]

@@ -16,6 +16,14 @@ class Role(enum.StrEnum):
     ADMIN = "admin"  # practice owner; may also see clients as their therapist
 
 
+class CareStatus(enum.StrEnum):
+    """Where a client stands with the practice: only active clients can book."""
+
+    ACTIVE = "active"
+    PAUSED = "paused"
+    DISCHARGED = "discharged"
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "users"
     __table_args__ = (Index("uq_users_calendar_token_hash", "calendar_token_hash", unique=True),)
@@ -42,6 +50,10 @@ class User(UserMixin, db.Model):
     # through an index, not a table constraint: adding it needs no rebuild of `users` on SQLite
     # (see migration 0003).
     calendar_token_hash: Mapped[str | None] = mapped_column(String(64))
+
+    # Clients only: active, paused or discharged (history and reasons in care_status_changes).
+    care_status: Mapped[str] = mapped_column(String(16), default=CareStatus.ACTIVE.value,
+                                             server_default=CareStatus.ACTIVE.value)
 
     failed_login_count: Mapped[int] = mapped_column(default=0)
     failed_login_first_at = mapped_column(UTCDateTime)
@@ -71,6 +83,11 @@ class User(UserMixin, db.Model):
     def is_clinician(self):
         """Therapists and admins: they see clients and must use MFA."""
         return self.role in (Role.THERAPIST.value, Role.ADMIN.value)
+
+    @property
+    def in_care(self):
+        """A client who is neither paused nor discharged (may book sessions)."""
+        return self.care_status == CareStatus.ACTIVE.value
 
     @property
     def mfa_required(self):
