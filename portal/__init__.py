@@ -36,6 +36,8 @@ def create_app(config_class=None):
     login_manager.login_message = "Please sign in to continue."
     login_manager.login_message_category = "info"
     login_manager.session_protection = None  # sessions are server-side; see security/sessions.py
+    from portal.security.sessions import CookieSessionInterface
+    app.session_interface = CookieSessionInterface()
     socketio.init_app(app, message_queue=app.config.get("REDIS_URL"),
                       channel=app.config.get("SOCKETIO_CHANNEL", "flask-socketio"),
                       async_mode=app.config.get("SOCKETIO_ASYNC_MODE"),

@@ -16,7 +16,7 @@ from portal.extensions import db, socketio
 from portal.models.schedule import Appointment, AppointmentStatus, SessionKind, SessionType
 from portal.models.user import User
 from portal.scheduling import booking
-from portal.video import events
+from portal.video import events, grants
 from portal.video import registry as registry_module
 from tests.conftest import Auth
 from tests.factories import DEFAULT_PASSWORD
@@ -40,6 +40,7 @@ def isolate_registry(monkeypatch):
     monkeypatch.setattr(fresh, "start_sweeper", lambda app: None)
     monkeypatch.setattr(registry_module, "registry", fresh)
     monkeypatch.setattr(events, "registry", fresh)
+    monkeypatch.setattr(grants, "registry", fresh)
     return fresh
 
 

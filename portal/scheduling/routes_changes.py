@@ -103,6 +103,8 @@ def reschedule_session(appointment_id):
         except booking.BookingError as exc:
             return message_page(409, "This session cannot be changed", str(exc))
         db.session.commit()
+        from portal.video.registry import registry
+        registry.invalidate(appointment.id)  # the room's opening hours moved
         announce(appointment, "rescheduled")
     flash("The session was moved. An updated invitation is on its way by email.", "success")
     return redirect(after_change_url())
@@ -133,6 +135,8 @@ def cancel_session(appointment_id):
     except booking.BookingError as exc:
         return message_page(409, "This session cannot be cancelled", str(exc))
     db.session.commit()
+    from portal.video.registry import close_room
+    close_room(appointment.id)  # an open video room closes at once in this process
     announce(appointment, "cancelled")
     flash("The session was cancelled. A confirmation is on its way by email.", "success")
     return redirect(after_change_url())

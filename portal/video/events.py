@@ -16,7 +16,7 @@ from portal.audit.service import record
 from portal.extensions import db, socketio
 from portal.models.call import Call, CallEvent, call_for
 from portal.security import sessions
-from portal.video import access, precheck, precheck_events, signaling
+from portal.video import access, grants, precheck, precheck_events, signaling
 from portal.video.registry import registry
 
 NS = "/video"
@@ -105,9 +105,10 @@ def on_disconnect(reason=None):
         call = db.session.query(Call).filter_by(appointment_id=entry.appointment_id).one_or_none()
         if call is not None:
             db.session.add(CallEvent(call=call, user_id=entry.user_id, kind="leave"))
+        exists = appointment is not None
         db.session.commit()  # end the transaction before emitting
-        if appointment is not None:
-            emit("peer_left", {"role": entry.role}, to=access.room_name(appointment.id),
+        if exists:
+            emit("peer_left", {"role": entry.role}, to=access.room_name(entry.appointment_id),
                  namespace=NS)
 
 
@@ -125,12 +126,17 @@ def on_join(message):
         call.reconnections += 1
     _log(call, "rejoin" if rejoin else "join", "call_join")
     state = "in_call" if role == "therapist" or call.admitted else "waiting"
+    grants.remember(appointment, call.admitted)
+    # Everything the emits need is read before the commit: afterwards the rows are expired and
+    # reading them would open a new transaction (on SQLite: take the write lock) while emitting.
+    joined = {"role": role, "state": state, "ice_servers": _ice(appointment)}
+    appointment_id, therapist_id = appointment.id, appointment.therapist_id
     db.session.commit()
-    emit("joined", {"role": role, "state": state, "ice_servers": _ice(appointment)})
+    emit("joined", joined)
     emit("peer_joined", {"role": role, "state": state}, to=room, include_self=False)
     if role == "client" and state == "waiting":
-        socketio.emit("client_waiting", {"appointment_id": appointment.id},
-                      to=f"user-{appointment.therapist_id}", namespace="/notify")
+        socketio.emit("client_waiting", {"appointment_id": appointment_id},
+                      to=f"user-{therapist_id}", namespace="/notify")
     return {"ok": True, "state": state}
 
 
@@ -154,9 +160,9 @@ def on_announce(message):
     role = access.role_in(current_user, appointment)
     call = _call_for(appointment)
     state = "in_call" if role == "therapist" or call.admitted else "waiting"
+    room = access.room_name(appointment.id)
     db.session.commit()
-    emit("peer_joined", {"role": role, "state": state}, to=access.room_name(appointment.id),
-         include_self=False)
+    emit("peer_joined", {"role": role, "state": state}, to=room, include_self=False)
 
 
 def _therapist_only(appointment):
@@ -172,8 +178,10 @@ def on_admit(message):
     call = _call_for(appointment)
     call.client_admitted_at = datetime.now(UTC)
     _log(call, "admit", "call_admit")
+    appointment_id = appointment.id
     db.session.commit()
-    emit("admitted", {}, to=access.room_name(appointment.id))
+    registry.invalidate(appointment_id)  # after the commit: a re-check must see the change
+    emit("admitted", {}, to=access.room_name(appointment_id))
     return {"ok": True}
 
 
@@ -185,17 +193,20 @@ def on_send_back(message):
     call = _call_for(appointment)
     call.client_admitted_at = None
     _log(call, "send_back", "call_send_back")
+    appointment_id = appointment.id
     db.session.commit()
-    emit("sent_back", {}, to=access.room_name(appointment.id))
+    registry.invalidate(appointment_id)  # after the commit: a re-check must see the change
+    emit("sent_back", {}, to=access.room_name(appointment_id))
     return {"ok": True}
 
 
-def _in_call(appointment):
-    """Signals and chat flow only once the client is admitted (never from the waiting room)."""
-    call = _call_for(appointment)
-    if not call.admitted:
+def _relay(message, admitted_only=True):
+    """The sender's grant for a relay event (portal/video/grants.py); signals and chat flow
+    only once the client is admitted (never from the waiting room)."""
+    grant = grants.grant_for(message, participant)
+    if admitted_only and not grant.admitted:
         raise signaling.SignalError("not_admitted", "The call has not started yet.")
-    return call
+    return grant
 
 
 @guarded
@@ -203,12 +214,10 @@ def on_signal(message):
     """Sent by a participant with an offer, answer, ICE candidate or bye; relayed to the other."""
     if not _rate_ok():
         raise signaling.SignalError("rate_limited", "Too many messages; slow down.")
-    appointment = participant(message)
-    _in_call(appointment)
+    grant = _relay(message)
     signal = signaling.parse(message.get("data"))
-    db.session.commit()
-    emit("signal", {"from": access.role_in(current_user, appointment), "data": signal.to_wire()},
-         to=access.room_name(appointment.id), include_self=False)
+    emit("signal", {"from": grant.role, "data": signal.to_wire()},
+         to=access.room_name(grant.appointment_id), include_self=False)
     return {"ok": True}
 
 
@@ -217,25 +226,22 @@ def on_chat(message):
     """Sent by a participant with a chat line; relayed within the room, never stored."""
     if not _rate_ok():
         raise signaling.SignalError("rate_limited", "Too many messages; slow down.")
-    appointment = participant(message)
-    _in_call(appointment)
+    grant = _relay(message)
     text = message.get("text")
     if not isinstance(text, str) or not text.strip() or len(text) > MAX_CHAT:
         raise signaling.SignalError("bad_chat", f"Messages are 1 to {MAX_CHAT} characters.")
-    db.session.commit()
-    emit("chat", {"from": access.role_in(current_user, appointment), "text": text,
-                  "at": datetime.now(UTC).isoformat()}, to=access.room_name(appointment.id))
+    emit("chat", {"from": grant.role, "text": text, "at": datetime.now(UTC).isoformat()},
+         to=access.room_name(grant.appointment_id))
     return {"ok": True}
 
 
 @guarded
 def on_media_state(message):
     """Sent by a participant when muting, turning the camera off or going audio-only."""
-    appointment = participant(message)
+    grant = _relay(message, admitted_only=False)
     state = {k: bool(message.get(k)) for k in ("audio", "video", "audio_only")}
-    db.session.commit()  # never hold a transaction (SQLite: the write lock) across an emit
-    emit("media_state", {"from": access.role_in(current_user, appointment), **state},
-         to=access.room_name(appointment.id), include_self=False)
+    emit("media_state", {"from": grant.role, **state},
+         to=access.room_name(grant.appointment_id), include_self=False)
 
 
 @guarded
@@ -246,9 +252,10 @@ def on_leave(message):
     leave_room(access.room_name(appointment.id))
     registry.left(request.sid)
     _log(call, "leave", "call_leave")
+    appointment_id, role = appointment.id, access.role_in(current_user, appointment)
     db.session.commit()
-    emit("peer_left", {"role": access.role_in(current_user, appointment)},
-         to=access.room_name(appointment.id))
+    registry.invalidate(appointment_id)  # after the commit: a re-check must see the change
+    emit("peer_left", {"role": role}, to=access.room_name(appointment_id))
 
 
 @guarded
@@ -261,23 +268,27 @@ def on_end(message):
     call.ended_at = now
     call.client_admitted_at = None
     _log(call, "end", "call_end")
+    appointment_id = appointment.id
     if message.get("completed"):
         from portal.scheduling import booking
         try:
             booking.set_outcome(appointment, "completed", current_user, now=now)
         except booking.BookingError as exc:
             db.session.commit()
-            emit("ended", {}, to=access.room_name(appointment.id))
+            registry.invalidate(appointment_id)
+            emit("ended", {}, to=access.room_name(appointment_id))
             return {"ok": False, "message": str(exc)}
     db.session.commit()
-    emit("ended", {}, to=access.room_name(appointment.id))
+    registry.invalidate(appointment_id)
+    emit("ended", {}, to=access.room_name(appointment_id))
     return {"ok": True}
 
 
 @guarded
 def on_heartbeat(message):
-    """Sent every 15 s by an open room: re-checks the session and the appointment."""
-    participant(message)
+    """Sent every 15 s by an open room: re-checks the session and the appointment (the full
+    check at least every grants.REVALIDATE_SECONDS, which also keeps the portal session alive)."""
+    grants.grant_for(message, participant)
     return {"ok": True}
 
 

@@ -22,6 +22,7 @@ class Entry:
     appointment_id: int | None = None
     role: str | None = None
     stamps: deque = field(default_factory=deque)
+    grant: object = None  # portal.video.grants.Grant: the relay events' cached authorisation
 
 
 class Registry:
@@ -58,6 +59,13 @@ class Registry:
             if entry:
                 entry.appointment_id = None
 
+    def invalidate(self, appointment_id):
+        """Drop the cached grants of a room (admission changed, someone left, the call ended)."""
+        with self._lock:
+            for entry in self._entries.values():
+                if entry.grant is not None and entry.grant.appointment_id == appointment_id:
+                    entry.grant = None
+
     def snapshot(self):
         with self._lock:
             return dict(self._entries)
@@ -90,7 +98,7 @@ def sweep_once(now=None):
     """Disconnect sockets whose session or appointment is no longer valid; returns how many."""
     from flask import current_app
 
-    from portal.extensions import db, socketio
+    from portal.extensions import db
     from portal.models.user import UserSession
     from portal.video import access
 
@@ -110,21 +118,30 @@ def sweep_once(now=None):
             to_close.append((sid, reason))
     db.session.rollback()  # read-only: end the transaction before any emit or disconnect
     for sid, reason in to_close:
-        socketio.emit("error", {"code": reason, "message": "This session has ended."},
-                      to=sid, namespace="/video")
-        socketio.server.disconnect(sid, namespace="/video")
-        registry.forget(sid)
+        _close(sid, reason, "This session has ended.")
     closed = len(to_close)
     db.session.remove()
     return closed
 
 
+def _close(sid, code, message):
+    from portal.extensions import socketio
+    socketio.emit("error", {"code": code, "message": message}, to=sid, namespace="/video")
+    socketio.server.disconnect(sid, namespace="/video")
+    registry.forget(sid)
+
+
 def disconnect_user_sessions(session_ids):
     """Close this process's sockets of the given portal sessions at once (e.g. on logout)."""
-    from portal.extensions import socketio
     for sid, entry in registry.snapshot().items():
         if entry.session_id in session_ids:
-            socketio.emit("error", {"code": "signed_out", "message": "You signed out."},
-                          to=sid, namespace="/video")
-            socketio.server.disconnect(sid, namespace="/video")
-            registry.forget(sid)
+            _close(sid, "signed_out", "You signed out.")
+
+
+def close_room(appointment_id):
+    """Close this process's sockets in an appointment's room at once (e.g. it was cancelled);
+    other processes' sweepers and grants catch up within seconds."""
+    for sid, entry in registry.snapshot().items():
+        if entry.appointment_id == appointment_id or (
+                entry.grant is not None and entry.grant.appointment_id == appointment_id):
+            _close(sid, "room_closed", "This session is no longer open.")
