@@ -152,3 +152,21 @@ def test_sessions_revoked_in_this_process_close_their_sockets_at_once(app, call)
     db.session.expire_all()
     assert not client.connected and client.errors() == ["signed_out"]
     assert clinician.connected and clinician.received("peer_left") == [{"role": "client"}]
+
+
+def test_an_admission_given_through_another_process_counts_at_once(app, factories):
+    """The client's grant was taken in the waiting room; the therapist admitted through another
+    server process (only the database and Redis tell): the client's next signal is checked
+    again rather than refused from the cache."""
+    from portal.models.call import Call
+    therapist = factories.make_therapist()
+    client_user = factories.make_client(therapist)
+    appointment = video_appointment(client_user)
+    client = Participant(app, client_user)
+    assert client.connect() and client.join(appointment.id)["state"] == "waiting"
+    signal(client, appointment.id)
+    assert client.errors() == ["not_admitted"]
+    db.session.execute(update(Call).where(Call.appointment_id == appointment.id)
+                       .values(client_admitted_at=utcnow()))
+    db.session.commit()
+    assert signal(client, appointment.id) == {"ok": True}

@@ -73,9 +73,9 @@ def guarded(handler):
     return wrapper
 
 
-def _rate_ok():
-    limit, window = current_app.config["SIGNAL_RATE"]
-    stamps = registry.stamps(request.sid)
+def rate_ok(sid, limit, window):
+    """At most `limit` relay messages per `window` seconds per socket (in this process)."""
+    stamps = registry.stamps(sid)
     now = time.monotonic()
     while stamps and now - stamps[0] > window:
         stamps.popleft()
@@ -203,7 +203,7 @@ def on_send_back(message):
 def _relay(message, admitted_only=True):
     """The sender's grant for a relay event (portal/video/grants.py); signals and chat flow
     only once the client is admitted (never from the waiting room)."""
-    grant = grants.grant_for(message, participant)
+    grant = grants.grant_for(message, participant, need_admitted=admitted_only)
     if admitted_only and not grant.admitted:
         raise signaling.SignalError("not_admitted", "The call has not started yet.")
     return grant
@@ -212,7 +212,7 @@ def _relay(message, admitted_only=True):
 @guarded
 def on_signal(message):
     """Sent by a participant with an offer, answer, ICE candidate or bye; relayed to the other."""
-    if not _rate_ok():
+    if not rate_ok(request.sid, *current_app.config["SIGNAL_RATE"]):
         raise signaling.SignalError("rate_limited", "Too many messages; slow down.")
     grant = _relay(message)
     signal = signaling.parse(message.get("data"))
@@ -224,7 +224,7 @@ def on_signal(message):
 @guarded
 def on_chat(message):
     """Sent by a participant with a chat line; relayed within the room, never stored."""
-    if not _rate_ok():
+    if not rate_ok(request.sid, *current_app.config["SIGNAL_RATE"]):
         raise signaling.SignalError("rate_limited", "Too many messages; slow down.")
     grant = _relay(message)
     text = message.get("text")
@@ -311,6 +311,11 @@ EVENTS = [
 
 
 def register(socketio_ext):
-    """Attach the /video handlers to this app's Socket.IO server (called by create_app)."""
+    """Attach the /video handlers to this app's Socket.IO server (called by create_app); the
+    relay events go through relay.py's fast path first."""
+    from portal.video import relay
+    handlers = dict(EVENTS)
     for event, handler in EVENTS:
-        socketio_ext.on_event(event, handler, namespace=NS)
+        if event not in relay.FAST:
+            socketio_ext.on_event(event, handler, namespace=NS)
+    relay.register(socketio_ext, handlers)

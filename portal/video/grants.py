@@ -46,7 +46,7 @@ class Grant:
                 and time.monotonic() - self.checked < REVALIDATE_SECONDS)
 
 
-def _appointment_id(message):
+def appointment_id_of(message):
     value = message.get("appointment_id") if isinstance(message, dict) else None
     try:
         return int(value)
@@ -54,12 +54,15 @@ def _appointment_id(message):
         return None
 
 
-def grant_for(message, check):
+def grant_for(message, check, need_admitted=False):
     """The sender's grant for the message's appointment: cached, or taken with `check` (the
-    full participant check, which raises when refused) and then cached."""
+    full participant check, which raises when refused) and then cached. Only an admission is
+    trusted from the cache: a grant taken while the client waited is checked again, since the
+    admission may come from another server process."""
     entry = registry.get(request.sid)
     grant = entry.grant if entry is not None else None
-    if grant is not None and grant.holds(_appointment_id(message), datetime.now(UTC)):
+    if grant is not None and grant.holds(appointment_id_of(message), datetime.now(UTC)) and (
+            grant.admitted or not need_admitted):
         return grant
     appointment = check(message)
     admitted = db.session.scalar(select(Call.client_admitted_at).where(

@@ -1,0 +1,112 @@
+"""The fast path of the relay events (signal, chat, media_state, heartbeat).
+
+These come many per second during call setup. When the socket holds a fresh grant
+(portal/video/grants.py: taken from the database at most REVALIDATE_SECONDS ago, dropped at
+once by admission changes, leaving, ending, cancelling and revocations in this process), the
+event is checked against it and relayed straight on the Socket.IO server, without building a
+Flask request context (about half of an event's cost: the environ's request, URL matching, the
+cookie, teardown). Without a fresh grant the event takes the full path in events.py, which runs
+the participant check against the database and caches a new grant. Both paths apply the same
+rules: rate limit, admission, message validation.
+"""
+from datetime import UTC, datetime
+
+from portal.video import access, grants, signaling
+from portal.video import registry as registry_module
+
+NS = "/video"
+
+
+NEEDS_ADMISSION = {"signal", "chat"}
+
+
+def _fresh_grant(sid, event, message):
+    """The socket's grant when it is fresh enough for this event, else None (full path). A
+    grant without admission is not trusted for signals and chat: the admission may have been
+    given through another server process."""
+    entry = registry_module.registry.get(sid)
+    grant = entry.grant if entry is not None else None
+    if grant is None or not grant.holds(grants.appointment_id_of(message), datetime.now(UTC)):
+        return None
+    if event in NEEDS_ADMISSION and not grant.admitted:
+        return None
+    return grant
+
+
+def _signal(ctx, grant, message):
+    ctx.limit()
+    ctx.admitted(grant)
+    signal = signaling.parse(message.get("data"))
+    ctx.to_room("signal", {"from": grant.role, "data": signal.to_wire()}, grant, include_self=False)
+    return {"ok": True}
+
+
+def _chat(ctx, grant, message):
+    from portal.video.events import MAX_CHAT
+    ctx.limit()
+    ctx.admitted(grant)
+    text = message.get("text")
+    if not isinstance(text, str) or not text.strip() or len(text) > MAX_CHAT:
+        raise signaling.SignalError("bad_chat", f"Messages are 1 to {MAX_CHAT} characters.")
+    ctx.to_room("chat", {"from": grant.role, "text": text, "at": datetime.now(UTC).isoformat()},
+                grant, include_self=True)
+    return {"ok": True}
+
+
+def _media_state(ctx, grant, message):
+    state = {k: bool(message.get(k)) for k in ("audio", "video", "audio_only")}
+    ctx.to_room("media_state", {"from": grant.role, **state}, grant, include_self=False)
+
+
+def _heartbeat(ctx, grant, message):
+    return {"ok": True}
+
+
+FAST = {"signal": _signal, "chat": _chat, "media_state": _media_state, "heartbeat": _heartbeat}
+
+
+class _Context:
+    """What a fast relay needs of its socket: the server, the sid, the app's rate limit."""
+
+    def __init__(self, server, sid):
+        self.server, self.sid = server, sid
+
+    def limit(self):
+        from portal.video.events import rate_ok
+        app = self.server.get_environ(self.sid, namespace=NS)["flask.app"]
+        if not rate_ok(self.sid, *app.config["SIGNAL_RATE"]):
+            raise signaling.SignalError("rate_limited", "Too many messages; slow down.")
+
+    @staticmethod
+    def admitted(grant):
+        if not grant.admitted:
+            raise signaling.SignalError("not_admitted", "The call has not started yet.")
+
+    def to_room(self, event, data, grant, include_self):
+        self.server.emit(event, data, room=access.room_name(grant.appointment_id),
+                         skip_sid=None if include_self else self.sid, namespace=NS)
+
+
+def register(socketio_ext, full_handlers):
+    """Attach the relay events: the fast path above, or the full handler (in a Flask request
+    context, through Flask-SocketIO) when the socket has no fresh grant."""
+    server = socketio_ext.server
+
+    def attach(event, fast):
+        full = full_handlers[event]
+
+        def handler(sid, message=None):
+            message = message if isinstance(message, dict) else {}
+            grant = _fresh_grant(sid, event, message)
+            if grant is None:
+                return socketio_ext._handle_event(full, event, NS, sid, message)
+            try:
+                return fast(_Context(server, sid), grant, message)
+            except signaling.SignalError as exc:
+                server.emit("error", {"code": exc.code, "message": str(exc)}, to=sid,
+                            namespace=NS)
+                return None
+        server.on(event, handler, namespace=NS)
+
+    for event, fast in FAST.items():
+        attach(event, fast)
