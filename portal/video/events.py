@@ -1,5 +1,7 @@
 """Socket.IO signaling on namespace /video. Every event re-checks that the sender is a signed-in
-participant of that appointment and that the room is open; the room name is derived here.
+participant of that appointment and that the room is open; the room name is derived here. Join,
+admit, send back, leave and end check against the database; the relay events (signal, chat,
+media state, heartbeat) against a grant at most a few seconds old (grants.py, relay.py).
 
 Clients wait until the therapist admits them (never automatically); admission is stored on the
 Call, so a participant who reconnects during the appointment goes straight back into the call.

@@ -8,12 +8,17 @@ wall clock on every event). Older grants are taken again from the database (the 
 join, admit, leave and end always run).
 
 Changes reach the grant at once where this process sees them: admit, send back, leave and end
-drop the room's grants; logout and cancellation close the sockets (registry). A change made in
-another process (several workers behind Redis) is seen within REVALIDATE_SECONDS, and the
-sweeper closes such sockets within SWEEP_SECONDS. Why not re-read the database on every event:
-that costs 3-6 ms per message on SQLite (session, user and appointment rows), which made the
-portal relay 5x slower than a bare one (bench/signaling.py); 2 s of staleness for a revocation
-that already closes the socket in-process is the stricter trade-off we accept here.
+drop the room's grants; logout, password changes, deactivation and cancellation close the
+sockets (registry). A change made in another process (several workers behind Redis) is seen
+within REVALIDATE_SECONDS, and the sweeper closes such sockets within SWEEP_SECONDS; an
+admission is never taken from the cache as refused (grant_for's need_admitted).
+
+Why not re-read the database on every event: that cost 3-6 ms per message on SQLite (session,
+user and appointment rows), which made the portal relay 5x slower than a bare one
+(bench/signaling.py). Why 5 s is acceptable: it only bounds a revocation made in *another*
+process, and once a call is connected its media flows peer to peer, which no server-side check
+can stop faster than the peers hang up; the signaling a revoked socket could still send in
+those seconds carries no health information.
 """
 import time
 from dataclasses import dataclass
@@ -29,7 +34,7 @@ from portal.security import sessions
 from portal.video import access
 from portal.video.registry import registry
 
-REVALIDATE_SECONDS = 2.0
+REVALIDATE_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
