@@ -16,7 +16,11 @@ therapist (with TOTP) and a client sign in over HTTP; the client is admitted onc
 The kinds alternate (baseline, bare, portal, baseline, ...) after a warm-up, so load on the
 machine hits all alike; medians are reported. ICE uses host candidates on 127.0.0.1 only.
 
-    .venv/bin/python bench/call_setup.py [--calls 15] [--gunicorn]
+With --postgres the portal uses a fresh PostgreSQL database (created on PG_URL, default
+postgresql+psycopg://postgres@127.0.0.1:5432/test, and dropped afterwards), as in production,
+where the two joins of a call do not queue for SQLite's single writer.
+
+    .venv/bin/python bench/call_setup.py [--calls 15] [--gunicorn] [--postgres]
 """
 import argparse
 import asyncio
@@ -114,6 +118,26 @@ async def measure(url, bare_url, pair, cookies, calls):
     return times
 
 
+@contextlib.contextmanager
+def postgres_database():
+    """A new PostgreSQL database for this run, dropped at the end."""
+    import os
+    import uuid
+
+    from sqlalchemy import create_engine, text
+    base = os.environ.get("PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    name = f"bench_call_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield base.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 def ms(values):
     return f"{statistics.median(values) * 1000:6.1f} ms  (min {min(values) * 1000:.1f}, " \
            f"max {max(values) * 1000:.1f})"
@@ -125,12 +149,15 @@ def main():
     parser.add_argument("--gunicorn", action="store_true",
                         help="serve with gunicorn + GeventWebSocketWorker instead of "
                              "`python -m portal` (threading)")
+    parser.add_argument("--postgres", action="store_true",
+                        help="a fresh PostgreSQL database instead of a SQLite file")
     args = parser.parse_args()
     logging.disable(logging.WARNING)
     pin_loopback()
 
-    with tempfile.TemporaryDirectory(prefix="bench-call-") as tmp:
-        url = f"sqlite:///{Path(tmp) / 'portal.sqlite3'}"
+    with tempfile.TemporaryDirectory(prefix="bench-call-") as tmp, contextlib.ExitStack() as dbs:
+        url = dbs.enter_context(postgres_database()) if args.postgres else \
+            f"sqlite:///{Path(tmp) / 'portal.sqlite3'}"
         migrate(url)
         server = PortalServer(url, Path(tmp) / "instance", gunicorn=args.gunicorn).start()
         bare = BareServer().start()
@@ -147,8 +174,9 @@ def main():
             bare.stop()
 
     mode = "gunicorn + gevent-websocket" if args.gunicorn else "python -m portal (threading)"
+    database = "PostgreSQL" if args.postgres else "SQLite"
     print(f"call setup, two aiortc peers on loopback, {len(times['portal'])} calls of each kind, "
-          f"medians; portal: {mode}, SQLite; sessions signed in over HTTP (TOTP for the "
+          f"medians; portal: {mode}, {database}; sessions signed in over HTTP (TOTP for the "
           f"therapist)")
     print(f"  baseline  in-process SDP swap, offer → connected : {ms(times['baseline'])}")
     print(f"  bare      Socket.IO relay, join → connected      : {ms(times['bare'])}")
