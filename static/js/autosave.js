@@ -1,0 +1,56 @@
+// Server-side drafts while someone types (the intake, session notes): saved 3 s after the last
+// change, when the connection comes back, when the tab is hidden and, by beacon, when the page
+// closes, so the idle timeout, a closed tab or a dropped connection loses nothing.
+const DELAY_MS = 3000;
+
+function clock() {
+  return new Date().toLocaleTimeString([], { hour: "numeric", minute: "2-digit" });
+}
+
+/**
+ * @param {HTMLFormElement} form  carries data-autosave-url and the CSRF token
+ * @param {HTMLElement} status    a polite live region for "Saved at …"
+ * @param {object} words          {saved, signedOut, conflict?} messages in plain words
+ * @param {(form: HTMLFormElement) => FormData} [body]  what to send (default: the whole form)
+ */
+export function autosave(form, status, words, body = (f) => new FormData(f)) {
+  const url = form?.dataset.autosaveUrl;
+  if (!form || !url) return;
+  let timer = null;
+  let dirty = false;
+
+  async function save() {
+    timer = null;
+    if (!dirty) return;
+    dirty = false;
+    try {
+      const res = await fetch(url, {
+        method: "POST", body: body(form), credentials: "same-origin",
+        headers: { "Accept": "application/json" },
+      });
+      if (res.status === 401) { status.textContent = words.signedOut; return; }
+      if (res.status === 409 && words.conflict) { status.textContent = words.conflict; return; }
+      if (!res.ok) throw new Error(String(res.status));
+      status.textContent = `${words.saved} ${clock()}.`;
+    } catch {
+      dirty = true;
+      status.textContent = "Not saved yet: we will try again when you are back online.";
+    }
+  }
+
+  function changed() {
+    dirty = true;
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(save, DELAY_MS);
+  }
+
+  form.addEventListener("input", changed);
+  form.addEventListener("change", changed);
+  form.addEventListener("submit", () => { dirty = false; if (timer) clearTimeout(timer); });
+  window.addEventListener("online", () => { if (dirty) save(); });
+  // Leaving the page: a beacon survives the tab closing (the CSRF token travels in the form).
+  window.addEventListener("pagehide", () => { if (dirty) navigator.sendBeacon(url, body(form)); });
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "hidden" && dirty) save();
+  });
+}
