@@ -123,7 +123,8 @@ def rotate_keys():
 @click.command("send-reminders")
 @click.option("--now", "now_text", hidden=True, help="Act as if it were this ISO time (tests).")
 def send_reminders(now_text):
-    """Send the reminders that are due (24 h and 1 h before, readiness requests), each once."""
+    """Send the reminders that are due (24 h and 1 h before, readiness requests) and the check-in
+    invitations (after integration and dosing sessions, every 14 days), each once."""
     from datetime import datetime
 
     from portal.notifications.reminders import send_due_reminders

@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("client", __name__)
 
-from portal.client import routes, routes_journal  # noqa: E402,F401
+from portal.client import routes, routes_journal, routes_postdosing  # noqa: E402,F401

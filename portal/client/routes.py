@@ -1,4 +1,4 @@
-"""Client views: PHQ-9/GAD-7 check-ins and "my data" (export and printable record)."""
+"""Client views: PHQ-9/GAD-7 check-ins and "my data" (export, printable record, access log)."""
 from flask import Response, flash, json, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
@@ -45,6 +45,17 @@ def my_data():
     record("record_exported", actor=current_user, obj=("user", current_user.id), detail="html")
     db.session.commit()
     return render_template("client/my_data.html", data=data)
+
+
+@bp.get("/my-data/access")
+@role_required(Role.CLIENT)
+def access_log():
+    """Clients: who else looked at or changed their record, and when (the viewing is audited)."""
+    from portal.client.access_log import LIMIT, accesses
+    rows = accesses(current_user)
+    record("access_log_viewed", actor=current_user, obj=("user", current_user.id))
+    db.session.commit()
+    return render_template("client/access_log.html", rows=rows, limit=LIMIT)
 
 
 @bp.get("/my-data.json")

@@ -1,5 +1,6 @@
 """Landing, home, health checks and (development only) the email outbox."""
 import email
+from datetime import UTC, datetime
 from email import policy
 from pathlib import Path
 
@@ -27,9 +28,9 @@ def home():
     """Signed-in users: the landing page of their role."""
     if current_user.is_clinician:
         return redirect(url_for("therapist.dashboard_page"))
-    from portal.intake.service import intake_for
+    from portal.client.home import home_for
     return render_template("main/home_client.html", therapist=current_user.therapist,
-                           intake=intake_for(current_user, create=False))
+                           home=home_for(current_user, datetime.now(UTC)))
 
 
 @bp.get("/crisis")

@@ -1,65 +1,151 @@
-"""Check-in invitations: a day after each completed integration session the client is invited
-(by an email with no health details) to answer the PHQ-9 and GAD-7 in the portal.
+"""Check-in invitations by email (never with health details, session kinds or answers):
 
-Sent exactly once per session with the same claim-then-send scheme as the reminders: the
-ReminderLog row's unique constraint decides which of two concurrent runs sends it.
+- a day after each completed integration session: the PHQ-9 and GAD-7 check-in;
+- the morning after a dosing session (8:00 in the client's zone, for a week): the short
+  post-dosing check-in (portal.client.postdosing decides which sessions have one);
+- every 14 days while active: the PHQ-9 and GAD-7 check-in for clients without one.
+
+Each is sent exactly once with the claim-then-send scheme of the reminders: a row whose unique
+constraint decides which of two concurrent runs sends (ReminderLog for the per-session ones,
+CheckinInvitation for the periodic one); a failed delivery gives the claim back.
+
+The periodic "period" is `<silence start>#<cycle>`: the ISO date of the client's last check-in
+(or intake) measures, else of the intake's submission, then the number of whole 14-day cycles
+since. "2026-03-01#1" is the first invitation 14 days after a check-in on 1 March, "#2" the next
+one 14 days later; a new check-in starts a new silence, so at most one invitation per 14 days.
 """
 import logging
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
+from portal.models.care import CheckinInvitation, PostDosingCheckin
+from portal.models.intake import Intake, IntakeStatus
+from portal.models.measure import MeasureResult
 from portal.models.schedule import Appointment, AppointmentStatus, ReminderLog, SessionKind
 from portal.models.types import utcnow
+from portal.models.user import CareStatus, Role, User
+from portal.notifications.email import send_email
 from portal.notifications.reminders import Due, _claim, _release
 
 log = logging.getLogger(__name__)
 
 CHECKIN_INVITE = "checkin_invite"
+POST_DOSING_INVITE = "post_dosing_invite"
 AFTER = timedelta(hours=24)
 UNTIL = timedelta(days=7)  # an invitation not sent within a week is no longer useful
+PERIOD = timedelta(days=14)
+CHECKIN_SOURCES = ("checkin", "intake")
+SUBJECT = "A short check-in is waiting for you"
+
+
+def _base():
+    return current_app.config["BASE_URL"].rstrip("/")
+
+
+def _unclaimed(sessions, kind):
+    ids = [a.id for a in sessions]
+    claimed = set(db.session.scalars(select(ReminderLog.appointment_id).where(
+        ReminderLog.appointment_id.in_(ids), ReminderLog.kind == kind))) if ids else set()
+    return [a for a in sessions if a.id not in claimed and a.client.is_active]
 
 
 def find_due(now):
+    """Completed integration sessions 24 h to 8 days ago whose invitation is not claimed."""
     sessions = db.session.scalars(
         select(Appointment).options(selectinload(Appointment.client)).where(
             Appointment.kind == SessionKind.INTEGRATION.value,
             Appointment.status == AppointmentStatus.COMPLETED.value,
             Appointment.ends_at <= now - AFTER, Appointment.ends_at > now - AFTER - UNTIL)).all()
-    ids = [a.id for a in sessions]
-    claimed = set(db.session.scalars(select(ReminderLog.appointment_id).where(
-        ReminderLog.appointment_id.in_(ids), ReminderLog.kind == CHECKIN_INVITE))) if ids else set()
-    return [Due(a.id, CHECKIN_INVITE, a.client_id) for a in sessions
-            if a.id not in claimed and a.client.is_active]
+    return [Due(a.id, CHECKIN_INVITE, a.client_id) for a in _unclaimed(sessions, CHECKIN_INVITE)]
+
+
+def find_post_dosing_due(now):
+    """Dosing sessions whose check-in opened (the morning after) and is neither answered nor
+    claimed, within a week of the session."""
+    from portal.client.postdosing import COUNTED_STATUSES, POST_DOSING_WINDOW, invite_opens
+    answered = select(PostDosingCheckin.id).where(
+        PostDosingCheckin.appointment_id == Appointment.id).exists()
+    sessions = db.session.scalars(
+        select(Appointment).options(selectinload(Appointment.client)).where(
+            Appointment.kind == SessionKind.DOSING.value,
+            Appointment.status.in_(COUNTED_STATUSES), Appointment.ends_at <= now,
+            Appointment.ends_at > now - POST_DOSING_WINDOW, ~answered)).all()
+    return [Due(a.id, POST_DOSING_INVITE, a.client_id)
+            for a in _unclaimed(sessions, POST_DOSING_INVITE) if invite_opens(a) <= now]
+
+
+def _send_claimed(item, url):
+    """Send one claimed per-session invitation; 1 when sent, 0 (claim released) otherwise."""
+    log_id = _claim(item)
+    if log_id is None:
+        return 0
+    to = db.session.get(Appointment, item.appointment_id).client.email
+    db.session.commit()  # end the read transaction before SMTP (SQLite holds the write lock)
+    if not send_email(to, SUBJECT, item.kind, checkin_url=url):
+        _release(log_id)
+        return 0
+    db.session.execute(update(ReminderLog).where(ReminderLog.id == log_id)
+                       .values(sent_at=utcnow()))
+    db.session.commit()
+    log.info("check-in invitation sent kind=%s appointment=%s", item.kind, item.appointment_id)
+    return 1
+
+
+def periodic_due(now):
+    """[(client id, period)] of active clients with no check-in for 14 days, not yet invited."""
+    last = (select(MeasureResult.client_id, func.max(MeasureResult.taken_at).label("last"))
+            .where(MeasureResult.source.in_(CHECKIN_SOURCES))
+            .group_by(MeasureResult.client_id).subquery())
+    since = func.coalesce(last.c.last, Intake.submitted_at)
+    rows = db.session.execute(
+        select(User.id, since).join(Intake, Intake.client_id == User.id)
+        .outerjoin(last, last.c.client_id == User.id)
+        .where(User.role == Role.CLIENT.value, User.is_active_account.is_(True),
+               User.care_status == CareStatus.ACTIVE.value, User.email_verified_at.is_not(None),
+               Intake.status == IntakeStatus.SUBMITTED.value, since <= now - PERIOD)).all()
+    wanted = [(client_id, f"{start.date().isoformat()}#{(now - start) // PERIOD}")
+              for client_id, start in rows]
+    if not wanted:
+        return []
+    taken = set(db.session.execute(select(CheckinInvitation.client_id, CheckinInvitation.period)
+                                   .where(CheckinInvitation.client_id.in_([c for c, _ in wanted]))))
+    return [item for item in wanted if item not in {tuple(t) for t in taken}]
+
+
+def _send_periodic(client_id, period):
+    row = CheckinInvitation(client_id=client_id, period=period)
+    db.session.add(row)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return 0  # another run claimed it
+    to = db.session.get(User, client_id).email
+    db.session.commit()
+    if not send_email(to, SUBJECT, "checkin_periodic", checkin_url=f"{_base()}/checkins/new"):
+        db.session.execute(delete(CheckinInvitation).where(CheckinInvitation.id == row.id))
+        db.session.commit()
+        return 0
+    db.session.execute(update(CheckinInvitation).where(CheckinInvitation.id == row.id)
+                       .values(sent_at=utcnow()))
+    db.session.commit()
+    log.info("periodic check-in invitation sent client=%s", client_id)
+    return 1
 
 
 def send_checkin_invitations(now=None):
-    """Invite clients to a check-in 24 h after each completed integration session; count sent."""
-    from sqlalchemy import update
-
-    from portal.notifications.email import send_email
+    """Send every check-in invitation due at `now`; returns how many were sent."""
     now = now or utcnow()
-    due = find_due(now)
-    db.session.commit()
-    sent = 0
-    base = current_app.config["BASE_URL"].rstrip("/")
-    for item in due:
-        log_id = _claim(item)
-        if log_id is None:
-            continue
-        client = db.session.get(Appointment, item.appointment_id).client
-        to = client.email
-        db.session.commit()
-        if not send_email(to, "A short check-in is waiting for you", "checkin_invite",
-                          checkin_url=f"{base}/checkins/new"):
-            _release(log_id)
-            continue
-        db.session.execute(update(ReminderLog).where(ReminderLog.id == log_id)
-                           .values(sent_at=utcnow()))
-        db.session.commit()
-        log.info("check-in invitation sent appointment=%s", item.appointment_id)
-        sent += 1
-    return sent
+    after_integration = find_due(now)
+    after_dosing = find_post_dosing_due(now)
+    periodic = periodic_due(now)
+    db.session.commit()  # end the read transaction before the first claim
+    sent = sum(_send_claimed(item, f"{_base()}/checkins/new") for item in after_integration)
+    # the home page lists the waiting check-in: the URL of the form itself names the session kind
+    sent += sum(_send_claimed(item, f"{_base()}/home") for item in after_dosing)
+    return sent + sum(_send_periodic(client_id, period) for client_id, period in periodic)

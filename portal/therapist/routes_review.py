@@ -40,7 +40,8 @@ GROUP_ORDER = (URGENT, *rules.SEVERITY_ORDER)
 GROUP_LABELS = {URGENT: "Urgent", **rules.SEVERITY_LABELS}
 ITEM9_TITLE = "PHQ-9 item 9 above 0: thoughts of being better off dead or of self-harm"
 INSTRUMENT_NAMES = {"phq9": "PHQ-9", "gad7": "GAD-7"}
-SOURCES = {"intake": "the intake questionnaire", "checkin": "a check-in"}
+SOURCES = {"intake": "the intake questionnaire", "checkin": "a check-in",
+           "post_dosing": "the check-in after a dosing session"}
 
 
 class FlagEntry(NamedTuple):
