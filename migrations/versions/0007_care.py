@@ -1,4 +1,4 @@
-"""care status, post-dosing check-ins and periodic check-in invitations
+"""care status, post-dosing check-ins, periodic check-in invitations, audit index by object
 
 Revision ID: 0007_care
 Revises: 0006_notes
@@ -70,9 +70,13 @@ def upgrade():
         sa.PrimaryKeyConstraint('id', name=op.f('pk_checkin_invitations')),
         sa.UniqueConstraint('client_id', 'period', name=op.f('uq_checkin_invitations_client_id')),
     )
+    # "Who accessed my record" (portal/client/access_log.py) reads events by object.
+    op.create_index('ix_audit_events_object', 'audit_events', ['object_type', 'object_id'],
+                    unique=False)
 
 
 def downgrade():
+    op.drop_index('ix_audit_events_object', table_name='audit_events')
     op.drop_table('checkin_invitations')
     op.drop_index(op.f('ix_post_dosing_checkins_client_id'), table_name='post_dosing_checkins')
     op.drop_table('post_dosing_checkins')

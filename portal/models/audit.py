@@ -7,7 +7,7 @@ Rows never hold PHI or secrets: ids, event names and outcomes only.
 import hashlib
 import json
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
@@ -18,6 +18,8 @@ GENESIS_HASH = "0" * 64
 
 class AuditEvent(db.Model):
     __tablename__ = "audit_events"
+    # "Who accessed my record" reads the events about one client's objects.
+    __table_args__ = (Index("ix_audit_events_object", "object_type", "object_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False, index=True)
