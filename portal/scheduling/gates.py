@@ -3,6 +3,7 @@
 The arc of care: consultation → intake review → preparation → dosing → integration.
 Enforced on the server at booking time; the booking pages show the same reasons.
 """
+from flask import current_app
 from sqlalchemy import func, select
 
 from portal.extensions import db
@@ -10,6 +11,7 @@ from portal.models.consent import unsigned_current
 from portal.models.intake import Decision, Intake
 from portal.models.measure import FlagKind, SafetyFlag
 from portal.models.schedule import Appointment, AppointmentStatus, SessionKind
+from portal.models.user import CareStatus
 
 
 def _decision(client):
@@ -32,10 +34,20 @@ def _open_item9(client):
         SafetyFlag.acknowledged_at.is_(None)).limit(1)) is not None
 
 
+def not_in_care(client):
+    """Why a paused or discharged client cannot book, with the practice's phone if known."""
+    state = "is paused" if client.care_status == CareStatus.PAUSED.value else "has ended"
+    phone = current_app.config.get("PRACTICE_PHONE")
+    contact = f"contact the practice at {phone}" if phone else "contact the practice"
+    return f"Your care with the practice {state}. To book again, please {contact}."
+
+
 def refusal(client, session_type):
     """Why `client` may not book `session_type` now, or None when they may."""
     if not client.is_client or not client.email_verified or not client.is_active:
         return "Only confirmed client accounts can book sessions."
+    if not client.in_care:
+        return not_in_care(client)
     if session_type.therapist_id != client.therapist_id or not session_type.active:
         return "This kind of session is not offered to you. Please contact the practice."
     kind = session_type.kind

@@ -194,10 +194,15 @@ def suggested_after_dosing(session_type, now):
 @bp.get("/book")
 @role_required(Role.CLIENT)
 def book():
-    """Clients: the kinds of session they can book, or in plain words why not yet."""
+    """Clients: the kinds of session they can book, or in plain words why not yet (paused or
+    discharged clients: the practice's contact and crisis resources instead)."""
+    if not current_user.in_care:
+        return render_template("scheduling/book.html", options=[], therapist=current_user.therapist,
+                               not_in_care=gates.not_in_care(current_user),
+                               phone=current_app.config.get("PRACTICE_PHONE"))
     options = [(t, gates.refusal(current_user, t)) for t in offered_types()]
     return render_template("scheduling/book.html", options=options,
-                           therapist=current_user.therapist)
+                           therapist=current_user.therapist, not_in_care=None)
 
 
 @bp.get("/book/<int:type_id>")

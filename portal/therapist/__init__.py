@@ -5,6 +5,7 @@ bp = Blueprint("therapist", __name__, url_prefix="/therapist")
 
 from portal.therapist import (  # noqa: E402,F401
     routes,
+    routes_client,
     routes_dashboard,
     routes_journal,
     routes_notes,

@@ -1,10 +1,12 @@
-"""Therapist views: the list of their clients and client invitations."""
+"""Therapist views: the list of their clients (search, arc-of-care filter, latest scores, next
+session) and client invitations."""
 import hashlib
 import secrets
+from datetime import UTC, datetime
 
-from flask import current_app, flash, redirect, render_template, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.audit.service import record
 from portal.auth.service import absolute_url, find_user
@@ -14,25 +16,35 @@ from portal.models.user import Invitation, Role, User
 from portal.notifications.email import send_email
 from portal.security.access import role_required
 from portal.therapist import bp
+from portal.therapist.clients import ARC, client_rows
 from portal.therapist.forms import InviteForm
 
 CLINICIANS = (Role.THERAPIST, Role.ADMIN)
 
 
+SEARCH_LIMIT = 100
+
+
 def _render_clients(form):
-    clients = db.session.scalars(select(User).where(User.therapist_id == current_user.id,
-                                                    User.role == Role.CLIENT.value)
-                                 .order_by(User.name)).all()
+    search = request.args.get("q", "").strip()[:SEARCH_LIMIT]
+    status = request.args.get("status", "all")
+    status = status if status in ARC else "all"
+    rows = client_rows(current_user, datetime.now(UTC), search=search, status=status)
+    total = None
+    if search or status != "all":
+        total = db.session.scalar(select(func.count()).select_from(User).where(
+            User.therapist_id == current_user.id, User.role == Role.CLIENT.value))
     invites = db.session.scalars(select(Invitation).where(
         Invitation.therapist_id == current_user.id, Invitation.used_at.is_(None),
         Invitation.expires_at > utcnow()).order_by(Invitation.created_at.desc())).all()
-    return render_template("therapist/clients.html", clients=clients, invites=invites, form=form)
+    return render_template("therapist/clients.html", rows=rows, invites=invites, form=form,
+                           search=search, status=status, statuses=ARC, total=total)
 
 
 @bp.get("/clients")
 @role_required(*CLINICIANS)
 def clients():
-    """Therapists: their clients and open invitations."""
+    """Therapists: their clients (searchable, filtered by arc status) and open invitations."""
     return _render_clients(InviteForm())
 
 
