@@ -90,4 +90,4 @@ def test_therapist_signs_in_with_authenticator_code_and_sees_clients(page, live_
     expect(page.get_by_role("heading", level=1)).to_have_text("Today")
     page.get_by_role("link", name="Clients", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Your clients")
-    expect(page.get_by_role("cell", name="Casey Client", exact=True)).to_be_visible()
+    expect(page.get_by_role("link", name="Casey Client", exact=True)).to_be_visible()
