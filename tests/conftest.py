@@ -10,6 +10,7 @@ import re
 import shutil
 import threading
 import uuid
+from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from pathlib import Path
 
@@ -237,6 +238,37 @@ class Auth:
 @pytest.fixture
 def auth(client):
     return Auth(client)
+
+
+def next_totp(user_id, secret):
+    """A code the server has not seen yet (codes are accepted once; a person signing in twice
+    within 30 s would use the next one)."""
+    import pyotp
+
+    from portal.extensions import db
+    from portal.models.user import User
+    totp = pyotp.TOTP(secret)
+    current = totp.timecode(datetime.now(UTC))
+    last = db.session.get(User, user_id).totp_last_counter
+    return totp.generate_otp(current if last is None or last < current else last + 1)
+
+
+def signed_in(app, user):
+    """A new browser (test client) signed in as `user` through the forms, with a fresh TOTP
+    code when they use two-step sign-in."""
+    from tests.factories import DEFAULT_PASSWORD
+    browser = app.test_client()
+    secret = getattr(user, "totp_secret", None)
+    Auth(browser).login(user.email, DEFAULT_PASSWORD,
+                        code=next_totp(user.id, secret) if secret else None)
+    return browser
+
+
+def section(html, name):
+    """The HTML of one page section (by its id)."""
+    match = re.search(rf'<section[^>]*id="{name}".*?</section>', html, re.S)
+    assert match, f"no section {name}"
+    return match.group(0)
 
 
 @pytest.fixture

@@ -9,10 +9,9 @@ from portal.audit.service import record
 from portal.extensions import db
 from portal.models.audit import AuditEvent
 from portal.models.journal import JournalEntry
-from tests.conftest import Auth
+from tests.conftest import Auth, next_totp
 from tests.factories import DEFAULT_PASSWORD
 from tests.scheduling_helpers import submit_intake
-from tests.video_helpers import next_totp
 
 
 @pytest.fixture

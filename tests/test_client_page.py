@@ -2,7 +2,6 @@
 consents, scores, appointments, notes, shared (never private) journal entries and check-ins after
 dosing; every open audited once; other therapists get 404; a constant number of queries whatever
 the length of the client's history."""
-import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -17,7 +16,7 @@ from portal.models.measure import MeasureResult
 from portal.models.notes import SessionNote
 from portal.models.schedule import AppointmentStatus, SessionKind
 from portal.models.user import CareStatus
-from tests.conftest import Auth
+from tests.conftest import section, signed_in
 from tests.factories import DEFAULT_PASSWORD
 from tests.scheduling_helpers import make_appointment, make_eligible, publish_new_version, session_type
 
@@ -36,13 +35,6 @@ def patient(factories, therapist):
     return factories.make_client(therapist, name="Robin Record")
 
 
-def signed_in(app, person):
-    browser = app.test_client()
-    Auth(browser).login(person.email, DEFAULT_PASSWORD, totp_secret=getattr(person, "totp_secret",
-                                                                             None))
-    return browser
-
-
 def url(client):
     return f"/therapist/clients/{client.id}"
 
@@ -51,12 +43,6 @@ def page(app, therapist, client):
     response = signed_in(app, therapist).get(url(client))
     assert response.status_code == 200
     return response.get_data(as_text=True)
-
-
-def section(html, name):
-    match = re.search(rf'<section[^>]*id="{name}".*?</section>', html, re.S)
-    assert match, f"no section {name}"
-    return match.group(0)
 
 
 def visit(therapist, client, kind, hours, status=COMPLETED):

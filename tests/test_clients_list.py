@@ -14,8 +14,7 @@ from portal.models.measure import MeasureResult
 from portal.models.schedule import AppointmentStatus, SessionKind
 from portal.models.types import utcnow
 from portal.models.user import CareStatus
-from tests.conftest import Auth
-from tests.factories import DEFAULT_PASSWORD
+from tests.conftest import signed_in
 from tests.scheduling_helpers import (
     at,
     complete_preparation,
@@ -34,12 +33,6 @@ _hours = iter(range(1, 10_000))
 @pytest.fixture
 def therapist(factories):
     return factories.make_therapist(timezone=ZONE)
-
-
-def signed_in(app, therapist):
-    browser = app.test_client()
-    Auth(browser).login(therapist.email, DEFAULT_PASSWORD, totp_secret=therapist.totp_secret)
-    return browser
 
 
 def page(app, therapist, **params):

@@ -14,7 +14,7 @@ from portal.models.audit import AuditEvent
 from portal.models.measure import MeasureResult, SafetyFlag
 from portal.models.schedule import AppointmentStatus, DosingReadiness, SessionKind
 from portal.models.types import utcnow
-from tests.conftest import Auth
+from tests.conftest import section, signed_in
 from tests.factories import DEFAULT_PASSWORD
 from tests.scheduling_helpers import decide, open_item9_flag, submit_intake
 from tests.video_helpers import isolate_registry, video_appointment
@@ -30,23 +30,10 @@ def therapist(factories):
     return factories.make_therapist(timezone=ZONE)
 
 
-def signed_in(app, therapist):
-    browser = app.test_client()
-    Auth(browser).login(therapist.email, DEFAULT_PASSWORD, totp_secret=therapist.totp_secret)
-    return browser
-
-
 def page(app, therapist):
     response = signed_in(app, therapist).get(URL)
     assert response.status_code == 200
     return response.get_data(as_text=True)
-
-
-def section(html, name):
-    """The HTML of one dashboard section (by its id)."""
-    match = re.search(rf'<section[^>]*id="{name}".*?</section>', html, re.S)
-    assert match, f"no section {name}"
-    return match.group(0)
 
 
 def exclusion_flag(client, code="pregnancy", severity="exclude", created_at=None):

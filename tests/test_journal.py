@@ -8,9 +8,7 @@ from sqlalchemy import select, text
 from portal.extensions import db
 from portal.models.audit import AuditEvent
 from portal.models.journal import JournalEntry
-from tests.conftest import Auth, csrf_from
-from tests.factories import DEFAULT_PASSWORD
-from tests.video_helpers import next_totp
+from tests.conftest import csrf_from, signed_in
 
 PRIVATE = "PRIVATE-JOURNAL-5e0a: a thought I keep to myself"
 SHARED = "SHARED-JOURNAL-91bc: I felt lighter after the session"
@@ -24,15 +22,6 @@ def therapist(factories):
 @pytest.fixture
 def patient(factories, therapist):
     return factories.make_client(therapist, name="Jo Client")
-
-
-def signed_in(app, user):
-    browser = app.test_client()
-    secret = getattr(user, "totp_secret", None)
-    # a fresh code each time: a code the server has seen is refused
-    Auth(browser).login(user.email, DEFAULT_PASSWORD,
-                        code=next_totp(user.id, secret) if secret else None)
-    return browser
 
 
 def token(browser):

@@ -8,8 +8,7 @@ from portal.extensions import db
 from portal.models.audit import AuditEvent
 from portal.models.notes import NoteAddendum, SessionNote
 from portal.models.schedule import SessionKind
-from tests.conftest import Auth, csrf_from
-from tests.factories import DEFAULT_PASSWORD
+from tests.conftest import csrf_from, signed_in
 from tests.video_helpers import video_appointment
 
 SECRET = "NOTE-CANARY-7d21: client described a recurring dream"
@@ -23,13 +22,6 @@ def therapist(factories):
 @pytest.fixture
 def patient(factories, therapist):
     return factories.make_client(therapist, name="Robin Client")
-
-
-def signed_in(app, user):
-    browser = app.test_client()
-    Auth(browser).login(user.email, DEFAULT_PASSWORD,
-                        totp_secret=getattr(user, "totp_secret", None))
-    return browser
 
 
 def url(appointment, tail=""):

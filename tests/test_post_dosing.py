@@ -12,10 +12,9 @@ from portal.models.care import PostDosingCheckin
 from portal.models.measure import FlagKind, SafetyFlag
 from portal.models.schedule import AppointmentStatus, SessionKind
 from portal.models.types import utcnow
-from tests.conftest import Auth, csrf_from
+from tests.conftest import Auth, csrf_from, next_totp
 from tests.factories import DEFAULT_PASSWORD
 from tests.scheduling_helpers import make_appointment, make_eligible, session_type
-from tests.video_helpers import next_totp
 
 CALM = {"sleep": "well", "mood": "7", "nausea": "y", "worry_text": "", "phq9_9": "0"}
 WORRY = "WORRY-CANARY-7d1e: I keep feeling the room is far away"

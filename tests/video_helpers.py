@@ -9,7 +9,6 @@ import contextvars
 import uuid
 from datetime import UTC, datetime, timedelta
 
-import pyotp
 from sqlalchemy import select
 
 from portal.extensions import db, socketio
@@ -18,7 +17,7 @@ from portal.models.user import User
 from portal.scheduling import booking
 from portal.video import events, grants
 from portal.video import registry as registry_module
-from tests.conftest import Auth
+from tests.conftest import Auth, next_totp
 from tests.factories import DEFAULT_PASSWORD
 
 NS = "/video"
@@ -65,15 +64,6 @@ def video_appointment(client, starts_in=timedelta(minutes=5), kind=SessionKind.P
     db.session.add(appointment)
     db.session.commit()
     return appointment
-
-
-def next_totp(user_id, secret):
-    """A code the server has not seen yet (codes are accepted once; a person signing in twice
-    within 30 s would use the next one)."""
-    totp = pyotp.TOTP(secret)
-    current = totp.timecode(datetime.now(UTC))
-    last = db.session.get(User, user_id).totp_last_counter
-    return totp.generate_otp(current if last is None or last < current else last + 1)
 
 
 class Participant:
