@@ -326,11 +326,17 @@ $("mic-select").addEventListener("change", (e) => switchDevice("audio", e.target
 $("admit")?.addEventListener("click", () => send("admit"));
 $("send-back")?.addEventListener("click", () => send("send_back"));
 $("end-call").addEventListener("click", async () => {
-  if (isTherapist) await send("end", { completed: $("mark-completed")?.checked });
+  let reply = null;
+  if (isTherapist) reply = await send("end", { completed: $("mark-completed")?.checked });
   else { await send("signal", { data: { type: "bye" } }); await send("leave"); }
   state = "ended";
   if (pc) { pc.close(); pc = null; }
   remoteVideo.srcObject = null;
+  if (isTherapist && reply && reply.ok === false) {
+    // The call ended, but the session could not be marked completed (e.g. before its start).
+    say(`The call has ended. ${reply.message} You can mark it from the calendar later.`, "warning");
+    return;
+  }
   say(isTherapist ? "The call has ended." : "You left the call. You can rejoin from your sessions page until it ends.", "success");
 });
 
