@@ -2,7 +2,7 @@
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import current_app
+from flask import current_app, g
 from flask_login import current_user
 
 CRISIS = {
@@ -14,11 +14,23 @@ CRISIS = {
 
 
 def viewer_zone():
-    tz = getattr(current_user, "timezone", None) if current_user else None
+    """The signed-in person's zone (UTC otherwise). Remembered for the request, keyed by the
+    zone's name: a page lists a hundred times, and the user lookup behind `current_user` costs
+    more than the conversion; the name is read from the user each time, so a change of zone
+    within the request shows at once."""
+    user = g.get("_login_user")  # Flask-Login's per-request cache of current_user
+    if user is None:
+        user = current_user._get_current_object() if current_user else None
+    tz = getattr(user, "timezone", None)
+    cached = g.get("_viewer_zone")
+    if cached is not None and cached[0] == tz:
+        return cached[1]
     try:
-        return ZoneInfo(tz or "UTC")
+        zone = ZoneInfo(tz or "UTC")
     except (KeyError, ValueError):
-        return ZoneInfo("UTC")
+        zone = ZoneInfo("UTC")
+    g._viewer_zone = (tz, zone)
+    return zone
 
 
 def local_time(value: datetime, fmt="%a %d %b %Y, %-I:%M %p"):

@@ -201,6 +201,19 @@ def test_clients_quiet_for_14_days_are_listed(app, factories, therapist):
         assert name not in quiet
 
 
+def test_only_the_longest_silences_show_until_asked_for_all(app, factories, therapist,
+                                                              monkeypatch):
+    from portal.therapist import routes_dashboard
+    monkeypatch.setattr(routes_dashboard, "QUIET_SHOWN", 2)
+    for days in (30, 40, 50):
+        checkin(old_client(factories, therapist, f"Silent {days} days", days=60), days_ago=days)
+    quiet = section(page(app, therapist), "quiet")
+    assert "Silent 50 days" in quiet and "Silent 40 days" in quiet
+    assert "Silent 30 days" not in quiet and "Show all 3 clients" in quiet
+    everyone = signed_in(app, therapist).get(URL, query_string={"quiet": "all"})
+    assert "Silent 30 days" in section(everyone.get_data(as_text=True), "quiet")
+
+
 # --- no N+1 ---------------------------------------------------------------------------------
 def busy_practice(factories, therapist, count):
     """`count` clients, each in every dashboard section (flag, session, intake, quiet), half of

@@ -6,8 +6,8 @@ related rows (the client, the readiness answers) come in the same query through 
 from datetime import UTC, datetime, time, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import and_, case, func, or_, select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy import case, func, or_, select
+from sqlalchemy.orm import contains_eager, load_only
 
 from portal.extensions import db
 from portal.models.call import Call
@@ -89,16 +89,21 @@ def dosing_soon(therapist, now):
 
 def quiet_clients(therapist, now):
     """Active clients with no check-in (or intake measures) for 14 days, counted from when they
-    joined if they never completed one; longest silence first."""
-    last = (select(MeasureResult.client_id, func.max(MeasureResult.taken_at).label("last"))
-            .where(MeasureResult.source.in_(CHECKIN_SOURCES))
-            .group_by(MeasureResult.client_id).subquery())
-    since = func.coalesce(last.c.last, User.created_at)
+    joined if they never completed one; longest silence first. The latest measure is a
+    correlated subquery per client of this therapist (the index on client and time answers
+    it), not a grouping of every practice's measures."""
+    last = (select(func.max(MeasureResult.taken_at))
+            .where(MeasureResult.client_id == User.id,
+                   MeasureResult.source.in_(CHECKIN_SOURCES))
+            .correlate(User).scalar_subquery())
+    inner = (select(User.id.label("id"), last.label("last"),
+                    func.coalesce(last, User.created_at).label("since"))
+             .where(User.therapist_id == therapist.id, User.role == Role.CLIENT.value,
+                    User.is_active_account.is_(True)).subquery())
     rows = db.session.execute(
-        select(User, last.c.last).outerjoin(last, last.c.client_id == User.id)
-        .where(and_(User.therapist_id == therapist.id, User.role == Role.CLIENT.value,
-                    User.is_active_account.is_(True)), since < now - CHECKIN_GAP)
-        .order_by(since, User.id)).all()
+        select(User, inner.c.last).join(inner, inner.c.id == User.id)
+        .options(load_only(User.id, User.name, User.timezone, User.created_at))
+        .where(inner.c.since < now - CHECKIN_GAP).order_by(inner.c.since, User.id)).all()
     return [QuietClient(user, taken) for user, taken in rows]
 
 

@@ -2,7 +2,7 @@
 review, dosing sessions soon with readiness answers, and clients who have gone quiet."""
 from datetime import UTC, datetime
 
-from flask import render_template
+from flask import render_template, request
 from flask_login import current_user
 
 from portal.audit.service import record
@@ -18,6 +18,7 @@ READINESS_LABELS = {"fasting": "Fasting 4 h before", "ride_arranged": "Ride home
                     "ride_who": "Who drives them home",
                     "no_alcohol_benzos": "No alcohol or benzodiazepines in 24 h",
                     "notes": "Notes for the care team"}
+QUIET_SHOWN = 15  # the longest silences; "Show all" lists the rest on request
 
 
 @bp.get("/dashboard")
@@ -30,6 +31,10 @@ def dashboard_page():
     data = dashboard.sections(current_user, zone, now)
     ack_forms = {flag.id: AcknowledgeForm(formdata=None, prefix=f"flag{flag.id}")
                  for flag in data["flags"]}
+    quiet_total = len(data["quiet"])
+    if request.args.get("quiet") != "all":
+        data["quiet"] = data["quiet"][:QUIET_SHOWN]
     return render_template("therapist/dashboard.html", **data, ack_forms=ack_forms,
+                           quiet_total=quiet_total,
                            today=now.astimezone(zone).date(), zone=zone, now=now,
                            readiness_labels=READINESS_LABELS)
