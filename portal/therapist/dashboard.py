@@ -87,9 +87,10 @@ def dosing_soon(therapist, now):
     return [DosingRow(appointment, readiness) for appointment, readiness in rows]
 
 
-def quiet_clients(therapist, now):
+def quiet_clients(therapist, now, limit=None):
     """Active clients with no check-in (or intake measures) for 14 days, counted from when they
-    joined if they never completed one; longest silence first. The latest measure is a
+    joined if they never completed one; longest silence first, the first `limit` of them, and
+    how many there are in all. The latest measure is a
     correlated subquery per client of this therapist (the index on client and time answers
     it), not a grouping of every practice's measures."""
     last = (select(func.max(MeasureResult.taken_at))
@@ -100,11 +101,13 @@ def quiet_clients(therapist, now):
                     func.coalesce(last, User.created_at).label("since"))
              .where(User.therapist_id == therapist.id, User.role == Role.CLIENT.value,
                     User.is_active_account.is_(True)).subquery())
+    # count() OVER () is taken before LIMIT: how many in all, in the same query
     rows = db.session.execute(
-        select(User, inner.c.last).join(inner, inner.c.id == User.id)
+        select(User, inner.c.last, func.count().over()).join(inner, inner.c.id == User.id)
         .options(load_only(User.id, User.name, User.timezone, User.created_at))
-        .where(inner.c.since < now - CHECKIN_GAP).order_by(inner.c.since, User.id)).all()
-    return [QuietClient(user, taken) for user, taken in rows]
+        .where(inner.c.since < now - CHECKIN_GAP).order_by(inner.c.since, User.id)
+        .limit(limit)).all()
+    return [QuietClient(user, taken) for user, taken, _ in rows], rows[0][2] if rows else 0
 
 
 def waiting_states(appointments):
@@ -121,11 +124,12 @@ def waiting_states(appointments):
     return {i: "in_call" if i in admitted else "waiting" for i in present}
 
 
-def sections(therapist, zone, now):
+def sections(therapist, zone, now, quiet_limit=None):
     """Everything the dashboard shows, in the order it shows it."""
     sessions = upcoming_sessions(therapist, zone, now)
+    quiet, quiet_total = quiet_clients(therapist, now, quiet_limit)
     return {"flags": urgent_flags(therapist),
             "sessions": sessions, "waiting": waiting_states(sessions),
             "intakes": intakes_to_review(therapist),
             "dosing": dosing_soon(therapist, now),
-            "quiet": quiet_clients(therapist, now)}
+            "quiet": quiet, "quiet_total": quiet_total}

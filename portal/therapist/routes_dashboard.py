@@ -28,13 +28,10 @@ def dashboard_page():
     record("dashboard_viewed", actor=current_user)
     db.session.commit()  # before loading: a commit would expire every row the page shows
     zone, now = viewer_zone(), datetime.now(UTC)
-    data = dashboard.sections(current_user, zone, now)
+    data = dashboard.sections(current_user, zone, now,
+                              quiet_limit=None if request.args.get("quiet") == "all" else QUIET_SHOWN)
     ack_forms = {flag.id: AcknowledgeForm(formdata=None, prefix=f"flag{flag.id}")
                  for flag in data["flags"]}
-    quiet_total = len(data["quiet"])
-    if request.args.get("quiet") != "all":
-        data["quiet"] = data["quiet"][:QUIET_SHOWN]
     return render_template("therapist/dashboard.html", **data, ack_forms=ack_forms,
-                           quiet_total=quiet_total,
                            today=now.astimezone(zone).date(), zone=zone, now=now,
                            readiness_labels=READINESS_LABELS)
