@@ -19,11 +19,12 @@ from sqlalchemy import String, Text, select
 from portal.extensions import db
 from portal.models.audit import AuditEvent
 from portal.models.consent import ConsentDocument
+from portal.models.journal import JournalEntry
 from portal.models.schedule import SessionKind, SessionType
 from portal.models.user import User
 from portal.scheduling import booking
 from tests.conftest import Auth, IsolatedClient
-from tests.scheduling_helpers import weekly_hours
+from tests.scheduling_helpers import make_appointment, session_type, weekly_hours
 from tests.test_therapist_review import ensure_consent_documents, step_answers
 from tests.video_helpers import Participant, isolate_registry, video_appointment
 
@@ -44,6 +45,11 @@ CANARY = {
     "sdp": "Cnry-Sdp-71b4",
     "turn_secret": "Cnry-Turn-82a5",
     "private_note": "Cnry-Note-9396",
+    "session_note": "Cnry-Session-a4b7",
+    "addendum": "Cnry-Addendum-b5c8",
+    "journal": "Cnry-Journal-c6d9",
+    "worry": "Cnry-Worry-d7ea",
+    "care_reason": "Cnry-Pause-e8fb",
 }
 FINGERPRINT = "a=fingerprint:sha-256 " + ":".join(["AB"] * 32)
 SDP = "\r\n".join(["v=0", "o=- 4611731400430051336 2 IN IP4 127.0.0.1", "s=-", "t=0 0",
@@ -215,6 +221,33 @@ def test_no_canary_reaches_the_logs_or_the_audit_table(app, factories, mailbox, 
     patient.disconnect()
     clinician.disconnect()
 
+    # The therapist's session note (autosaved, saved, signed, then an addendum).
+    note_url = f"/therapist/appointments/{appointment.id}/note"
+    assert clinician_auth.post(f"{note_url}/autosave", {"intentions": CANARY["session_note"]},
+                               form_path=note_url).status_code == 200
+    assert clinician_auth.post(note_url, {"intentions": CANARY["session_note"],
+                                          "action": "sign"}).status_code == 302
+    assert clinician_auth.post(f"{note_url}/addenda", {"text": CANARY["addendum"]},
+                               form_path=note_url).status_code == 302
+
+    # The client's journal entry, shared; a post-dosing check-in with a worry.
+    today = datetime.now(UTC).date().isoformat()
+    assert auth.post("/journal", {"written_on": today, "text": CANARY["journal"], "mood": "6"}
+                     ).status_code == 302
+    entry = db.session.scalar(select(JournalEntry).where(JournalEntry.client_id == client_user.id))
+    assert auth.post(f"/journal/{entry.id}/share", {}, form_path="/journal").status_code == 302
+    dosing = make_appointment(client_user, session_type(therapist, SessionKind.DOSING),
+                              datetime.now(UTC) - timedelta(hours=20), status="completed")
+    after = f"/checkins/after-dosing/{dosing.id}"
+    assert auth.post(after, {"sleep": "poor", "mood": "5", "worry_text": CANARY["worry"],
+                             "phq9_9": "0"}).status_code == 302
+
+    # The therapist pauses the client's care, with a reason.
+    page = f"/therapist/clients/{client_user.id}"
+    assert clinician_auth.post(f"{page}/care-status", {"status": "paused",
+                                                       "reason": CANARY["care_reason"]},
+                               form_path=page).status_code == 302
+
     # Password reset: the emailed token is a secret too.
     auth.logout()
     auth.post("/auth/reset", {"email": CANARY["email"]})
@@ -243,6 +276,17 @@ def test_no_canary_reaches_the_logs_or_the_audit_table(app, factories, mailbox, 
     for secret in secrets:
         assert secret not in logged, f"leaked to the logs: {secret!r}"
         assert secret not in audited, f"leaked to the audit table: {secret!r}"
+
+    # No health information in any email of the flow (whole messages, HTML parts included);
+    # the person's own name and address and the reset link are what emails are for.
+    emails = ["\n".join([str(m["Subject"])] + [part.get_content() for part in m.walk()
+                                               if part.get_content_maintype() == "text"])
+              for m in mailbox.messages]  # decoded: a base64 or quoted-printable body hides text
+    assert len(emails) >= 4, "the flow sent fewer emails than expected: the check is hollow"
+    assert any(CANARY["name"] in text for text in emails), "bodies not decoded: check is hollow"
+    not_for_email = set(CANARY) - {"name", "email", "password", "new_password", "turn_secret"}
+    for key in sorted(not_for_email):
+        assert not any(CANARY[key] in text for text in emails), f"{key} was emailed"
 
 
 @pytest.mark.parametrize("app_config", [{"LOG_JSON": True}, {"LOG_JSON": False}],
