@@ -167,20 +167,8 @@ class BareServer:
 # --- the practice ---------------------------------------------------------------------------
 def minted_cookie(app, user_id):
     """A fully signed-in session (MFA passed), as the login form would leave it."""
-    import hashlib
-    import secrets
-
-    from portal.extensions import db
-    from portal.models.types import utcnow
-    from portal.models.user import UserSession
-
-    token = secrets.token_urlsafe(32)
-    now = utcnow()
-    db.session.add(UserSession(token_hash=hashlib.sha256(token.encode()).hexdigest(),
-                               user_id=user_id, created_at=now, last_seen_at=now,
-                               mfa_passed_at=now, ip="127.0.0.1", user_agent="bench"))
-    value = app.session_interface.get_signing_serializer(app).dumps({"sid": token})
-    return f"{app.config['SESSION_COOKIE_NAME']}={value}"
+    from bench.signaling import minted_cookie as mint
+    return mint(app, user_id)
 
 
 def weekday_slots(first, days, now):

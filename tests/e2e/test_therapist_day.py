@@ -18,7 +18,12 @@ from playwright.sync_api import expect
 from portal.extensions import db
 from portal.models.notes import SessionNote
 from tests.e2e.conftest import settle, sign_in
-from tests.e2e.test_video_call import CALL_TIMEOUT_MS, Cast, assert_playing
+from tests.e2e.test_video_call import (
+    CALL_TIMEOUT_MS,
+    Cast,
+    assert_playing,
+    client_enters_waiting_room,
+)
 from tests.factories import DEFAULT_PASSWORD
 from tests.video_helpers import video_appointment
 
@@ -63,20 +68,6 @@ def therapist_opens_dashboard(page, cast):
     row = session_row(page, cast)
     expect(row).to_contain_text("Not yet")
     expect(row.get_by_role("link", name=f"Join the session with {cast.client_name}")).to_be_visible()
-
-
-def client_waits(page, cast):
-    """Sign in, open the room, confirm where they are: the waiting room with a self-view."""
-    sign_in(page, cast.client_email, DEFAULT_PASSWORD)
-    expect(page).to_have_url(re.compile(r"/home$"))
-    page.goto(f"/sessions/{cast.appointment_id}")
-    expect(page).to_have_url(re.compile(rf"/sessions/{cast.appointment_id}/location$"))
-    page.get_by_label("Where are you for this session?").fill("12 Elm Street, Springfield, IL")
-    page.get_by_label("A phone number where we can reach you now").fill("+1 217 555 0142")
-    page.get_by_role("button", name="Continue to the waiting room").click()
-    expect(page).to_have_url(re.compile(rf"/sessions/{cast.appointment_id}$"))
-    expect(page.get_by_role("heading", name="You are in the waiting room")).to_be_visible()
-    expect(page.locator("#room-status")).to_contain_text("You are in the waiting room")
 
 
 def admit_from_dashboard(dashboard, cast):
@@ -179,7 +170,7 @@ def test_therapist_admits_from_dashboard_then_signs_a_note_that_only_takes_adden
     dashboard = new_context().new_page()
     client_page = new_context().new_page()
     therapist_opens_dashboard(dashboard, cast)
-    client_waits(client_page, cast)
+    client_enters_waiting_room(client_page, cast)
     admit_from_dashboard(dashboard, cast)
     connected_then_ended(dashboard, client_page)
     write_and_sign_note(dashboard, cast)
