@@ -120,8 +120,7 @@ def on_join(message):
     appointment = participant(message)
     role = access.role_in(current_user, appointment)
     room = access.room_name(appointment.id)
-    call = _call_for(appointment)
-    rejoin = _joined_before(call, current_user.id)
+    call, rejoin = _call_and_rejoin(appointment, current_user.id)
     join_room(room)
     registry.joined(request.sid, appointment.id, role)
     if rejoin:
@@ -142,12 +141,18 @@ def on_join(message):
     return {"ok": True, "state": state}
 
 
-def _joined_before(call, user_id):
-    """From the call record, not this process's memory: a reconnect that lands on another
-    server process (Redis) or follows a restart is a rejoin too."""
-    return db.session.scalar(select(CallEvent.id).where(
-        CallEvent.call_id == call.id, CallEvent.user_id == user_id,
-        CallEvent.kind.in_(("join", "rejoin"))).limit(1)) is not None
+def _call_and_rejoin(appointment, user_id):
+    """The appointment's call and whether this person joined it before, in one query. From the
+    call record, not this process's memory: a reconnect that lands on another server process
+    (Redis) or follows a restart is a rejoin too."""
+    joined = select(CallEvent.id).where(
+        CallEvent.call_id == Call.id, CallEvent.user_id == user_id,
+        CallEvent.kind.in_(("join", "rejoin"))).exists()
+    row = db.session.execute(select(Call, joined).where(
+        Call.appointment_id == appointment.id)).first()
+    if row is None:  # the first arrival creates the call (and cannot have joined it before)
+        return _call_for(appointment), False
+    return row[0], bool(row[1])
 
 
 def _ice(appointment):
