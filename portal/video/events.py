@@ -22,7 +22,6 @@ from portal.video import access, grants, precheck, precheck_events, signaling
 from portal.video.registry import registry
 
 NS = "/video"
-MAX_CHAT = 2000
 
 
 class Refused(Exception):
@@ -207,48 +206,18 @@ def on_send_back(message):
     return {"ok": True}
 
 
-def _relay(message, admitted_only=True):
-    """The sender's grant for a relay event (portal/video/grants.py); signals and chat flow
-    only once the client is admitted (never from the waiting room)."""
-    grant = grants.grant_for(message, participant, need_admitted=admitted_only)
-    if admitted_only and not grant.admitted:
-        raise signaling.SignalError("not_admitted", "The call has not started yet.")
-    return grant
+def relay_full(event):
+    """The relay event's handler when the socket has no fresh grant: the participant check
+    against the database (which caches a new grant), then the same relay as the fast path."""
+    from portal.video import relay
 
-
-@guarded
-def on_signal(message):
-    """Sent by a participant with an offer, answer, ICE candidate or bye; relayed to the other."""
-    if not rate_ok(request.sid, *current_app.config["SIGNAL_RATE"]):
-        raise signaling.SignalError("rate_limited", "Too many messages; slow down.")
-    grant = _relay(message)
-    signal = signaling.parse(message.get("data"))
-    emit("signal", {"from": grant.role, "data": signal.to_wire()},
-         to=access.room_name(grant.appointment_id), include_self=False)
-    return {"ok": True}
-
-
-@guarded
-def on_chat(message):
-    """Sent by a participant with a chat line; relayed within the room, never stored."""
-    if not rate_ok(request.sid, *current_app.config["SIGNAL_RATE"]):
-        raise signaling.SignalError("rate_limited", "Too many messages; slow down.")
-    grant = _relay(message)
-    text = message.get("text")
-    if not isinstance(text, str) or not text.strip() or len(text) > MAX_CHAT:
-        raise signaling.SignalError("bad_chat", f"Messages are 1 to {MAX_CHAT} characters.")
-    emit("chat", {"from": grant.role, "text": text, "at": datetime.now(UTC).isoformat()},
-         to=access.room_name(grant.appointment_id))
-    return {"ok": True}
-
-
-@guarded
-def on_media_state(message):
-    """Sent by a participant when muting, turning the camera off or going audio-only."""
-    grant = _relay(message, admitted_only=False)
-    state = {k: bool(message.get(k)) for k in ("audio", "video", "audio_only")}
-    emit("media_state", {"from": grant.role, **state},
-         to=access.room_name(grant.appointment_id), include_self=False)
+    @guarded
+    def handler(message):
+        grant = grants.grant_for(message, participant,
+                                 need_admitted=event in relay.NEEDS_ADMISSION)
+        return relay.FAST[event](relay.Context(socketio.server, request.sid), grant, message)
+    handler.__name__ = f"on_{event}"
+    return handler
 
 
 @guarded
@@ -291,14 +260,6 @@ def on_end(message):
     return {"ok": True}
 
 
-@guarded
-def on_heartbeat(message):
-    """Sent every 15 s by an open room: re-checks the session and the appointment (the full
-    check at least every grants.REVALIDATE_SECONDS, which also keeps the portal session alive)."""
-    grants.grant_for(message, participant)
-    return {"ok": True}
-
-
 EVENTS = [
     ("connect", on_connect),
     ("disconnect", on_disconnect),
@@ -306,12 +267,8 @@ EVENTS = [
     ("announce", on_announce),
     ("admit", on_admit),
     ("send_back", on_send_back),
-    ("signal", on_signal),
-    ("chat", on_chat),
-    ("media_state", on_media_state),
     ("leave", on_leave),
     ("end", on_end),
-    ("heartbeat", on_heartbeat),
     ("precheck_offer", precheck_events.on_precheck_offer),
     ("precheck_stop", precheck_events.on_precheck_stop),
 ]
@@ -319,10 +276,8 @@ EVENTS = [
 
 def register(socketio_ext):
     """Attach the /video handlers to this app's Socket.IO server (called by create_app); the
-    relay events go through relay.py's fast path first."""
+    relay events (signal, chat, media state, heartbeat) go through relay.py's fast path first."""
     from portal.video import relay
-    handlers = dict(EVENTS)
     for event, handler in EVENTS:
-        if event not in relay.FAST:
-            socketio_ext.on_event(event, handler, namespace=NS)
-    relay.register(socketio_ext, handlers)
+        socketio_ext.on_event(event, handler, namespace=NS)
+    relay.register(socketio_ext, {event: relay_full(event) for event in relay.FAST})

@@ -5,9 +5,9 @@ These come many per second during call setup. When the socket holds a fresh gran
 once by admission changes, leaving, ending, cancelling and revocations in this process), the
 event is checked against it and relayed straight on the Socket.IO server, without building a
 Flask request context (about half of an event's cost: the environ's request, URL matching, the
-cookie, teardown). Without a fresh grant the event takes the full path in events.py, which runs
-the participant check against the database and caches a new grant. Both paths apply the same
-rules: rate limit, admission, message validation.
+cookie, teardown). Without a fresh grant the event takes the full path (events.relay_full), which
+runs the participant check against the database, caches a new grant and then runs the same
+function below: one set of rules (rate limit, admission, validation) for both paths.
 """
 from datetime import UTC, datetime
 
@@ -15,6 +15,7 @@ from portal.video import access, grants, signaling
 from portal.video import registry as registry_module
 
 NS = "/video"
+MAX_CHAT = 2000
 
 
 NEEDS_ADMISSION = {"signal", "chat"}
@@ -42,7 +43,6 @@ def _signal(ctx, grant, message):
 
 
 def _chat(ctx, grant, message):
-    from portal.video.events import MAX_CHAT
     ctx.limit()
     ctx.admitted(grant)
     text = message.get("text")
@@ -65,7 +65,7 @@ def _heartbeat(ctx, grant, message):
 FAST = {"signal": _signal, "chat": _chat, "media_state": _media_state, "heartbeat": _heartbeat}
 
 
-class _Context:
+class Context:
     """What a fast relay needs of its socket: the server, the sid, the app's rate limit."""
 
     def __init__(self, server, sid):
@@ -101,7 +101,7 @@ def register(socketio_ext, full_handlers):
             if grant is None:
                 return socketio_ext._handle_event(full, event, NS, sid, message)
             try:
-                return fast(_Context(server, sid), grant, message)
+                return fast(Context(server, sid), grant, message)
             except signaling.SignalError as exc:
                 server.emit("error", {"code": exc.code, "message": str(exc)}, to=sid,
                             namespace=NS)
