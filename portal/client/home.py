@@ -9,20 +9,18 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app, url_for
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from portal.client import postdosing
 from portal.extensions import db
 from portal.intake.service import intake_for
 from portal.models.intake import Decision
-from portal.models.measure import MeasureResult
+from portal.models.measure import CHECKIN_GAP, last_checkin_at
 from portal.models.schedule import Appointment, AppointmentStatus, SessionKind, SessionType
 from portal.notifications.appointments import DAY_RULES, zone_of
 from portal.scheduling import gates
 from portal.video import access as video_access
 
-CHECKIN_GAP = timedelta(days=14)
-CHECKIN_SOURCES = ("checkin", "intake")
 INTEGRATION_WITHIN = timedelta(hours=72)
 BOOKED = AppointmentStatus.BOOKED.value
 COMPLETED = AppointmentStatus.COMPLETED.value
@@ -202,8 +200,7 @@ def _quiet(client, now):
     intake = intake_for(client, create=False)
     if intake is None or not intake.submitted:
         return False  # the intake itself asks these questions
-    last = db.session.scalar(select(func.max(MeasureResult.taken_at)).where(
-        MeasureResult.client_id == client.id, MeasureResult.source.in_(CHECKIN_SOURCES)))
+    last = db.session.scalar(select(last_checkin_at(client.id)))
     return (last or intake.submitted_at) < now - CHECKIN_GAP
 
 

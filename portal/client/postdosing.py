@@ -12,6 +12,7 @@ from datetime import UTC, datetime, time, timedelta
 from flask import abort
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from portal.audit.service import record
 from portal.extensions import db
@@ -54,16 +55,24 @@ def already_sent(appointment):
         PostDosingCheckin.appointment_id == appointment.id)) is not None
 
 
-def due_for(client, now):
-    """The client's dosing sessions whose check-in is open and not answered, newest first."""
+def open_checkins(now, client=None):
+    """Dosing sessions whose check-in is open (the invitation time has come, within the week)
+    and not answered, newest first: the client's own, or every client's (the email sender)."""
     answered = select(PostDosingCheckin.id).where(
         PostDosingCheckin.appointment_id == Appointment.id).exists()
-    sessions = db.session.scalars(select(Appointment).where(
-        Appointment.client_id == client.id, Appointment.kind == SessionKind.DOSING.value,
+    stmt = (select(Appointment).options(selectinload(Appointment.client)).where(
+        Appointment.kind == SessionKind.DOSING.value,
         Appointment.status.in_(COUNTED_STATUSES), Appointment.ends_at <= now,
         Appointment.ends_at > now - POST_DOSING_WINDOW, ~answered)
-        .order_by(Appointment.starts_at.desc())).all()
-    return [a for a in sessions if invite_opens(a) <= now]
+        .order_by(Appointment.starts_at.desc()))
+    if client is not None:
+        stmt = stmt.where(Appointment.client_id == client.id)
+    return [a for a in db.session.scalars(stmt) if invite_opens(a) <= now]
+
+
+def due_for(client, now):
+    """The client's dosing sessions whose check-in is open and not answered, newest first."""
+    return open_checkins(now, client)
 
 
 def worrying_reasons(answers):

@@ -1,7 +1,8 @@
 """Repeat measures (PHQ-9, GAD-7) and safety flags."""
 import enum
+from datetime import timedelta
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -39,6 +40,20 @@ class MeasureResult(db.Model):
     @property
     def item9_positive(self):
         return bool(self.result.get("item9_positive"))
+
+
+# A client is "quiet" after 14 days without a check-in; the intake's own measures count as one.
+CHECKIN_GAP = timedelta(days=14)
+CHECKIN_SOURCES = ("checkin", "intake")
+
+
+def last_checkin_at(client_id):
+    """The time of the client's latest check-in (or intake) measures, as a scalar subquery:
+    `client_id` is a value, or a column such as User.id to correlate with (the index on client
+    and time answers it per client)."""
+    return (select(func.max(MeasureResult.taken_at))
+            .where(MeasureResult.client_id == client_id,
+                   MeasureResult.source.in_(CHECKIN_SOURCES)).scalar_subquery())
 
 
 class FlagKind(enum.StrEnum):

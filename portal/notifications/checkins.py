@@ -23,9 +23,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
-from portal.models.care import CheckinInvitation, PostDosingCheckin
+from portal.models.care import CheckinInvitation
 from portal.models.intake import Intake, IntakeStatus
-from portal.models.measure import MeasureResult
+from portal.models.measure import CHECKIN_GAP, last_checkin_at
 from portal.models.schedule import Appointment, AppointmentStatus, ReminderLog, SessionKind
 from portal.models.types import utcnow
 from portal.models.user import CareStatus, Role, User
@@ -38,8 +38,6 @@ CHECKIN_INVITE = "checkin_invite"
 POST_DOSING_INVITE = "post_dosing_invite"
 AFTER = timedelta(hours=24)
 UNTIL = timedelta(days=7)  # an invitation not sent within a week is no longer useful
-PERIOD = timedelta(days=14)
-CHECKIN_SOURCES = ("checkin", "intake")
 SUBJECT = "A short check-in is waiting for you"
 
 
@@ -67,16 +65,9 @@ def find_due(now):
 def find_post_dosing_due(now):
     """Dosing sessions whose check-in opened (the morning after) and is neither answered nor
     claimed, within a week of the session."""
-    from portal.client.postdosing import COUNTED_STATUSES, POST_DOSING_WINDOW, invite_opens
-    answered = select(PostDosingCheckin.id).where(
-        PostDosingCheckin.appointment_id == Appointment.id).exists()
-    sessions = db.session.scalars(
-        select(Appointment).options(selectinload(Appointment.client)).where(
-            Appointment.kind == SessionKind.DOSING.value,
-            Appointment.status.in_(COUNTED_STATUSES), Appointment.ends_at <= now,
-            Appointment.ends_at > now - POST_DOSING_WINDOW, ~answered)).all()
+    from portal.client.postdosing import open_checkins
     return [Due(a.id, POST_DOSING_INVITE, a.client_id)
-            for a in _unclaimed(sessions, POST_DOSING_INVITE) if invite_opens(a) <= now]
+            for a in _unclaimed(open_checkins(now), POST_DOSING_INVITE)]
 
 
 def _send_claimed(item, url):
@@ -98,17 +89,13 @@ def _send_claimed(item, url):
 
 def periodic_due(now):
     """[(client id, period)] of active clients with no check-in for 14 days, not yet invited."""
-    last = (select(MeasureResult.client_id, func.max(MeasureResult.taken_at).label("last"))
-            .where(MeasureResult.source.in_(CHECKIN_SOURCES))
-            .group_by(MeasureResult.client_id).subquery())
-    since = func.coalesce(last.c.last, Intake.submitted_at)
+    since = func.coalesce(last_checkin_at(User.id), Intake.submitted_at)
     rows = db.session.execute(
         select(User.id, since).join(Intake, Intake.client_id == User.id)
-        .outerjoin(last, last.c.client_id == User.id)
         .where(User.role == Role.CLIENT.value, User.is_active_account.is_(True),
                User.care_status == CareStatus.ACTIVE.value, User.email_verified_at.is_not(None),
-               Intake.status == IntakeStatus.SUBMITTED.value, since <= now - PERIOD)).all()
-    wanted = [(client_id, f"{start.date().isoformat()}#{(now - start) // PERIOD}")
+               Intake.status == IntakeStatus.SUBMITTED.value, since <= now - CHECKIN_GAP)).all()
+    wanted = [(client_id, f"{start.date().isoformat()}#{(now - start) // CHECKIN_GAP}")
               for client_id, start in rows]
     if not wanted:
         return []

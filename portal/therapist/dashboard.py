@@ -12,13 +12,11 @@ from sqlalchemy.orm import contains_eager, load_only
 from portal.extensions import db
 from portal.models.call import Call
 from portal.models.intake import Intake, IntakeStatus, ReviewDecision
-from portal.models.measure import FlagKind, MeasureResult, SafetyFlag
+from portal.models.measure import CHECKIN_GAP, FlagKind, SafetyFlag, last_checkin_at
 from portal.models.schedule import Appointment, AppointmentStatus, DosingReadiness, SessionKind
 from portal.models.user import Role, User
 
 DOSING_WINDOW = timedelta(hours=72)
-CHECKIN_GAP = timedelta(days=14)
-CHECKIN_SOURCES = ("checkin", "intake")
 URGENT_SEVERITIES = ("urgent", "exclude")
 
 
@@ -90,13 +88,9 @@ def dosing_soon(therapist, now):
 def quiet_clients(therapist, now, limit=None):
     """Active clients with no check-in (or intake measures) for 14 days, counted from when they
     joined if they never completed one; longest silence first, the first `limit` of them, and
-    how many there are in all. The latest measure is a
-    correlated subquery per client of this therapist (the index on client and time answers
-    it), not a grouping of every practice's measures."""
-    last = (select(func.max(MeasureResult.taken_at))
-            .where(MeasureResult.client_id == User.id,
-                   MeasureResult.source.in_(CHECKIN_SOURCES))
-            .correlate(User).scalar_subquery())
+    how many there are in all. The latest measure is a correlated subquery per client of this
+    therapist, not a grouping of every practice's measures."""
+    last = last_checkin_at(User.id)
     inner = (select(User.id.label("id"), last.label("last"),
                     func.coalesce(last, User.created_at).label("since"))
              .where(User.therapist_id == therapist.id, User.role == Role.CLIENT.value,
