@@ -198,8 +198,8 @@ def seed_practice(rng):
     from portal.models.schedule import Appointment, AvailabilityRule, DosingReadiness, SessionType
     from portal.models.types import utcnow
     from portal.models.user import Role, User
-    from portal.scheduling import booking
-    from portal.therapist.forms_notes import TEMPLATES
+    from portal.scheduling import services as booking
+    from portal.workspace.forms_notes import TEMPLATES
     from tests import factories
 
     now = utcnow().replace(microsecond=0)
@@ -367,10 +367,10 @@ def build(database_url):
         cookie = minted_cookie(app, therapist_id)
         db.session.commit()
         pages = {"dashboard": "/therapist/dashboard"}
-        if "therapist.client_page" in app.view_functions:
+        if "workspace.client_page" in app.view_functions:
             with app.test_request_context():
                 from flask import url_for
-                pages["client"] = url_for("therapist.client_page", client_id=client_id)
+                pages["client"] = url_for("workspace.client_page", client_id=client_id)
     return pages, cookie, counts
 
 

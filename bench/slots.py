@@ -31,10 +31,11 @@ from sqlalchemy import create_engine, func, select, text
 
 from portal import create_app
 from portal.config import TestingConfig
+from portal.core.vocabulary import Role
 from portal.extensions import db
 from portal.models.schedule import Appointment, AvailabilityRule, SessionType
-from portal.models.user import Role, User
-from portal.scheduling import booking
+from portal.models.user import User
+from portal.scheduling import services
 from portal.scheduling.slots import free_slots
 
 ZONE = ZoneInfo("America/New_York")
@@ -91,7 +92,7 @@ def seed_people():
     db.session.add_all(AvailabilityRule(therapist_id=therapist.id, weekday=d,
                                         start_time=wall_time(9), end_time=wall_time(17))
                        for d in range(5))
-    booking.ensure_default_types(therapist)
+    services.ensure_default_types(therapist)
     db.session.commit()
     types = {t.kind: t for t in db.session.scalars(select(SessionType).where(
         SessionType.therapist_id == therapist.id))}

@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 class PortalFlask(Flask):
     def log_exception(self, exc_info):
-        from portal.errors import log_exception_safely
+        from portal.core.errors import log_exception_safely
         log_exception_safely(exc_info)
 
 
@@ -24,7 +24,7 @@ def create_app(config_class=None):
                 static_folder=str(ROOT / "static"), instance_path=str(ROOT / "instance"))
     app.config.from_object(config_class)
 
-    from portal.logs import configure_logging
+    from portal.core.logs import configure_logging
     configure_logging(app)
 
     db.init_app(app)
@@ -32,7 +32,7 @@ def create_app(config_class=None):
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
-    login_manager.login_view = "auth.login"
+    login_manager.login_view = "accounts.login"
     login_manager.login_message = "Please sign in to continue."
     login_manager.login_message_category = "info"
     login_manager.session_protection = None  # sessions are server-side; see security/sessions.py
@@ -48,7 +48,7 @@ def create_app(config_class=None):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"], x_proto=1)
 
     with app.app_context():
-        from portal.db_setup import configure_engine
+        from portal.core.db import configure_engine
         configure_engine(db.engine)
 
     _register_hooks(app)
@@ -61,15 +61,15 @@ def create_app(config_class=None):
 
 def _register_hooks(app):
     from portal import models  # noqa: F401  (models register with the metadata)
-    from portal.logs import assign_request_id
+    from portal.care.consents import require_current_consents
+    from portal.core.logs import assign_request_id
+    from portal.core.templating import template_globals
     from portal.security import sessions  # noqa: F401  (registers the Flask-Login loader)
     from portal.security.access import enforce_access
     from portal.security.headers import csp_nonce, set_security_headers
-    from portal.templating import template_globals
 
     app.before_request(assign_request_id)
     app.before_request(enforce_access)
-    from portal.client.consents import require_current_consents
     app.before_request(require_current_consents)
     app.after_request(set_security_headers)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
@@ -77,30 +77,13 @@ def _register_hooks(app):
 
 
 def _register_blueprints(app):
-    from portal.admin import bp as admin_bp
-    from portal.audit import bp as audit_bp
-    from portal.auth import bp as auth_bp
-    from portal.client import bp as client_bp
-    from portal.errors import register_error_handlers
-    from portal.intake import bp as intake_bp
-    from portal.main import bp as main_bp
-    from portal.scheduling import bp as scheduling_bp
-    from portal.therapist import bp as therapist_bp
+    """Every area's blueprint, each with its own URL prefix and templates folder."""
+    from portal import accounts, admin, audit, care, intake, main, ops, scheduling, video, workspace
+    from portal.core.errors import register_error_handlers
 
-    app.register_blueprint(main_bp)
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(audit_bp)
-    app.register_blueprint(admin_bp)
-    app.register_blueprint(therapist_bp)
-    app.register_blueprint(intake_bp)
-    app.register_blueprint(client_bp)
-    from portal.video import bp as video_bp
-    from portal.video import events as video_events
-    from portal.video import notify
-    app.register_blueprint(video_bp)
+    for area in (main, accounts, audit, admin, workspace, intake, care, video, scheduling, ops):
+        app.register_blueprint(area.bp)
     # Flask-SocketIO's @socketio.on registers only on the server that exists at import time;
     # each app gets a new server, so the handlers are attached here, once per app.
-    video_events.register(socketio)
-    notify.register(socketio)
-    app.register_blueprint(scheduling_bp)
+    video.register_events(socketio)
     register_error_handlers(app)

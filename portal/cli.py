@@ -5,13 +5,14 @@ import click
 from flask import current_app
 from sqlalchemy import select
 
-from portal.audit.service import record
+from portal.audit.services import record
+from portal.core.vocabulary import Role
+from portal.core.zones import is_valid_zone
 from portal.extensions import db
 from portal.models.types import utcnow
-from portal.models.user import Role, User
+from portal.models.user import User
 from portal.security import mfa
 from portal.security.passwords import hash_password, password_problem
-from portal.timezones import is_valid_zone
 
 DEMO_PASSWORDS = {
     "robin@example.com": "calm-harbor-lantern-42",

@@ -11,20 +11,22 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from portal.extensions import db
-from portal.models.consent import CONSENT_TITLES, ConsentDocument, ConsentKind, ConsentSignature
-from portal.models.intake import Decision, Intake, IntakeStatus, ReviewDecision
-from portal.models.measure import FlagKind, SafetyFlag
-from portal.models.schedule import (
-    Appointment,
+from portal.core.vocabulary import (
+    CONSENT_TITLES,
     AppointmentStatus,
-    AvailabilityOverride,
-    AvailabilityRule,
+    ConsentKind,
+    Decision,
+    FlagKind,
+    IntakeStatus,
     SessionKind,
-    SessionType,
 )
+from portal.extensions import db
+from portal.models.consent import ConsentDocument, ConsentSignature
+from portal.models.intake import Intake, ReviewDecision
+from portal.models.measure import SafetyFlag
+from portal.models.schedule import Appointment, AvailabilityOverride, AvailabilityRule, SessionType
 from portal.models.types import utcnow
-from portal.scheduling import booking
+from portal.scheduling import services
 
 WEEKDAYS = range(5)  # Monday to Friday
 EVERY_DAY = range(7)
@@ -87,7 +89,7 @@ def extra_hours(therapist, day, start, end, note="Extra hours"):
 
 def session_type(therapist, kind, **settings):
     """The therapist's session type of `kind` (the defaults are seeded once), with `settings`."""
-    booking.ensure_default_types(therapist)
+    services.ensure_default_types(therapist)
     found = db.session.scalar(select(SessionType).where(
         SessionType.therapist_id == therapist.id, SessionType.kind == SessionKind(kind).value))
     for name, value in settings.items():
@@ -159,7 +161,7 @@ def make_eligible(client, sign_consents=True):
 
 
 def make_appointment(client, session_type, start, status=AppointmentStatus.BOOKED, key=None):
-    """An appointment written straight to the table, bypassing booking.book (and its checks)."""
+    """An appointment written straight to the table, bypassing services.book (and its checks)."""
     end = start + timedelta(minutes=session_type.duration_min)
     appointment = Appointment(
         therapist_id=session_type.therapist_id, client_id=client.id,

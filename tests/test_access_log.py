@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from portal.audit.service import record
+from portal.audit.services import record
 from portal.extensions import db
 from portal.models.audit import AuditEvent
 from portal.models.journal import JournalEntry

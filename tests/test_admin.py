@@ -1,7 +1,7 @@
 """Admin pages: staff accounts, roles, deactivation and MFA reset, all re-authenticated and audited."""
 from sqlalchemy import select
 
-from portal.auth.service import find_user
+from portal.accounts.services import find_user
 from portal.extensions import db
 from portal.models.audit import AuditEvent
 from tests.factories import DEFAULT_PASSWORD

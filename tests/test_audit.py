@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DatabaseError
 
-from portal.audit.service import record
+from portal.audit.services import record
 from portal.audit.verify import verify_chain
 from portal.extensions import db
 from portal.models.audit import AuditEvent
@@ -94,7 +94,7 @@ def test_values_are_escaped_so_a_newline_cannot_forge_an_entry(app):
 def test_log_lines_escape_control_characters(app, caplog):
     import logging
 
-    from portal.logs import SafeFilter
+    from portal.core.logs import SafeFilter
     record_ = logging.LogRecord("portal", logging.INFO, __file__, 1, "user name=%s",
                                 ("Eve\nINFO forged line",), None)
     SafeFilter().filter(record_)
@@ -104,7 +104,7 @@ def test_log_lines_escape_control_characters(app, caplog):
 def test_log_lines_never_show_link_tokens(app):
     import logging
 
-    from portal.logs import SafeFilter
+    from portal.core.logs import SafeFilter
     record_ = logging.LogRecord("werkzeug", logging.INFO, __file__, 1,
                                 '"GET /auth/reset/eyJ1aWQiOjF9.abc HTTP/1.1" 200', (), None)
     SafeFilter().filter(record_)
@@ -179,7 +179,7 @@ def test_log_lines_are_escaped_once_however_many_apps_are_built(app, database_ur
     for _ in range(3):
         create_app(make_config(database_url, smtp_server))
     werkzeug = logging.getLogger("werkzeug")
-    from portal.logs import SafeFilter
+    from portal.core.logs import SafeFilter
     assert sum(isinstance(f, SafeFilter) for f in werkzeug.filters) == 1
     record_ = logging.LogRecord("werkzeug", logging.INFO, __file__, 1, "a\\x1b b\nc", (), None)
     for f in werkzeug.filters:

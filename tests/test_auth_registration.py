@@ -10,8 +10,9 @@ from urllib.parse import urlsplit
 import time_machine
 from sqlalchemy import func, select
 
+from portal.core.vocabulary import Role
 from portal.extensions import db
-from portal.models.user import Role, User, UserSession
+from portal.models.user import User, UserSession
 from portal.security.passwords import verify_password
 from tests.conftest import Auth
 from tests.factories import DEFAULT_PASSWORD

@@ -1,4 +1,4 @@
-"""The arc of care is enforced by the server (acceptance 3): booking.book refuses each session the
+"""The arc of care is enforced by the server (acceptance 3): services.book refuses each session the
 client may not have yet, with the reason in plain words, whatever the pages show. Also the
 policy window for changes, outcomes only after the start, and cancelled times freed at once."""
 import uuid
@@ -7,11 +7,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from portal.core.vocabulary import AppointmentStatus, Decision, SessionKind
 from portal.extensions import db
 from portal.models.audit import AuditEvent
-from portal.models.intake import Decision
-from portal.models.schedule import Appointment, AppointmentStatus, SessionKind
-from portal.scheduling import booking
+from portal.models.schedule import Appointment
+from portal.scheduling import services
 from portal.scheduling.slots import free_slots
 from tests.scheduling_helpers import (
     EVERY_DAY,
@@ -50,14 +50,14 @@ def person(factories, therapist):
 
 def book(client, kind, start=START, therapist=None):
     kind = session_type(therapist or client.therapist, kind)
-    appointment = booking.book(client, kind, start, uuid.uuid4().hex, now=NOW)
+    appointment = services.book(client, kind, start, uuid.uuid4().hex, now=NOW)
     db.session.commit()
     return appointment
 
 
 def refusal(client, kind, therapist=None):
     """The reason the server gives for refusing; nothing is booked, the refusal is audited."""
-    with pytest.raises(booking.GateRefused) as refused:
+    with pytest.raises(services.GateRefused) as refused:
         book(client, kind, therapist=therapist)
     db.session.commit()  # as the view does: the audit record of the refusal is kept
     assert db.session.scalars(select(Appointment).where(Appointment.starts_at == START)).all() == []
@@ -178,8 +178,8 @@ def test_a_client_cannot_reschedule_into_a_session_they_no_longer_may_have(perso
     make_eligible(person)
     appointment = book(person, PREPARATION)
     decide(person, Decision.NOT_ELIGIBLE)
-    with pytest.raises(booking.GateRefused):
-        booking.reschedule(appointment, START + timedelta(days=2), by=person, now=NOW)
+    with pytest.raises(services.GateRefused):
+        services.reschedule(appointment, START + timedelta(days=2), by=person, now=NOW)
     db.session.rollback()
     assert db.session.get(Appointment, appointment.id).starts_at == START
 
@@ -191,15 +191,15 @@ def appointment(person, therapist):
 
 
 def test_the_client_cancels_until_24_hours_before(appointment, person):
-    with pytest.raises(booking.PolicyWindow, match="contact your therapist"):
-        booking.cancel(appointment, by=person, now=START - timedelta(hours=23))
-    booking.cancel(appointment, by=person, now=START - timedelta(hours=25))
+    with pytest.raises(services.PolicyWindow, match="contact your therapist"):
+        services.cancel(appointment, by=person, now=START - timedelta(hours=23))
+    services.cancel(appointment, by=person, now=START - timedelta(hours=25))
     db.session.commit()
     assert (appointment.status, appointment.cancelled_by_id) == ("cancelled", person.id)
 
 
 def test_the_therapist_cancels_inside_the_window_with_a_message(appointment, therapist):
-    booking.cancel(appointment, by=therapist, message="I am unwell, sorry.",
+    services.cancel(appointment, by=therapist, message="I am unwell, sorry.",
                    now=START - timedelta(hours=2))
     db.session.commit()
     assert (appointment.status, appointment.cancelled_by_id) == ("cancelled", therapist.id)
@@ -208,33 +208,33 @@ def test_the_therapist_cancels_inside_the_window_with_a_message(appointment, the
 
 def test_the_client_reschedules_until_24_hours_before(appointment, person, therapist):
     later = START + timedelta(days=2)
-    with pytest.raises(booking.PolicyWindow):
-        booking.reschedule(appointment, later, by=person, now=START - timedelta(hours=23))
-    booking.reschedule(appointment, later, by=therapist, now=START - timedelta(hours=23))
+    with pytest.raises(services.PolicyWindow):
+        services.reschedule(appointment, later, by=person, now=START - timedelta(hours=23))
+    services.reschedule(appointment, later, by=therapist, now=START - timedelta(hours=23))
     db.session.commit()
     assert (appointment.starts_at, appointment.sequence) == (later, 1)
 
 
 @pytest.mark.parametrize("app_config", [{"CANCELLATION_WINDOW_HOURS": 48}])
 def test_the_policy_window_is_configurable(appointment, person):
-    with pytest.raises(booking.PolicyWindow, match="48 hours"):
-        booking.cancel(appointment, by=person, now=START - timedelta(hours=30))
+    with pytest.raises(services.PolicyWindow, match="48 hours"):
+        services.cancel(appointment, by=person, now=START - timedelta(hours=30))
 
 
 # --- outcomes and freed times ---------------------------------------------------------------
 @pytest.mark.parametrize("outcome", ["completed", "no_show"])
 def test_outcomes_are_marked_only_once_the_session_started(appointment, therapist, outcome):
-    with pytest.raises(booking.BookingError, match="once it has started"):
-        booking.set_outcome(appointment, outcome, by=therapist, now=START - timedelta(minutes=1))
-    booking.set_outcome(appointment, outcome, by=therapist, now=START + timedelta(minutes=5))
+    with pytest.raises(services.BookingError, match="once it has started"):
+        services.set_outcome(appointment, outcome, by=therapist, now=START - timedelta(minutes=1))
+    services.set_outcome(appointment, outcome, by=therapist, now=START + timedelta(minutes=5))
     db.session.commit()
     assert appointment.status == outcome
 
 
 def test_a_cancelled_session_cannot_be_marked(appointment, therapist):
-    booking.cancel(appointment, by=therapist, now=NOW)
-    with pytest.raises(booking.BookingError, match="cancelled"):
-        booking.set_outcome(appointment, "completed", by=therapist, now=START + timedelta(hours=1))
+    services.cancel(appointment, by=therapist, now=NOW)
+    with pytest.raises(services.BookingError, match="cancelled"):
+        services.set_outcome(appointment, "completed", by=therapist, now=START + timedelta(hours=1))
 
 
 def test_a_cancelled_time_is_free_again_at_once(factories, person, therapist):
@@ -243,7 +243,7 @@ def test_a_cancelled_time_is_free_again_at_once(factories, person, therapist):
     window = (START - timedelta(hours=1), START + timedelta(hours=1))
     assert START not in free_slots(consultation, *window, now=NOW)
 
-    booking.cancel(appointment, by=person, now=NOW)
+    services.cancel(appointment, by=person, now=NOW)
     assert START in free_slots(consultation, *window, now=NOW)  # even before the commit
     db.session.commit()
     other = factories.make_client(therapist=therapist)

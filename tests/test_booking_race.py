@@ -10,10 +10,11 @@ import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from portal.core.vocabulary import AppointmentStatus, SessionKind
 from portal.extensions import db
-from portal.models.schedule import Appointment, AppointmentStatus, SessionKind, SessionType
+from portal.models.schedule import Appointment, SessionType
 from portal.models.user import User
-from portal.scheduling import booking, slots
+from portal.scheduling import services, slots
 from portal.scheduling.slots import free_slots
 from tests.scheduling_helpers import at, make_appointment, make_eligible, session_type, weekly_hours
 
@@ -38,7 +39,7 @@ def book_as(client_id, type_id, start, key):
     """One request: load the people and the type, book, commit. Returns the appointment id."""
     client = db.session.get(User, client_id)
     kind = db.session.get(SessionType, type_id)
-    appointment_id = booking.book(client, kind, start, key, now=NOW).id
+    appointment_id = services.book(client, kind, start, key, now=NOW).id
     db.session.commit()
     return appointment_id
 
@@ -55,7 +56,7 @@ def at_once(app, calls):
             barrier.wait(timeout=30)
             try:
                 results[i] = ("booked", book_as(*call))
-            except booking.SlotTaken as taken:
+            except services.SlotTaken as taken:
                 results[i] = ("taken", taken.nearest)
             except Exception as exc:  # any other outcome fails the test with its text
                 results[i] = ("error", repr(exc))
@@ -108,12 +109,12 @@ def test_an_overlapping_slot_of_another_type_is_refused_the_same_way(
     assert inside in free_slots(preparation, SLOT, SLOT + timedelta(hours=1), now=NOW)
     # ...until a consultation takes 10:00–10:20 (and its 10-minute buffer).
     booked = factories.make_client(therapist=therapist)
-    booking.book(booked, consultation, SLOT, "first", now=NOW)
+    services.book(booked, consultation, SLOT, "first", now=NOW)
     db.session.commit()
     eligible = make_eligible(factories.make_client(therapist=therapist))
 
-    with pytest.raises(booking.SlotTaken) as taken:
-        booking.book(eligible, preparation, inside, "second", now=NOW)
+    with pytest.raises(services.SlotTaken) as taken:
+        services.book(eligible, preparation, inside, "second", now=NOW)
     db.session.rollback()
     assert taken.value.nearest and inside not in taken.value.nearest
     assert len(live_appointments(therapist)) == 1
@@ -137,12 +138,12 @@ def test_overlapping_bookings_of_two_types_at_once_leave_one(app, factories, the
 
 def test_cancel_then_rebook_the_same_slot(app, factories, therapist, consultation):
     first, second = (factories.make_client(therapist=therapist) for _ in range(2))
-    appointment = booking.book(first, consultation, SLOT, "k1", now=NOW)
+    appointment = services.book(first, consultation, SLOT, "k1", now=NOW)
     db.session.commit()
-    booking.cancel(appointment, by=first, now=NOW)
+    services.cancel(appointment, by=first, now=NOW)
     db.session.commit()
 
-    rebooked = booking.book(second, consultation, SLOT, "k2", now=NOW)
+    rebooked = services.book(second, consultation, SLOT, "k2", now=NOW)
     db.session.commit()
     assert rebooked.id != appointment.id and rebooked.starts_at == SLOT
     assert [a.id for a in live_appointments(therapist)] == [rebooked.id]
@@ -153,9 +154,9 @@ def test_cancel_then_rebook_the_same_slot(app, factories, therapist, consultatio
 def test_the_same_idempotency_key_twice_returns_the_same_booking(factories, therapist,
                                                                  consultation):
     client = factories.make_client(therapist=therapist)
-    first = booking.book(client, consultation, SLOT, "double-click", now=NOW)
+    first = services.book(client, consultation, SLOT, "double-click", now=NOW)
     db.session.commit()
-    again = booking.book(client, consultation, SLOT, "double-click", now=NOW)
+    again = services.book(client, consultation, SLOT, "double-click", now=NOW)
     db.session.commit()
     assert again.id == first.id
     assert len(live_appointments(therapist)) == 1
@@ -198,7 +199,7 @@ def test_postgresql_refuses_overlapping_blocks_of_different_starts(app, factorie
 
 @pytest.fixture
 def without_python_check(monkeypatch):
-    """booking.book with its free-slot re-check switched off: only the database stands guard."""
+    """services.book with its free-slot re-check switched off: only the database stands guard."""
     monkeypatch.setattr(slots, "is_free", lambda *args, **kwargs: True)
 
 
@@ -250,8 +251,8 @@ def test_a_deadlock_between_two_inserters_is_a_clean_slot_taken(factories, thera
     # work before the INSERT staggers the threads), it shows up with bare concurrent INSERTs.
     client = factories.make_client(therapist=therapist)
     insert_fails_with("40P01")
-    with pytest.raises(booking.SlotTaken) as taken:
-        booking.book(client, consultation, SLOT, "k", now=NOW)
+    with pytest.raises(services.SlotTaken) as taken:
+        services.book(client, consultation, SLOT, "k", now=NOW)
     assert taken.value.nearest
     db.session.rollback()
 
@@ -261,5 +262,5 @@ def test_other_database_errors_are_not_mistaken_for_a_taken_slot(factories, ther
     client = factories.make_client(therapist=therapist)
     insert_fails_with("57014")  # query cancelled
     with pytest.raises(OperationalError):
-        booking.book(client, consultation, SLOT, "k", now=NOW)
+        services.book(client, consultation, SLOT, "k", now=NOW)
     db.session.rollback()

@@ -7,11 +7,11 @@ import pytest
 import time_machine
 from sqlalchemy import func, select
 
+from portal.core.vocabulary import FlagKind
 from portal.extensions import db
 from portal.models.audit import AuditEvent
 from portal.models.breakglass import BreakGlassGrant
 from portal.models.intake import ReviewDecision
-from portal.models.measure import FlagKind
 from tests.factories import DEFAULT_PASSWORD
 from tests.test_therapist_review import (
     PHQ9,

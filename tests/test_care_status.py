@@ -8,12 +8,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from portal.core.vocabulary import CareStatus, SessionKind
 from portal.extensions import db
 from portal.models.audit import AuditEvent
 from portal.models.care import CareStatusChange
-from portal.models.schedule import Appointment, SessionKind
-from portal.models.user import CareStatus, User
-from portal.scheduling import booking, gates
+from portal.models.schedule import Appointment
+from portal.models.user import User
+from portal.scheduling import gates, services
 from tests.conftest import Auth, csrf_from
 from tests.factories import DEFAULT_PASSWORD
 from tests.scheduling_helpers import EVERY_DAY, make_appointment, session_type, weekly_hours
@@ -136,8 +137,8 @@ def test_the_server_refuses_booking_with_the_practice_phone(app, therapist, pati
     reason = gates.refusal(patient, consultation)
     assert reason == (f"Your care with the practice {words}. To book again, please contact "
                       f"the practice at {app.config['PRACTICE_PHONE']}.")
-    with pytest.raises(booking.GateRefused):
-        booking.book(patient, consultation, soon(72), uuid.uuid4().hex)
+    with pytest.raises(services.GateRefused):
+        services.book(patient, consultation, soon(72), uuid.uuid4().hex)
     db.session.rollback()
 
 

@@ -5,12 +5,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from portal.core.vocabulary import AppointmentStatus, CareStatus, SessionKind
 from portal.extensions import db
 from portal.models.care import CheckinInvitation, PostDosingCheckin
 from portal.models.measure import MeasureResult
-from portal.models.schedule import AppointmentStatus, SessionKind
 from portal.models.types import utcnow
-from portal.models.user import CareStatus
 from portal.notifications.checkins import send_checkin_invitations
 from tests.scheduling_helpers import at, make_appointment, session_type, submit_intake
 

@@ -7,11 +7,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 
+from portal.core.vocabulary import AppointmentStatus, CareStatus, Decision, SessionKind
 from portal.extensions import db
-from portal.models.intake import Decision, Intake
+from portal.models.intake import Intake
 from portal.models.measure import MeasureResult
-from portal.models.schedule import AppointmentStatus, SessionKind
-from portal.models.user import CareStatus
 from tests.factories import DEFAULT_PASSWORD
 from tests.scheduling_helpers import (
     complete_preparation,

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import event, func, select
 
+from portal.core.vocabulary import AppointmentStatus, CareStatus, SessionKind
 from portal.extensions import db
 from portal.models.audit import AuditEvent
 from portal.models.breakglass import BreakGlassGrant
@@ -14,8 +15,6 @@ from portal.models.care import CareStatusChange, PostDosingCheckin
 from portal.models.journal import JournalEntry
 from portal.models.measure import MeasureResult
 from portal.models.notes import SessionNote
-from portal.models.schedule import AppointmentStatus, SessionKind
-from portal.models.user import CareStatus
 from tests.conftest import section, signed_in
 from tests.factories import DEFAULT_PASSWORD
 from tests.scheduling_helpers import make_appointment, make_eligible, publish_new_version, session_type

@@ -9,10 +9,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import event
 
+from portal.core.vocabulary import AppointmentStatus, SessionKind
 from portal.extensions import db
 from portal.models.audit import AuditEvent
 from portal.models.measure import MeasureResult, SafetyFlag
-from portal.models.schedule import AppointmentStatus, DosingReadiness, SessionKind
+from portal.models.schedule import DosingReadiness
 from portal.models.types import utcnow
 from tests.conftest import section, signed_in
 from tests.factories import DEFAULT_PASSWORD
@@ -203,7 +204,7 @@ def test_clients_quiet_for_14_days_are_listed(app, factories, therapist):
 
 def test_only_the_longest_silences_show_until_asked_for_all(app, factories, therapist,
                                                               monkeypatch):
-    from portal.therapist import routes_dashboard
+    from portal.workspace import routes_dashboard
     monkeypatch.setattr(routes_dashboard, "QUIET_SHOWN", 2)
     for days in (30, 40, 50):
         checkin(old_client(factories, therapist, f"Silent {days} days", days=60), days_ago=days)

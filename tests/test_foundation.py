@@ -94,7 +94,7 @@ def test_create_user_command_makes_a_therapist_who_must_enrol_mfa(app):
         "create-user", "--role", "therapist", "--email", "New.Therapist@Example.com",
         "--name", "New Therapist", "--password", "sunlit-orchard-kettle-88"])
     assert result.exit_code == 0, result.output
-    from portal.auth.service import find_user
+    from portal.accounts.services import find_user
     user = find_user("new.therapist@example.com")
     assert user.role == "therapist" and user.mfa_required and user.mfa_enabled_at is None
 

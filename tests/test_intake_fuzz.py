@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
 
 from portal.extensions import db
-from portal.intake import service
+from portal.intake import services
 from portal.intake.steps import STEP_FORMS
 from portal.models.intake import STEPS
 from tests.conftest import csrf_from
@@ -64,7 +64,7 @@ def test_hostile_submissions_never_break_a_step(app, client, auth, factories, st
     user = factories.make_client()
     auth.login(user.email, DEFAULT_PASSWORD)
     token = csrf_from(client.get("/intake/about").get_data(as_text=True))
-    intake = service.intake_for(user)
+    intake = services.intake_for(user)
     db.session.commit()
     names = field_names(step, app)
 
@@ -97,7 +97,7 @@ def test_hostile_submissions_never_break_a_step(app, client, auth, factories, st
         saved = intake.answers(step)
         for name, value in fields.items():
             first = value[0] if isinstance(value, list) else value
-            expected = first.replace("\r\n", "\n")[:service.MAX_DRAFT_VALUE]
+            expected = first.replace("\r\n", "\n")[:services.MAX_DRAFT_VALUE]
             assert saved.get(name, "").replace("\r\n", "\n") == expected, name
 
     check()
@@ -121,7 +121,7 @@ def test_back_keeps_a_finished_step_done_and_sets_where_to_resume(client, auth, 
     token = csrf_from(client.get("/intake/about").get_data(as_text=True))
     goals = {"csrf_token": token, "goals": "Feel more at ease", "action": "next"}
     assert client.post("/intake/goals", data=goals).status_code == 302
-    intake = service.intake_for(user)
+    intake = services.intake_for(user)
     assert "goals" in intake.completed_steps()
     back = dict(goals, action="back")
     assert client.post("/intake/goals", data=back).headers["Location"].endswith("/intake/measures")

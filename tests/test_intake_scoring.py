@@ -1,7 +1,7 @@
 """PHQ-9 and GAD-7 scoring: every band edge, item 9, item 10 left unscored, bad answers refused."""
 import pytest
 
-from portal.intake.measures import band_for, items_from, score
+from portal.core.measures import band_for, items_from, score
 
 COUNTS = {"phq9": 9, "gad7": 7}
 

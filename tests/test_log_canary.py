@@ -16,13 +16,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import String, Text, select
 
+from portal.core.vocabulary import SessionKind
 from portal.extensions import db
 from portal.models.audit import AuditEvent
 from portal.models.consent import ConsentDocument
 from portal.models.journal import JournalEntry
-from portal.models.schedule import SessionKind, SessionType
+from portal.models.schedule import SessionType
 from portal.models.user import User
-from portal.scheduling import booking
+from portal.scheduling import services
 from tests.conftest import Auth, IsolatedClient
 from tests.scheduling_helpers import make_appointment, session_type, weekly_hours
 from tests.test_therapist_review import ensure_consent_documents, step_answers
@@ -153,7 +154,7 @@ def fill_intake_by_http(auth):
 
 def book_preparation(client_user, therapist):
     weekly_hours(therapist)
-    booking.ensure_default_types(therapist)
+    services.ensure_default_types(therapist)
     session_type = db.session.scalar(select(SessionType).where(
         SessionType.therapist_id == therapist.id,
         SessionType.kind == SessionKind.PREPARATION.value))
@@ -162,7 +163,7 @@ def book_preparation(client_user, therapist):
     while day.weekday() >= 5:
         day += timedelta(days=1)
     start = datetime.combine(day, time(10), zone).astimezone(UTC)
-    appointment = booking.book(client_user, session_type, start, uuid.uuid4().hex)
+    appointment = services.book(client_user, session_type, start, uuid.uuid4().hex)
     db.session.commit()
     return appointment
 

@@ -4,10 +4,10 @@ another therapist gets 404 and clients 403."""
 import pytest
 from sqlalchemy import select, text
 
+from portal.core.vocabulary import SessionKind
 from portal.extensions import db
 from portal.models.audit import AuditEvent
 from portal.models.notes import NoteAddendum, SessionNote
-from portal.models.schedule import SessionKind
 from tests.conftest import csrf_from, signed_in
 from tests.video_helpers import video_appointment
 

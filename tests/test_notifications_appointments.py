@@ -10,12 +10,13 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import select
 
+from portal.core.vocabulary import SessionKind
 from portal.extensions import db
 from portal.models.audit import AuditEvent
-from portal.models.schedule import AvailabilityRule, SessionKind, SessionType
+from portal.models.schedule import AvailabilityRule, SessionType
 from portal.notifications.appointments import format_when, send_appointment_emails
-from portal.scheduling import booking, routes_feed  # routes_feed: the feed views on the blueprint
 from portal.scheduling import bp as scheduling_bp
+from portal.scheduling import routes_feed, services  # routes_feed: the feed views on the blueprint
 from tests.factories import DEFAULT_PASSWORD
 
 CLIENT_NAME = "Harriet Quill"
@@ -39,7 +40,7 @@ def practice(factories):
     for weekday in range(7):
         db.session.add(AvailabilityRule(therapist_id=therapist.id, weekday=weekday,
                                         start_time=time(8), end_time=time(18)))
-    booking.ensure_default_types(therapist)
+    services.ensure_default_types(therapist)
     db.session.commit()
     return therapist, client
 
@@ -50,7 +51,7 @@ def session_type(therapist, kind):
 
 
 def book(therapist, client, kind=SessionKind.CONSULTATION, start=START):
-    appointment = booking.book(client, session_type(therapist, kind), start,
+    appointment = services.book(client, session_type(therapist, kind), start,
                                idempotency_key=f"{kind}-{start.isoformat()}", now=BOOKED_AT)
     db.session.commit()
     return appointment
@@ -59,7 +60,7 @@ def book(therapist, client, kind=SessionKind.CONSULTATION, start=START):
 @pytest.fixture
 def no_gates(monkeypatch):
     """For dosing emails: the gates of the arc are tested elsewhere."""
-    monkeypatch.setattr(booking.gates, "refusal", lambda client, session_type: None)
+    monkeypatch.setattr(services.gates, "refusal", lambda client, session_type: None)
 
 
 def invitation(message):
@@ -116,7 +117,7 @@ def test_rescheduling_keeps_the_uid_and_bumps_the_sequence(practice, mailbox):
     mailbox.clear()
 
     new_start = START + timedelta(days=1, hours=2)
-    booking.reschedule(appointment, new_start, by=therapist, now=BOOKED_AT)
+    services.reschedule(appointment, new_start, by=therapist, now=BOOKED_AT)
     db.session.commit()
     send_appointment_emails(appointment, "rescheduled")
 
@@ -134,7 +135,7 @@ def test_rescheduling_keeps_the_uid_and_bumps_the_sequence(practice, mailbox):
 def test_cancellation_sends_method_cancel_with_the_same_uid(practice, mailbox):
     therapist, client = practice
     appointment = book(therapist, client)
-    booking.cancel(appointment, by=client, now=BOOKED_AT)
+    services.cancel(appointment, by=client, now=BOOKED_AT)
     db.session.commit()
 
     send_appointment_emails(appointment, "cancelled")
@@ -223,7 +224,7 @@ def test_the_client_name_is_never_in_a_subject(practice, mailbox):
     therapist, client = practice
     appointment = book(therapist, client)
     send_appointment_emails(appointment, "booked")
-    booking.cancel(appointment, by=therapist, now=BOOKED_AT)
+    services.cancel(appointment, by=therapist, now=BOOKED_AT)
     db.session.commit()
     send_appointment_emails(appointment, "cancelled")
 
@@ -237,7 +238,7 @@ def test_a_therapists_cancellation_message_stays_in_the_portal(practice, mailbox
     therapist, client = practice
     appointment = book(therapist, client)
     note = "I am unwell this week; let us meet on Friday instead."
-    booking.cancel(appointment, by=therapist, message=note, now=BOOKED_AT)
+    services.cancel(appointment, by=therapist, message=note, now=BOOKED_AT)
     db.session.commit()
 
     send_appointment_emails(appointment, "cancelled", message=note)
@@ -273,7 +274,7 @@ def test_a_calendar_feed_lists_appointments_without_sign_in_and_without_phi(
     video = book(therapist, client)
     dosing = book(therapist, client, kind=SessionKind.DOSING, start=START + timedelta(days=2))
     cancelled = book(therapist, client, start=START + timedelta(days=1))
-    booking.cancel(cancelled, by=client, now=BOOKED_AT)
+    services.cancel(cancelled, by=client, now=BOOKED_AT)
     db.session.commit()
     auth.login(client.email, DEFAULT_PASSWORD)
 

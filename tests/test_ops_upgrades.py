@@ -13,9 +13,10 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import MetaData, create_engine, func, select, text
 
 from portal import create_app
-from portal.audit.service import record
+from portal.audit.services import record
 from portal.audit.verify import verify_chain
 from portal.config import TestingConfig
+from portal.core.vocabulary import SessionKind
 from portal.extensions import db
 from portal.models import (
     AmendmentRequest,
@@ -35,7 +36,6 @@ from portal.models import (
 from portal.models.breakglass import BreakGlassGrant
 from portal.models.journal import JournalEntry
 from portal.models.notes import NoteAddendum, SessionNote
-from portal.models.schedule import SessionKind
 from portal.models.types import utcnow
 from portal.security import mfa
 from tests import factories

@@ -15,13 +15,13 @@ from sqlalchemy import select, text
 
 from portal import create_app
 from portal.config import new_phi_key
+from portal.core.crypto import DecryptionError, KeyRing
 from portal.extensions import db
 from portal.models.consent import ConsentDocument, ConsentSignature
 from portal.models.intake import STEPS, AmendmentRequest, Intake, IntakeStep, ReviewDecision
 from portal.models.measure import MeasureResult, SafetyFlag
 from portal.models.types import ENCRYPTED_COLUMNS, utcnow
 from portal.security import mfa
-from portal.security.crypto import DecryptionError, KeyRing
 from tests.conftest import ON_PG
 
 CANARY = f"CANARY-{uuid.uuid4().hex}"
@@ -64,7 +64,7 @@ def _fill_scheduling_and_calls(therapist, client):
 
     from portal.models.call import Call
     from portal.models.schedule import Appointment, DosingReadiness, SessionType
-    from portal.scheduling.booking import ensure_default_types
+    from portal.scheduling.services import ensure_default_types
     ensure_default_types(therapist)
     session_type = db.session.scalar(select(SessionType).where(
         SessionType.therapist_id == therapist.id, SessionType.kind == "dosing"))

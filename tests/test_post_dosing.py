@@ -6,11 +6,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, text
 
+from portal.core.vocabulary import AppointmentStatus, FlagKind, SessionKind
 from portal.extensions import db
 from portal.models.audit import AuditEvent
 from portal.models.care import PostDosingCheckin
-from portal.models.measure import FlagKind, SafetyFlag
-from portal.models.schedule import AppointmentStatus, SessionKind
+from portal.models.measure import SafetyFlag
 from portal.models.types import utcnow
 from tests.conftest import Auth, csrf_from, next_totp
 from tests.factories import DEFAULT_PASSWORD

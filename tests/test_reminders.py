@@ -16,17 +16,12 @@ from time import monotonic, sleep
 import pytest
 from sqlalchemy import create_engine, func, select, text
 
+from portal.core.vocabulary import SessionKind
 from portal.extensions import db
-from portal.models.schedule import (
-    AvailabilityRule,
-    DosingReadiness,
-    ReminderLog,
-    SessionKind,
-    SessionType,
-)
+from portal.models.schedule import AvailabilityRule, DosingReadiness, ReminderLog, SessionType
 from portal.notifications import reminders
 from portal.notifications.reminders import due_kinds, send_due_reminders
-from portal.scheduling import booking
+from portal.scheduling import services
 from tests.conftest import ON_PG
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,7 +38,7 @@ def therapist(factories):
     for weekday in range(7):
         db.session.add(AvailabilityRule(therapist_id=therapist.id, weekday=weekday,
                                         start_time=time(8), end_time=time(18)))
-    booking.ensure_default_types(therapist)
+    services.ensure_default_types(therapist)
     db.session.commit()
     return therapist
 
@@ -51,14 +46,14 @@ def therapist(factories):
 @pytest.fixture
 def no_gates(monkeypatch):
     """Dosing sessions booked directly: the gates of the arc are tested elsewhere."""
-    monkeypatch.setattr(booking.gates, "refusal", lambda client, session_type: None)
+    monkeypatch.setattr(services.gates, "refusal", lambda client, session_type: None)
 
 
 def book(factories, therapist, start, kind=SessionKind.CONSULTATION, client=None):
     client = client or factories.make_client(therapist, timezone="Europe/London")
     session_type = db.session.scalar(select(SessionType).where(
         SessionType.therapist_id == therapist.id, SessionType.kind == kind))
-    appointment = booking.book(client, session_type, start, idempotency_key=f"k-{start}",
+    appointment = services.book(client, session_type, start, idempotency_key=f"k-{start}",
                                now=BOOKED_AT)
     db.session.commit()
     return appointment
@@ -122,7 +117,7 @@ def test_each_reminder_is_sent_once_and_recorded(factories, therapist, mailbox):
 
 def test_cancelled_and_past_appointments_get_no_reminders(factories, therapist, mailbox):
     cancelled = book(factories, therapist, START)
-    booking.cancel(cancelled, by=cancelled.client, now=BOOKED_AT)
+    services.cancel(cancelled, by=cancelled.client, now=BOOKED_AT)
     db.session.commit()
     book(factories, therapist, START - timedelta(hours=1))  # already started at "now"
 
@@ -134,7 +129,7 @@ def test_cancelled_and_past_appointments_get_no_reminders(factories, therapist, 
 def test_a_rescheduled_appointment_is_reminded_of_its_new_time(factories, therapist, mailbox):
     appointment = book(factories, therapist, START)
     assert send_due_reminders(START - timedelta(hours=20)) == 1
-    booking.reschedule(appointment, START + timedelta(days=1), by=appointment.therapist,
+    services.reschedule(appointment, START + timedelta(days=1), by=appointment.therapist,
                        now=BOOKED_AT)
     db.session.commit()
 
@@ -275,7 +270,7 @@ def test_two_copies_of_send_reminders_at_once_send_each_reminder_exactly_once(
                      for i in range(6)]
     dosing = book(factories, therapist, START + timedelta(hours=4), kind=SessionKind.DOSING)
     cancelled = book(factories, therapist, START + timedelta(hours=8))
-    booking.cancel(cancelled, by=cancelled.client, now=BOOKED_AT)
+    services.cancel(cancelled, by=cancelled.client, now=BOOKED_AT)
     db.session.commit()
     clients = [a.client for a in consultations]
     dosing_client, cancelled_client = dosing.client, cancelled.client

@@ -11,10 +11,11 @@ import pytest
 from tests.factories import DEFAULT_PASSWORD
 
 PUBLIC_ENDPOINTS = {
-    "static", "main.index", "main.crisis", "main.healthz", "main.readyz", "main.dev_outbox",
-    "auth.login", "auth.logout", "auth.mfa_verify", "auth.mfa_enrol", "auth.register",
-    "auth.verify_email", "auth.resend_verification", "auth.reset_request", "auth.reset_password",
-    "auth.accept_invite", "main.confirm_email_change", "scheduling.calendar_feed",
+    "static", "main.index", "main.crisis", "ops.healthz", "ops.readyz", "ops.dev_outbox",
+    "accounts.login", "accounts.logout", "accounts.mfa_verify", "accounts.mfa_enrol",
+    "accounts.register", "accounts.verify_email", "accounts.resend_verification",
+    "accounts.reset_request", "accounts.reset_password", "accounts.accept_invite",
+    "accounts.confirm_email_change", "scheduling.calendar_feed",
 }
 REQUIRED_HEADERS = {
     "X-Content-Type-Options": "nosniff",

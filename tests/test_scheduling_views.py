@@ -15,17 +15,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
+from portal.core.vocabulary import AppointmentStatus, SessionKind
 from portal.extensions import db
 from portal.models.audit import AuditEvent
-from portal.models.schedule import (
-    Appointment,
-    AppointmentStatus,
-    AvailabilityOverride,
-    AvailabilityRule,
-    DosingReadiness,
-    SessionKind,
-)
-from portal.scheduling import booking
+from portal.models.schedule import Appointment, AvailabilityOverride, AvailabilityRule, DosingReadiness
+from portal.scheduling import services
 from tests.conftest import csrf_from
 from tests.factories import DEFAULT_PASSWORD
 from tests.scheduling_helpers import (
@@ -171,7 +165,7 @@ def test_a_slot_taken_meanwhile_gets_409_with_the_nearest_free_times(
     link = first_free_slot(client, consultation.id)
     _, form = confirm_form(client, link)
     rival = factories.make_client(therapist)
-    booking.book(rival, consultation, start_of(link), "rival-key")
+    services.book(rival, consultation, start_of(link), "rival-key")
     db.session.commit()
 
     response = client.post(f"/book/{consultation.id}", data=form)
@@ -187,7 +181,7 @@ def test_the_confirm_page_of_a_taken_time_offers_the_nearest_instead(
         client, as_client, factories, therapist):
     consultation = kind_of(therapist, SessionKind.CONSULTATION)
     link = first_free_slot(client, consultation.id)
-    booking.book(factories.make_client(therapist), consultation, start_of(link), "rival-key")
+    services.book(factories.make_client(therapist), consultation, start_of(link), "rival-key")
     db.session.commit()
     text = page(client, link, status=409)
     assert links(text, "/confirm")

@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from portal.core.vocabulary import SessionKind
 from portal.extensions import db
-from portal.models.schedule import SessionKind
 from portal.scheduling.slots import free_slots
 from tests.scheduling_helpers import (
     EVERY_DAY,

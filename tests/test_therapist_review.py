@@ -8,19 +8,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from portal.core import measures
+from portal.core.vocabulary import CONSENT_TITLES, ConsentKind, FlagKind
 from portal.extensions import db
-from portal.intake import measures, service
+from portal.intake import services
 from portal.models.audit import AuditEvent
-from portal.models.consent import (
-    CONSENT_TITLES,
-    ConsentDocument,
-    ConsentKind,
-    ConsentSignature,
-    unsigned_current,
-)
+from portal.models.consent import ConsentDocument, ConsentSignature, unsigned_current
 from portal.models.intake import STEPS, AmendmentRequest, ReviewDecision
-from portal.models.measure import FlagKind, SafetyFlag
-from portal.therapist import chart
+from portal.models.measure import SafetyFlag
+from portal.workspace import chart
 from tests.conftest import Auth
 from tests.factories import DEFAULT_PASSWORD
 
@@ -79,17 +75,17 @@ def step_answers(phq9, gad7, documents):
 def fill_intake(client, phq9=PHQ9, gad7=GAD7, submit=True):
     """Every step completed through the intake service, consents signed, then submitted."""
     documents = ensure_consent_documents()
-    intake = service.intake_for(client)
+    intake = services.intake_for(client)
     answers = step_answers(phq9, gad7, documents)
     for step in STEPS:
-        service.save_draft(intake, step, answers[step], complete=True)
+        services.save_draft(intake, step, answers[step], complete=True)
     for doc in documents:
         db.session.add(ConsentSignature(client_id=client.id, document_id=doc.id,
                                         signed_name="Alex Rivera", ip="203.0.113.7"))
     if phq9[8] > 0:
-        service.check_item9(client, phq9[8], source="intake")
+        services.check_item9(client, phq9[8], source="intake")
     if submit:
-        service.submit(intake)
+        services.submit(intake)
     db.session.commit()
     return intake
 
@@ -376,7 +372,7 @@ def test_publishing_a_consent_is_validated(app, therapist, data, message):
 def add_scores(client, instrument, totals_and_items, start):
     """Stored results `days` apart; each entry is a list of item answers."""
     for n, items in enumerate(totals_and_items):
-        row = service.store_measure(client, measures.score(instrument, items), items,
+        row = services.store_measure(client, measures.score(instrument, items), items,
                                     source="checkin")
         row.taken_at = start + timedelta(days=7 * n)
     db.session.commit()

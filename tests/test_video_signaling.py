@@ -12,10 +12,11 @@ import pytest
 import time_machine
 from sqlalchemy import func, select
 
+from portal.core.vocabulary import AppointmentStatus, SessionKind
 from portal.extensions import db, socketio
 from portal.models.audit import AuditEvent
 from portal.models.call import Call
-from portal.models.schedule import Appointment, AppointmentStatus, SessionKind
+from portal.models.schedule import Appointment
 from portal.models.user import User
 from portal.security import sessions
 from portal.video import events, signaling, turn

@@ -11,10 +11,11 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
+from portal.core.vocabulary import AppointmentStatus, SessionKind
 from portal.extensions import db, socketio
-from portal.models.schedule import Appointment, AppointmentStatus, SessionKind, SessionType
+from portal.models.schedule import Appointment, SessionType
 from portal.models.user import User
-from portal.scheduling import booking
+from portal.scheduling import services
 from portal.video import events, grants
 from portal.video import registry as registry_module
 from tests.conftest import Auth, next_totp
@@ -49,7 +50,7 @@ def video_appointment(client, starts_in=timedelta(minutes=5), kind=SessionKind.P
     (booking's gates and notice do not apply). Preparation and integration are video sessions;
     dosing is in person."""
     therapist = db.session.get(User, client.therapist_id)
-    booking.ensure_default_types(therapist)
+    services.ensure_default_types(therapist)
     session_type = db.session.scalar(select(SessionType).where(
         SessionType.therapist_id == therapist.id, SessionType.kind == SessionKind(kind).value))
     start = start or (datetime.now(UTC) + starts_in).replace(microsecond=0)

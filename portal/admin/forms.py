@@ -4,8 +4,8 @@ from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Email, Length
 
-from portal.auth.forms import StrongPasswordMixin, _new_password_field
-from portal.timezones import timezone_choices
+from portal.accounts.forms import StrongPasswordMixin, _new_password_field
+from portal.core.zones import timezone_choices
 
 STAFF_ROLES = [SelectChoice("therapist", "Therapist"),
                SelectChoice("admin", "Practice owner (admin)")]

@@ -12,13 +12,14 @@ from wtforms import PasswordField, SelectField, TextAreaField
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange
 
+from portal.accounts.services import absolute_url, reauthenticate
 from portal.admin import bp
-from portal.audit.service import record
-from portal.auth.service import absolute_url, reauthenticate
+from portal.audit.services import record
+from portal.core.vocabulary import Role
 from portal.extensions import db
 from portal.models.breakglass import MAX_HOURS, BreakGlassGrant
 from portal.models.types import utcnow
-from portal.models.user import Role, User
+from portal.models.user import User
 from portal.notifications.email import send_email
 from portal.security.access import role_required
 
@@ -52,7 +53,7 @@ def grant_access(admin, client, reason, hours):
     therapist = db.session.get(User, client.therapist_id) if client.therapist_id else None
     if therapist is not None and therapist.id != admin.id:
         send_email(therapist.email, "Emergency access to a client's record", "break_glass",
-                   login_url=absolute_url("auth.login"))
+                   login_url=absolute_url("accounts.login"))
     return grant
 
 
@@ -82,7 +83,7 @@ def break_glass():
             grant_access(current_user, client, form.reason.data, form.hours.data)
             flash("Emergency access is open. Every read is recorded and the client's therapist "
                   "was told.", "warning")
-            return redirect(url_for("therapist.intake_review", client_id=client.id))
+            return redirect(url_for("workspace.intake_review", client_id=client.id))
     return _page(form, 400 if form.is_submitted() else 200)
 
 

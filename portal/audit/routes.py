@@ -7,9 +7,10 @@ from sqlalchemy import or_, select
 
 from portal.audit import bp
 from portal.audit.forms import AuditFilterForm
+from portal.core.vocabulary import Role
 from portal.extensions import db
 from portal.models.audit import AuditEvent
-from portal.models.user import Role, User
+from portal.models.user import User
 from portal.security.access import role_required
 
 PAGE_SIZE = 50

@@ -22,8 +22,8 @@ from wtforms.fields import SelectChoice
 from wtforms.form import Form
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from portal.intake.measures import GAD7_ITEMS, PHQ9_DIFFICULTY, PHQ9_ITEMS, RESPONSE_CHOICES
-from portal.timezones import timezone_choices
+from portal.core.measures import GAD7_ITEMS, PHQ9_DIFFICULTY, PHQ9_ITEMS, RESPONSE_CHOICES
+from portal.core.zones import timezone_choices
 
 SHORT_LIMIT = 120
 TEXT_LIMIT = 2000

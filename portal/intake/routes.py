@@ -2,12 +2,12 @@
 from flask import abort, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
+from portal.core.vocabulary import Role
 from portal.extensions import db
-from portal.intake import bp, service
+from portal.intake import bp, services
 from portal.intake.forms import AmendmentForm
 from portal.intake.steps import STEP_FORMS, STEP_TITLES, next_step, previous_step
 from portal.models.intake import STEPS, AmendmentRequest
-from portal.models.user import Role
 from portal.security.access import role_required
 
 
@@ -28,7 +28,7 @@ def _valid_step(step):
 @role_required(Role.CLIENT)
 def start():
     """Clients: continue the intake where they left off (or see it once submitted)."""
-    intake = service.intake_for(current_user)
+    intake = services.intake_for(current_user)
     db.session.commit()
     if intake.submitted:
         return redirect(url_for("intake.review"))
@@ -39,28 +39,28 @@ def start():
 @role_required(Role.CLIENT)
 def step(step):
     """Clients: one step of the intake, filled with what they saved before."""
-    intake = service.intake_for(current_user)
+    intake = services.intake_for(current_user)
     db.session.commit()
     if intake.submitted:
         return redirect(url_for("intake.review"))
     step = _valid_step(step)
-    return _render_step(intake, step, service.form_for(step, intake))
+    return _render_step(intake, step, services.form_for(step, intake))
 
 
 @bp.post("/<step>")
 @role_required(Role.CLIENT)
 def save_step(step):
     """Clients: save the step; "Next" also checks it and moves on, "Back" never loses answers."""
-    intake = service.intake_for(current_user)
+    intake = services.intake_for(current_user)
     if intake.submitted:
         return redirect(url_for("intake.review"))
     step = _valid_step(step)
     action = request.form.get("action", "next")
-    form = service.form_for(step, intake, formdata=request.form)
+    form = services.form_for(step, intake, formdata=request.form)
     if action == "add_row" and step == "medications":
         form.medications.append_entry()
     if action == "next" and form.validate():
-        service.complete_step(intake, step, form)
+        services.complete_step(intake, step, form)
         db.session.commit()
         if step == "measures" and str(form.phq9_9.data) not in ("0", "None"):
             session["crisis_notice"] = True
@@ -69,8 +69,8 @@ def save_step(step):
                         if next_step(step) else url_for("intake.review"))
     # Keep what was typed; a step stays "done" when its answers are still valid (checked on a
     # separate form so that Back or Save never shows errors).
-    still_valid = service.form_for(step, intake, formdata=request.form).validate()
-    service.save_draft(intake, step, service.draft_from(request.form, step),
+    still_valid = services.form_for(step, intake, formdata=request.form).validate()
+    services.save_draft(intake, step, services.draft_from(request.form, step),
                        complete=still_valid)
     going_back = action == "back" and previous_step(step)
     intake.current_step = previous_step(step) if going_back else step
@@ -87,12 +87,12 @@ def save_step(step):
 @role_required(Role.CLIENT)
 def autosave(step):
     """Clients' browsers: save the step's draft while they type (no validation, JSON answer)."""
-    intake = service.intake_for(current_user)
+    intake = services.intake_for(current_user)
     if step not in STEP_FORMS:
         return jsonify(error={"status": 404, "message": "Unknown step."}), 404
     if intake.submitted:
         return jsonify(error={"status": 409, "message": "Your intake is already submitted."}), 409
-    service.save_draft(intake, step, service.draft_from(request.form, step))
+    services.save_draft(intake, step, services.draft_from(request.form, step))
     intake.current_step = step  # the step the client is looking at is where they resume
     db.session.commit()
     return jsonify(saved=True, at=intake.updated_at.isoformat())
@@ -102,15 +102,15 @@ def autosave(step):
 @role_required(Role.CLIENT)
 def review():
     """Clients: every answer on one page before the final submit (read-only once submitted)."""
-    intake = service.intake_for(current_user)
+    intake = services.intake_for(current_user)
     db.session.commit()
     return render_template("intake/review.html", intake=intake, steps=STEPS, titles=STEP_TITLES,
-                           missing=service.missing_steps(intake), forms=_filled_forms(intake),
+                           missing=services.missing_steps(intake), forms=_filled_forms(intake),
                            amendment=AmendmentForm())
 
 
 def _filled_forms(intake):
-    return {step: service.form_for(step, intake) for step in STEPS
+    return {step: services.form_for(step, intake) for step in STEPS
             if step != "consents" and intake.step(step) is not None}
 
 
@@ -118,12 +118,12 @@ def _filled_forms(intake):
 @role_required(Role.CLIENT)
 def submit():
     """Clients: send the finished intake to the therapist; it is read-only afterwards."""
-    intake = service.intake_for(current_user)
-    missing = service.missing_steps(intake)
+    intake = services.intake_for(current_user)
+    missing = services.missing_steps(intake)
     if missing:
         flash(f"Please finish “{STEP_TITLES[missing[0]]}” first.", "warning")
         return redirect(url_for("intake.step", step=missing[0]))
-    item9 = service.submit(intake)
+    item9 = services.submit(intake)
     db.session.commit()
     flash("Thank you. Your intake is with your therapist, who will be in touch.", "success")
     if item9:
@@ -136,14 +136,14 @@ def submit():
 @role_required(Role.CLIENT)
 def request_amendment():
     """Clients: ask the therapist to change something in a submitted intake."""
-    intake = service.intake_for(current_user)
+    intake = services.intake_for(current_user)
     form = AmendmentForm()
     if not intake.submitted or not form.validate_on_submit():
         flash("Please write what you would like to change (up to 2,000 characters).", "error")
         return redirect(url_for("intake.review"))
     db.session.add(AmendmentRequest(intake_id=intake.id, message=form.message.data))
-    service.record("amendment_requested", actor=current_user, obj=("intake", intake.id))
-    service.notify_therapist(current_user, "amendment")
+    services.record("amendment_requested", actor=current_user, obj=("intake", intake.id))
+    services.notify_therapist(current_user, "amendment")
     db.session.commit()
     flash("Your request was sent to your therapist.", "success")
     return redirect(url_for("intake.review"))

@@ -1,6 +1,6 @@
-"""Landing page, each role's home, account settings, health checks and the dev outbox."""
+"""The front door: the landing page, each person's home and the crisis page."""
 from flask import Blueprint
 
 bp = Blueprint("main", __name__)
 
-from portal.main import routes, routes_account  # noqa: E402,F401
+from portal.main import routes  # noqa: E402,F401

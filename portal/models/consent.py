@@ -1,24 +1,10 @@
 """Versioned consent documents and the client's signatures of them."""
-import enum
-
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.core.vocabulary import ConsentKind
 from portal.extensions import db
 from portal.models.types import EncryptedText, UTCDateTime, utcnow
-
-
-class ConsentKind(enum.StrEnum):
-    TELEHEALTH = "telehealth"
-    KAP = "kap"
-    PRIVACY = "privacy"
-
-
-CONSENT_TITLES = {
-    ConsentKind.TELEHEALTH: "Telehealth consent",
-    ConsentKind.KAP: "Informed consent for ketamine-assisted psychotherapy",
-    ConsentKind.PRIVACY: "Notice of privacy practices",
-}
 
 
 class ConsentDocument(db.Model):

@@ -1,34 +1,16 @@
 """The client's intake: answers per step (encrypted), its review decision and amendment requests."""
-import enum
 import re
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.core.vocabulary import DECISION_LABELS, Decision, IntakeStatus
 from portal.extensions import db
 from portal.models.types import EncryptedJSON, EncryptedText, UTCDateTime, utcnow
 
 ROW_KEY = re.compile(r"^medications-(\d{1,3})-(name|dose|frequency)$")
 STEPS = ["about", "history", "medical", "psychiatric", "medications", "measures", "goals",
          "consents"]
-
-
-class IntakeStatus(enum.StrEnum):
-    DRAFT = "draft"
-    SUBMITTED = "submitted"
-
-
-class Decision(enum.StrEnum):
-    ELIGIBLE = "eligible"
-    NEEDS_CLEARANCE = "needs_clearance"
-    NOT_ELIGIBLE = "not_eligible"
-
-
-DECISION_LABELS = {
-    Decision.ELIGIBLE: "Eligible for ketamine-assisted therapy",
-    Decision.NEEDS_CLEARANCE: "Needs medical clearance first",
-    Decision.NOT_ELIGIBLE: "Not eligible at this time",
-}
 
 
 class Intake(db.Model):

@@ -1,7 +1,4 @@
 """Repeat measures (PHQ-9, GAD-7) and safety flags."""
-import enum
-from datetime import timedelta
-
 from sqlalchemy import ForeignKey, Index, String, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -42,8 +39,6 @@ class MeasureResult(db.Model):
         return bool(self.result.get("item9_positive"))
 
 
-# A client is "quiet" after 14 days without a check-in; the intake's own measures count as one.
-CHECKIN_GAP = timedelta(days=14)
 CHECKIN_SOURCES = ("checkin", "intake")
 
 
@@ -54,12 +49,6 @@ def last_checkin_at(client_id):
     return (select(func.max(MeasureResult.taken_at))
             .where(MeasureResult.client_id == client_id,
                    MeasureResult.source.in_(CHECKIN_SOURCES)).scalar_subquery())
-
-
-class FlagKind(enum.StrEnum):
-    ITEM9 = "item9"
-    CONTRAINDICATION = "contraindication"
-    POST_DOSING = "post_dosing"
 
 
 class SafetyFlag(db.Model):

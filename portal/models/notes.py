@@ -3,18 +3,12 @@ draft (autosaved) until the therapist signs and locks it; afterwards only dated 
 
 Notes are clinical records for the care team: encrypted at rest and never shown to the client.
 """
-import enum
-
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.core.vocabulary import NoteStatus
 from portal.extensions import db
 from portal.models.types import EncryptedJSON, EncryptedText, UTCDateTime, utcnow
-
-
-class NoteStatus(enum.StrEnum):
-    DRAFT = "draft"
-    SIGNED = "signed"
 
 
 class SessionNote(db.Model):

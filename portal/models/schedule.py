@@ -4,33 +4,12 @@ All instants are UTC. Weekly hours and overrides are wall-clock times in the the
 zone (a 9:00 start stays 9:00 across a DST change). An appointment's "block" is its time plus
 the type's buffers; blocks of live appointments never overlap (enforced by the database).
 """
-import enum
-
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, Time, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.core.vocabulary import AppointmentStatus, Modality, SessionKind
 from portal.extensions import db
 from portal.models.types import EncryptedJSON, EncryptedText, UTCDateTime, utcnow
-
-
-class SessionKind(enum.StrEnum):
-    CONSULTATION = "consultation"
-    PREPARATION = "preparation"
-    DOSING = "dosing"
-    INTEGRATION = "integration"
-
-
-class Modality(enum.StrEnum):
-    VIDEO = "video"
-    IN_PERSON = "in_person"
-
-
-class AppointmentStatus(enum.StrEnum):
-    BOOKED = "booked"
-    COMPLETED = "completed"
-    NO_SHOW = "no_show"
-    CANCELLED = "cancelled"
-
 
 DEFAULT_TYPES = [
     # kind, name, minutes, modality

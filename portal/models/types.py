@@ -4,6 +4,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, Text, TypeDecorator
 
+from portal.core import crypto
+
 
 def utcnow():
     """The current time as an aware UTC datetime (all times are stored in UTC)."""
@@ -42,7 +44,7 @@ ENCRYPTED_COLUMNS = {"users.totp_secret": ("users", "totp_secret_enc")}
 
 
 class EncryptedText(TypeDecorator):
-    """Text encrypted at rest with AES-256-GCM (portal.security.crypto).
+    """Text encrypted at rest with AES-256-GCM (portal.core.crypto).
 
     The context (table.column) is authenticated with the ciphertext, so a value moved to
     another column fails to decrypt. Decryption failures raise: never wrong data.
@@ -57,11 +59,9 @@ class EncryptedText(TypeDecorator):
         ENCRYPTED_COLUMNS.setdefault(context, tuple(context.split(".", 1)))
 
     def process_bind_param(self, value, dialect):
-        from portal.security import crypto
         return None if value is None else crypto.encrypt(self.serialize(value), self.context)
 
     def process_result_value(self, value, dialect):
-        from portal.security import crypto
         return None if value is None else self.deserialize(crypto.decrypt(value, self.context))
 
     def serialize(self, value):

@@ -1,27 +1,11 @@
 """Accounts: users, their server-side sessions, recovery codes and client invitations."""
-import enum
-from datetime import timedelta
-
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.core.vocabulary import CareStatus, Role
 from portal.extensions import db
 from portal.models.types import UTCDateTime, utcnow
-
-
-class Role(enum.StrEnum):
-    CLIENT = "client"
-    THERAPIST = "therapist"
-    ADMIN = "admin"  # practice owner; may also see clients as their therapist
-
-
-class CareStatus(enum.StrEnum):
-    """Where a client stands with the practice: only active clients can book."""
-
-    ACTIVE = "active"
-    PAUSED = "paused"
-    DISCHARGED = "discharged"
 
 
 class User(UserMixin, db.Model):
@@ -41,7 +25,7 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     password_changed_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
-    # TOTP secret, encrypted with the PHI keys (portal.security.crypto).
+    # TOTP secret, encrypted with the PHI keys (portal.core.crypto).
     totp_secret_enc: Mapped[str | None] = mapped_column(Text)
     mfa_enabled_at = mapped_column(UTCDateTime)
     totp_last_counter: Mapped[int | None] = mapped_column()
@@ -190,7 +174,3 @@ class Invitation(db.Model):
 
     def usable(self, now):
         return self.used_at is None and self.expires_at > now
-
-    @staticmethod
-    def expiry(now, max_age: timedelta):
-        return now + max_age

@@ -2,7 +2,7 @@
 
 - a day after each completed integration session: the PHQ-9 and GAD-7 check-in;
 - the morning after a dosing session (8:00 in the client's zone, for a week): the short
-  post-dosing check-in (portal.client.postdosing decides which sessions have one);
+  post-dosing check-in (portal.care.postdosing decides which sessions have one);
 - every 14 days while active: the PHQ-9 and GAD-7 check-in for clients without one.
 
 Each is sent exactly once with the claim-then-send scheme of the reminders: a row whose unique
@@ -22,13 +22,14 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from portal.core.vocabulary import CHECKIN_GAP, AppointmentStatus, CareStatus, IntakeStatus, Role, SessionKind
 from portal.extensions import db
 from portal.models.care import CheckinInvitation
-from portal.models.intake import Intake, IntakeStatus
-from portal.models.measure import CHECKIN_GAP, last_checkin_at
-from portal.models.schedule import Appointment, AppointmentStatus, ReminderLog, SessionKind
+from portal.models.intake import Intake
+from portal.models.measure import last_checkin_at
+from portal.models.schedule import Appointment, ReminderLog
 from portal.models.types import utcnow
-from portal.models.user import CareStatus, Role, User
+from portal.models.user import User
 from portal.notifications.email import send_email
 from portal.notifications.reminders import Due, _claim, _release
 
@@ -65,7 +66,7 @@ def find_due(now):
 def find_post_dosing_due(now):
     """Dosing sessions whose check-in opened (the morning after) and is neither answered nor
     claimed, within a week of the session."""
-    from portal.client.postdosing import open_checkins
+    from portal.care.postdosing import open_checkins
     return [Due(a.id, POST_DOSING_INVITE, a.client_id)
             for a in _unclaimed(open_checkins(now), POST_DOSING_INVITE)]
 

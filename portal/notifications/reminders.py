@@ -18,8 +18,9 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from portal.core.vocabulary import AppointmentStatus, SessionKind
 from portal.extensions import db
-from portal.models.schedule import Appointment, AppointmentStatus, DosingReadiness, ReminderLog, SessionKind
+from portal.models.schedule import Appointment, DosingReadiness, ReminderLog
 from portal.models.types import utcnow
 from portal.notifications.appointments import appointment_context, format_when, zone_of
 from portal.notifications.email import send_email

@@ -232,8 +232,8 @@ def _schema_note():
 def _undecryptable_columns():
     """Encrypted columns whose first stored value does not decrypt with this PHI_KEYS."""
     from portal import models  # noqa: F401  (every encrypted column registers on import)
+    from portal.core.crypto import DecryptionError, keyring
     from portal.models.types import ENCRYPTED_COLUMNS
-    from portal.security.crypto import DecryptionError, keyring
     tables = set(inspect(db.session.connection()).get_table_names())
     failing = []
     for context, (table, column) in sorted(ENCRYPTED_COLUMNS.items()):

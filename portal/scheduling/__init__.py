@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("scheduling", __name__)
 
-from portal.scheduling import routes_changes, routes_client, routes_feed, routes_therapist  # noqa: E402,F401
+from portal.scheduling import routes_booking, routes_changes, routes_feed  # noqa: E402,F401

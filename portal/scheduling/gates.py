@@ -6,12 +6,12 @@ Enforced on the server at booking time; the booking pages show the same reasons.
 from flask import current_app
 from sqlalchemy import func, select
 
+from portal.core.vocabulary import AppointmentStatus, CareStatus, Decision, FlagKind, SessionKind
 from portal.extensions import db
 from portal.models.consent import unsigned_current
-from portal.models.intake import Decision, Intake
-from portal.models.measure import FlagKind, SafetyFlag
-from portal.models.schedule import Appointment, AppointmentStatus, SessionKind
-from portal.models.user import CareStatus
+from portal.models.intake import Intake
+from portal.models.measure import SafetyFlag
+from portal.models.schedule import Appointment
 
 
 def _decision(client):

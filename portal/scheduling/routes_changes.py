@@ -7,15 +7,12 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from portal.audit.service import record
+from portal.audit.services import record
+from portal.core.templating import viewer_zone
+from portal.core.vocabulary import Role, SessionKind
 from portal.extensions import db
-from portal.models.schedule import (
-    Appointment,
-    DosingReadiness,
-    SessionKind,
-)
-from portal.models.user import Role
-from portal.scheduling import booking, bp, gates
+from portal.models.schedule import Appointment, DosingReadiness
+from portal.scheduling import bp, gates, services
 from portal.scheduling.forms import (
     CancelForm,
     ReadinessForm,
@@ -23,7 +20,7 @@ from portal.scheduling.forms import (
     iso_utc,
     parse_start,
 )
-from portal.scheduling.routes_client import (
+from portal.scheduling.routes_booking import (
     BOOKED,
     PEOPLE,
     after_change_url,
@@ -39,7 +36,6 @@ from portal.scheduling.routes_client import (
     zoned,
 )
 from portal.security.access import get_or_404_for, role_required
-from portal.templating import viewer_zone
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +46,7 @@ def change_refusal(appointment, status):
         return message_page(409, "This session cannot be changed",
                             "This session is not booked any more.")
     if current_user.id == appointment.client_id and \
-            appointment.starts_at - datetime.now(UTC) < booking.policy_window():
+            appointment.starts_at - datetime.now(UTC) < services.policy_window():
         return contact_page(status)
     return None
 
@@ -92,15 +88,15 @@ def reschedule_session(appointment_id):
         return bad_start()
     if start != appointment.starts_at:  # a repeated submit changes nothing
         try:
-            booking.reschedule(appointment, start, by=current_user)
-        except booking.PolicyWindow:
+            services.reschedule(appointment, start, by=current_user)
+        except services.PolicyWindow:
             return contact_page(403)
-        except booking.GateRefused as exc:
+        except services.GateRefused as exc:
             return refused(str(exc))
-        except booking.SlotTaken as exc:
+        except services.SlotTaken as exc:
             db.session.rollback()
             return taken(appointment.session_type, exc.nearest, appointment)
-        except booking.BookingError as exc:
+        except services.BookingError as exc:
             return message_page(409, "This session cannot be changed", str(exc))
         db.session.commit()
         from portal.video.registry import registry
@@ -129,10 +125,10 @@ def cancel_session(appointment_id):
         return render_template("scheduling/cancel.html", appointment=appointment, form=form), 400
     message = None if current_user.is_client else form.message.data
     try:
-        booking.cancel(appointment, by=current_user, message=message)
-    except booking.PolicyWindow:
+        services.cancel(appointment, by=current_user, message=message)
+    except services.PolicyWindow:
         return contact_page(403)
-    except booking.BookingError as exc:
+    except services.BookingError as exc:
         return message_page(409, "This session cannot be cancelled", str(exc))
     db.session.commit()
     from portal.video.registry import close_room

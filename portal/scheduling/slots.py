@@ -11,8 +11,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from portal.core.vocabulary import AppointmentStatus
 from portal.extensions import db
-from portal.models.schedule import Appointment, AppointmentStatus, AvailabilityOverride, AvailabilityRule
+from portal.models.schedule import Appointment, AvailabilityOverride, AvailabilityRule
 
 # No block is longer than this (the longest session plus buffers): bounds the window query.
 MAX_BLOCK = timedelta(hours=12)

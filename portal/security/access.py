@@ -54,7 +54,7 @@ def get_or_404_for(user, model, object_id):
 @login_manager.unauthorized_handler
 def unauthorized():
     """Anonymous request to a protected page: JSON 401 for scripts, else the sign-in page."""
-    from portal.errors import wants_json
+    from portal.core.errors import wants_json
     if wants_json():
         return jsonify(error={"status": 401, "title": "Please sign in",
                               "message": "Your session has ended. Please sign in again."}), 401
@@ -67,4 +67,4 @@ def unauthorized():
         flash("Please sign in to continue.", "info")
     target = request.full_path if request.method == "GET" else None
     nxt = safe_next(target.rstrip("?") if target else None, "")
-    return redirect(url_for("auth.login", next=nxt) if nxt else url_for("auth.login"))
+    return redirect(url_for("accounts.login", next=nxt) if nxt else url_for("accounts.login"))

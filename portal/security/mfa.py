@@ -10,9 +10,9 @@ import secrets
 import pyotp
 import segno
 
+from portal.core import crypto
 from portal.models.types import utcnow
 from portal.models.user import RecoveryCode
-from portal.security import crypto
 
 RECOVERY_CODE_COUNT = 10
 _RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no look-alikes (0/o, 1/l/i)

@@ -6,9 +6,9 @@ only if it still holds the ciphertext that was read, so a concurrent write is ne
 """
 from sqlalchemy import text
 
+from portal.core.crypto import keyring
 from portal.extensions import db
 from portal.models.types import ENCRYPTED_COLUMNS
-from portal.security.crypto import keyring
 
 BATCH = 200
 

@@ -87,7 +87,7 @@ def _load():
     reason = row.expiry_reason(now, cfg["SESSION_IDLE_TIMEOUT"], cfg["SESSION_ABSOLUTE_TIMEOUT"])
     if reason or not row.user.is_active:
         if row.revoked_at is None:
-            from portal.audit.service import record
+            from portal.audit.services import record
             row.revoked_at, row.revoke_reason = now, reason or "deactivated"
             record("session_expired", actor=row.user, obj=("session", row.id),
                    detail=row.revoke_reason)

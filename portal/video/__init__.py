@@ -5,3 +5,9 @@ from flask import Blueprint
 bp = Blueprint("video", __name__)
 
 from portal.video import events, notify, routes  # noqa: E402,F401
+
+
+def register_events(socketio_ext):
+    """Attach the /video and /notify Socket.IO handlers to this app's server."""
+    events.register(socketio_ext)
+    notify.register(socketio_ext)

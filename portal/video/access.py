@@ -1,8 +1,9 @@
 """Who may be in a video room, and when (checked on the page and on every socket event)."""
 from datetime import UTC, datetime, timedelta
 
+from portal.core.vocabulary import AppointmentStatus, Modality
 from portal.extensions import db
-from portal.models.schedule import Appointment, AppointmentStatus, Modality
+from portal.models.schedule import Appointment
 
 EARLY_CLIENT = timedelta(minutes=15)
 LATE_END = timedelta(minutes=30)

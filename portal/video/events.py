@@ -14,7 +14,7 @@ from flask_login import current_user
 from flask_socketio import disconnect, emit, join_room, leave_room
 from sqlalchemy import select
 
-from portal.audit.service import record
+from portal.audit.services import record
 from portal.extensions import db, socketio
 from portal.models.call import Call, CallEvent, call_for
 from portal.security import sessions
@@ -246,7 +246,7 @@ def on_end(message):
     _log(call, "end", "call_end")
     appointment_id = appointment.id
     if message.get("completed"):
-        from portal.scheduling import booking
+        from portal.scheduling import services as booking
         try:
             booking.set_outcome(appointment, "completed", current_user, now=now)
         except booking.BookingError as exc:

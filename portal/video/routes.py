@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 from flask import current_app, redirect, render_template, url_for
 from flask_login import current_user
 
-from portal.audit.service import record
+from portal.audit.services import record
 from portal.extensions import db
 from portal.models.call import call_for
 from portal.video import access, bp
@@ -50,7 +50,7 @@ def room(appointment_id):
 def _safety_panel(appointment, call):
     """What the therapist needs if something goes wrong: where the client is, how to reach
     them, their emergency contact (from the intake) and the local emergency number."""
-    from portal.intake.service import intake_for
+    from portal.intake.services import intake_for
     intake = intake_for(appointment.client, create=False)
     about = intake.answers("about") if intake else {}
     record("safety_panel_viewed", actor=current_user, obj=("appointment", appointment.id))

@@ -91,7 +91,7 @@ def page(context):
 class AccessLog(WSGIRequestHandler):
     """One plain line per request on a logger of our own.
 
-    Werkzeug's own access lines carry ANSI colour codes, and portal.logs adds one more escaping
+    Werkzeug's own access lines carry ANSI colour codes, and portal.core.logs adds one more escaping
     filter to the "werkzeug" logger for every app built, so with an app per test those lines
     would double in length with every test.
     """

@@ -8,8 +8,9 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 from playwright.sync_api import expect
 
+from portal.core.vocabulary import SessionKind
 from portal.extensions import db
-from portal.models.schedule import DosingReadiness, SessionKind
+from portal.models.schedule import DosingReadiness
 from tests.e2e.conftest import settle, sign_in
 from tests.e2e.test_accessibility import assert_accessible
 from tests.factories import DEFAULT_PASSWORD

@@ -11,8 +11,9 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from portal.core.vocabulary import SessionKind
 from portal.extensions import db
-from portal.models.schedule import Appointment, SessionKind
+from portal.models.schedule import Appointment
 from tests.e2e.conftest import settle, sign_in
 from tests.factories import DEFAULT_PASSWORD
 from tests.scheduling_helpers import EVERY_DAY, make_eligible, weekly_hours

@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 from portal.extensions import db
-from portal.intake import service
+from portal.intake import services
 from portal.intake.steps import STEP_TITLES
 from portal.models.consent import ConsentDocument
 from portal.models.intake import STEPS
@@ -72,10 +72,10 @@ def valid_answers(documents):
 
 def complete_every_step(client_id):
     """Store valid answers for every step through the intake service, as Next would."""
-    intake = service.intake_for(db.session.get(User, client_id))
+    intake = services.intake_for(db.session.get(User, client_id))
     answers = valid_answers(ConsentDocument.current())
     for step in STEPS:
-        service.save_draft(intake, step, answers[step], complete=True)
+        services.save_draft(intake, step, answers[step], complete=True)
     settle()
 
 

@@ -15,8 +15,8 @@ import time_machine
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from portal.core.measures import GAD7_ITEMS, PHQ9_DIFFICULTY, PHQ9_ITEMS
 from portal.extensions import db
-from portal.intake.measures import GAD7_ITEMS, PHQ9_DIFFICULTY, PHQ9_ITEMS
 from portal.models.consent import ConsentDocument, ConsentSignature
 from portal.models.intake import Intake
 from portal.models.measure import MeasureResult

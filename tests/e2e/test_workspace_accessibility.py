@@ -15,11 +15,12 @@ import pytest
 from flask import url_for
 from playwright.sync_api import expect
 
+from portal.core.vocabulary import AppointmentStatus, SessionKind
 from portal.extensions import db
 from portal.models.journal import JournalEntry
 from portal.models.measure import MeasureResult, SafetyFlag
 from portal.models.notes import NoteAddendum, SessionNote
-from portal.models.schedule import AppointmentStatus, DosingReadiness, SessionKind
+from portal.models.schedule import DosingReadiness
 from portal.models.types import utcnow
 from tests.e2e.conftest import settle, sign_in
 from tests.e2e.test_accessibility import assert_accessible
@@ -184,7 +185,7 @@ def test_shared_journal_page_is_accessible(page, practice):
 
 
 def test_clients_list_and_its_filters_are_accessible(app, page, practice):
-    path = path_or_skip(app, "therapist.clients")
+    path = path_or_skip(app, "workspace.clients")
     as_therapist(page, practice)
     page.goto(path)
     expect(page.get_by_role("main")).to_contain_text(practice.client_name)
@@ -210,7 +211,7 @@ def test_clients_list_and_its_filters_are_accessible(app, page, practice):
 
 
 def test_client_page_is_accessible(app, page, practice):
-    path = path_or_skip(app, "therapist.client_page", client_id=practice.client_id)
+    path = path_or_skip(app, "workspace.client_page", client_id=practice.client_id)
     as_therapist(page, practice)
     page.goto(path)
     expect(page.get_by_role("heading", level=1)).to_contain_text(practice.client_name)

@@ -104,7 +104,7 @@ def make_video_pair(starts_in=timedelta(minutes=5), with_totp=True):
     from portal.extensions import db
     from portal.models.schedule import Appointment, SessionKind, SessionType
     from portal.models.types import utcnow
-    from portal.scheduling import booking
+    from portal.scheduling import services as booking
     from tests import factories
 
     therapist = factories.make_therapist(with_totp=with_totp)

@@ -1,0 +1,39 @@
+"""Each person's private calendar feed: turn it on (a new secret URL, shown once), or off.
+
+The feed itself is served by portal/scheduling/routes_feed.py.
+"""
+from flask import flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from portal.accounts import bp, services
+from portal.audit.services import record
+from portal.core.tokens import new_token, token_hash
+from portal.extensions import db
+
+
+@bp.get("/account/calendar-feed")
+def calendar_feed_settings():
+    """Signed-in users: whether their calendar feed is on, with buttons to make or revoke it."""
+    return render_template("accounts/calendar_feed.html", feed_url=None)
+
+
+@bp.post("/account/calendar-feed")
+def reset_calendar_feed():
+    """Signed-in users: make a new feed URL (the old one stops working) and show it once."""
+    token = new_token()
+    current_user.calendar_token_hash = token_hash(token)
+    record("calendar_feed_reset", actor=current_user, obj=("user", current_user.id))
+    db.session.commit()
+    # Built from BASE_URL, never from the request's Host header.
+    url = services.absolute_url("scheduling.calendar_feed", token=token)
+    return render_template("accounts/calendar_feed.html", feed_url=url)
+
+
+@bp.post("/account/calendar-feed/revoke")
+def revoke_calendar_feed():
+    """Signed-in users: turn the calendar feed off; calendar apps stop receiving updates."""
+    current_user.calendar_token_hash = None
+    record("calendar_feed_revoked", actor=current_user, obj=("user", current_user.id))
+    db.session.commit()
+    flash("Your calendar feed is off. Calendars subscribed to it will stop updating.", "success")
+    return redirect(url_for("accounts.calendar_feed_settings"))

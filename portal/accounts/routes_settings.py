@@ -1,0 +1,135 @@
+"""Account settings for every signed-in user: password, email, time zone, two-step sign-in."""
+from flask import flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from portal.accounts import bp, services
+from portal.accounts.forms import (
+    ChangeEmailForm,
+    ChangePasswordForm,
+    ConfirmForm,
+    ReauthForm,
+    TimezoneForm,
+)
+from portal.audit.services import record
+from portal.extensions import db
+from portal.security import mfa, sessions
+from portal.security.access import public
+
+WRONG_PASSWORD = "That is not your current password."  # noqa: S105 (a message)
+
+
+def _forms(**overrides):
+    forms = {"password_form": ChangePasswordForm(prefix="pw"),
+             "email_form": ChangeEmailForm(prefix="em"),
+             "tz_form": TimezoneForm(prefix="tz", timezone=current_user.timezone),
+             "mfa_form": ReauthForm(prefix="mfa")}
+    forms.update(overrides)
+    return forms
+
+
+def _render(**overrides):
+    return render_template("accounts/account.html", remaining_codes=mfa.remaining_recovery_codes(
+        current_user), **_forms(**overrides))
+
+
+@bp.get("/account")
+def account():
+    """Signed-in users: their account settings."""
+    return _render()
+
+
+@bp.post("/account/password")
+def change_password():
+    """Signed-in users: change password (needs the current one); ends all other sessions."""
+    form = ChangePasswordForm(prefix="pw")
+    form.user_inputs = lambda: [current_user.email, current_user.name]
+    if form.validate_on_submit():
+        if not services.reauthenticate(current_user, form.current.data):
+            form.current.errors.append(WRONG_PASSWORD)
+        else:
+            services.set_password(current_user, form.password.data, "password_changed",
+                                 keep_session=sessions.current_session())
+            db.session.commit()
+            flash("Your password is changed. Other devices were signed out.", "success")
+            return redirect(url_for("accounts.account"))
+    return _render(password_form=form), 400
+
+
+@bp.post("/account/email")
+def change_email():
+    """Signed-in users: ask to change the sign-in email (needs the password, then a link)."""
+    form = ChangeEmailForm(prefix="em")
+    if form.validate_on_submit():
+        if not services.reauthenticate(current_user, form.current.data):
+            form.current.errors.append(WRONG_PASSWORD)
+        else:
+            services.request_email_change(current_user, form.email.data)
+            db.session.commit()
+            flash("We sent a confirmation link to the new address. The change happens when "
+                  "you open it.", "info")
+            return redirect(url_for("accounts.account"))
+    return _render(email_form=form), 400
+
+
+@bp.route("/account/email/<token>", methods=["GET", "POST"])
+@public
+def confirm_email_change(token):
+    """Holder of the link sent to a new address: confirm the change with one button."""
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        user = services.confirm_email_change(token)
+        db.session.commit()
+        if user is None:
+            return render_template("accounts/link_invalid.html", what="confirmation"), 400
+        flash("Your sign-in email is changed.", "success")
+        return redirect(url_for("accounts.account" if current_user.is_authenticated
+                                else "accounts.login"))
+    return render_template("accounts/verify_confirm.html", form=form)
+
+
+@bp.post("/account/timezone")
+def change_timezone():
+    """Signed-in users: the zone in which times are shown to them."""
+    form = TimezoneForm(prefix="tz")
+    if form.validate_on_submit():
+        current_user.timezone = form.timezone.data
+        record("timezone_changed", actor=current_user, obj=("user", current_user.id))
+        db.session.commit()
+        flash("Your time zone is saved.", "success")
+        return redirect(url_for("accounts.account"))
+    return _render(tz_form=form), 400
+
+
+@bp.post("/account/mfa/codes")
+def new_recovery_codes():
+    """Users with two-step sign-in: replace the recovery codes (needs the password)."""
+    form = ReauthForm(prefix="mfa")
+    if form.validate_on_submit() and current_user.mfa_enabled_at is not None:
+        if services.reauthenticate(current_user, form.current.data):
+            codes = mfa.new_recovery_codes(current_user)
+            record("mfa_recovery_codes_renewed", actor=current_user, obj=("user", current_user.id))
+            db.session.commit()
+            return render_template("accounts/recovery_codes.html", codes=codes,
+                                   next_url=url_for("accounts.account"))
+        form.current.errors.append(WRONG_PASSWORD)
+    return _render(mfa_form=form), 400
+
+
+@bp.post("/account/mfa/disable")
+def disable_mfa():
+    """Clients only (clinicians must keep it): turn two-step sign-in off (needs the password)."""
+    form = ReauthForm(prefix="mfa")
+    if current_user.is_clinician:
+        flash("Two-step sign-in is required for practice staff.", "warning")
+        return redirect(url_for("accounts.account"))
+    if form.validate_on_submit():
+        if services.reauthenticate(current_user, form.current.data):
+            current_user.mfa_enabled_at = None
+            current_user.totp_secret_enc = None
+            current_user.recovery_codes.clear()
+            record("mfa_disabled", actor=current_user, obj=("user", current_user.id))
+            db.session.commit()
+            flash("Two-step sign-in is off.", "info")
+            return redirect(url_for("accounts.account"))
+        form.current.errors.append(WRONG_PASSWORD)
+    return _render(mfa_form=form), 400

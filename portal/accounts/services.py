@@ -1,0 +1,239 @@
+"""Account workflows that span the user, their sessions, email and the audit trail."""
+import hashlib
+from dataclasses import dataclass
+
+from flask import current_app, url_for
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import func, select
+
+from portal.audit.services import record
+from portal.core.vocabulary import Role
+from portal.extensions import db
+from portal.models.types import utcnow
+from portal.models.user import User
+from portal.notifications.email import send_email
+from portal.security import passwords, sessions
+
+VERIFY_SALT = "verify-email"
+RESET_SALT = "reset-password"
+CHANGE_EMAIL_SALT = "change-email"
+
+
+@dataclass
+class LoginResult:
+    user: User | None = None
+    ok: bool = False
+    needs_verification: bool = False
+
+
+def find_user(email):
+    return db.session.scalar(select(User).where(func.lower(User.email) == (email or "").lower()))
+
+
+def authenticate(email, password):
+    """Check a password login; count failures, lock after too many, email the owner on lockout.
+
+    The caller shows one generic message for every failure, so unknown emails, wrong passwords
+    and locked accounts look the same from outside.
+    """
+    now = utcnow()
+    user = find_user(email)
+    if user is None:
+        passwords.waste_time_verifying(password)
+        record("login_failure", outcome="failure", detail="unknown_account")
+        return LoginResult()
+    if user.is_locked(now):
+        passwords.waste_time_verifying(password)
+        record("login_failure", actor=user, obj=("user", user.id), outcome="failure",
+               detail="locked")
+        return LoginResult(user=user)
+    if not passwords.verify_password(user.password_hash, password):
+        note_failure(user, now, "bad_password")
+        return LoginResult(user=user)
+    if not user.is_active:
+        record("login_failure", actor=user, obj=("user", user.id), outcome="failure",
+               detail="deactivated")
+        return LoginResult(user=user)
+    user.clear_failed_logins()
+    if passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash_password(password)
+        record("password_rehash", actor=user, obj=("user", user.id))
+    if user.is_client and not user.email_verified:
+        record("login_failure", actor=user, obj=("user", user.id), outcome="failure",
+               detail="email_unverified")
+        return LoginResult(user=user, needs_verification=True)
+    return LoginResult(user=user, ok=True)
+
+
+def note_failure(user, now, detail):
+    """A failed password or second factor: audit it and lock the account at the threshold."""
+    cfg = current_app.config
+    record("login_failure", actor=user, obj=("user", user.id), outcome="failure", detail=detail)
+    if user.record_failed_login(now, cfg["LOCKOUT_THRESHOLD"], cfg["LOCKOUT_WINDOW"],
+                                cfg["LOCKOUT_DURATION"]):
+        record("account_locked", actor=user, obj=("user", user.id), outcome="failure")
+        send_email(user.email, "Sign-in paused on your account", "account_locked",
+                   minutes=int(cfg["LOCKOUT_DURATION"].total_seconds() // 60),
+                   reset_url=absolute_url("accounts.reset_request"))
+
+
+def reauthenticate(user, password):
+    """Check the current password before a sensitive change (ASVS V6.2.3 / V7.5).
+
+    A wrong password counts toward the account lockout, so a stolen session cannot be used to
+    guess the password freely; a locked account is refused even with the right one.
+    """
+    now = utcnow()
+    if user.is_locked(now):
+        passwords.waste_time_verifying(password or "")
+        return False
+    if passwords.verify_password(user.password_hash, password or ""):
+        return True
+    note_failure(user, now, "bad_reauth")
+    db.session.commit()
+    return False
+
+
+def begin_login(user):
+    """Start a server-side session after the password step; MFA may still be needed."""
+    row = sessions.start_session(user, mfa_passed=not user.mfa_required)
+    record("login_success" if row.authenticated else "login_password_ok",
+           actor=user, obj=("session", None))
+    return row
+
+
+# --- signed tokens ---------------------------------------------------------------------------
+def _serializer(salt):
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
+
+
+def password_fingerprint(user):
+    """Changes whenever the password changes, which voids reset and email-change links."""
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:20]
+
+
+def make_token(salt, **payload):
+    return _serializer(salt).dumps(payload)
+
+
+def read_token(salt, token, max_age):
+    """The payload of a valid token, or None when it is forged, expired or malformed."""
+    try:
+        data = _serializer(salt).loads(token, max_age=int(max_age.total_seconds()))
+    except (BadSignature, SignatureExpired):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def absolute_url(endpoint, **values):
+    return current_app.config["BASE_URL"].rstrip("/") + url_for(endpoint, **values)
+
+
+# --- registration and verification ----------------------------------------------------------
+def default_therapist():
+    """The practice's therapist for self-registered clients: the one with the fewest clients."""
+    clinicians = db.session.scalars(
+        select(User).where(User.role.in_([Role.THERAPIST.value, Role.ADMIN.value]),
+                           User.is_active_account.is_(True)).order_by(User.id)).all()
+    if not clinicians:
+        return None
+    counts = dict(db.session.execute(
+        select(User.therapist_id, func.count()).where(User.role == Role.CLIENT.value)
+        .group_by(User.therapist_id)).all())
+    return min(clinicians, key=lambda t: (t.role != Role.THERAPIST.value, counts.get(t.id, 0)))
+
+
+def register_client(name, email, password, timezone, therapist=None, verified=False):
+    """Create a client account, or tell the existing owner; the response is the same either way."""
+    password_hash = passwords.hash_password(password)  # also for existing emails: equal timing
+    existing = find_user(email)
+    if existing is not None:
+        record("registration_existing_email", obj=("user", existing.id), outcome="failure")
+        send_email(existing.email, "Someone tried to create an account with your email",
+                   "register_existing", login_url=absolute_url("accounts.login"),
+                   reset_url=absolute_url("accounts.reset_request"))
+        return None
+    now = utcnow()
+    user = User(name=name, email=email, password_hash=password_hash, timezone=timezone,
+                role=Role.CLIENT.value, therapist=therapist or default_therapist(),
+                email_verified_at=now if verified else None)
+    db.session.add(user)
+    db.session.flush()
+    record("registration", actor=user, obj=("user", user.id))
+    if not verified:
+        send_verification(user)
+    return user
+
+
+def send_verification(user):
+    token = make_token(VERIFY_SALT, uid=user.id, email=user.email)
+    send_email(user.email, "Please confirm your email address", "verify_email",
+               name=user.name, verify_url=absolute_url("accounts.verify_email", token=token),
+               hours=int(current_app.config["EMAIL_VERIFY_MAX_AGE"].total_seconds() // 3600))
+
+
+def verify_email(token):
+    data = read_token(VERIFY_SALT, token, current_app.config["EMAIL_VERIFY_MAX_AGE"])
+    user = db.session.get(User, data.get("uid")) if data else None
+    if user is None or user.email != data.get("email"):
+        return None
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+        record("email_verified", actor=user, obj=("user", user.id))
+    return user
+
+
+# --- passwords -------------------------------------------------------------------------------
+def send_reset(email):
+    user = find_user(email)
+    if user is None or not user.is_active:
+        record("password_reset_requested", outcome="failure", detail="unknown_account")
+        return
+    token = make_token(RESET_SALT, uid=user.id, pw=password_fingerprint(user))
+    record("password_reset_requested", actor=user, obj=("user", user.id))
+    send_email(user.email, "Reset your password", "reset_password", name=user.name,
+               reset_url=absolute_url("accounts.reset_password", token=token),
+               minutes=int(current_app.config["PASSWORD_RESET_MAX_AGE"].total_seconds() // 60))
+
+
+def user_for_reset(token):
+    data = read_token(RESET_SALT, token, current_app.config["PASSWORD_RESET_MAX_AGE"])
+    user = db.session.get(User, data.get("uid")) if data else None
+    if user is None or data.get("pw") != password_fingerprint(user) or not user.is_active:
+        return None
+    return user
+
+
+def set_password(user, new_password, event, keep_session=None):
+    """Store a new password and end every other session of the user."""
+    user.password_hash = passwords.hash_password(new_password)
+    user.password_changed_at = utcnow()
+    user.clear_failed_logins()
+    user.locked_until = None if event == "password_reset" else user.locked_until
+    sessions.revoke_all(user, reason=event, keep=keep_session)
+    record(event, actor=user, obj=("user", user.id))
+    send_email(user.email, "Your password was changed", "password_changed", name=user.name,
+               reset_url=absolute_url("accounts.reset_request"))
+
+
+def request_email_change(user, new_email):
+    token = make_token(CHANGE_EMAIL_SALT, uid=user.id, email=new_email,
+                       pw=password_fingerprint(user))
+    record("email_change_requested", actor=user, obj=("user", user.id))
+    if find_user(new_email) is None:
+        send_email(new_email, "Please confirm your new email address", "verify_email",
+                   name=user.name, verify_url=absolute_url("accounts.confirm_email_change",
+                                                           token=token), hours=48)
+
+
+def confirm_email_change(token):
+    data = read_token(CHANGE_EMAIL_SALT, token, current_app.config["EMAIL_VERIFY_MAX_AGE"])
+    user = db.session.get(User, data.get("uid")) if data else None
+    if user is None or data.get("pw") != password_fingerprint(user) or find_user(data["email"]):
+        return None
+    old = user.email
+    user.email = data["email"]
+    user.email_verified_at = utcnow()
+    record("email_changed", actor=user, obj=("user", user.id))
+    send_email(old, "Your sign-in email was changed", "email_changed", name=user.name)
+    return user

@@ -1,0 +1,217 @@
+"""The client's home page, computed on the server: the next session (join button or dosing-day
+address and rules), the one next step in the arc of care, and the check-ins waiting.
+
+The arc: intake → therapist's review → preparation → dosing → integration. Reasons a session
+cannot be booked come from portal.scheduling.gates.refusal, so the home page and the booking
+pages use the same words.
+"""
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from flask import current_app, url_for
+from sqlalchemy import select
+
+from portal.care import postdosing
+from portal.core.vocabulary import CHECKIN_GAP, AppointmentStatus, Decision, SessionKind
+from portal.extensions import db
+from portal.intake.services import intake_for
+from portal.models.measure import last_checkin_at
+from portal.models.schedule import Appointment, SessionType
+from portal.notifications.appointments import DAY_RULES, zone_of
+from portal.scheduling import gates
+from portal.video import access as video_access
+
+INTEGRATION_WITHIN = timedelta(hours=72)
+BOOKED = AppointmentStatus.BOOKED.value
+COMPLETED = AppointmentStatus.COMPLETED.value
+
+
+@dataclass(frozen=True)
+class NextSession:
+    appointment: Appointment
+    join_opens: datetime
+    can_join: bool
+    relative: str  # "in 2 days": the countdown's text without JavaScript
+
+
+@dataclass(frozen=True)
+class NextStep:
+    key: str  # names the state (tests, CSS): intake, waiting_review, talk_with_therapist, ...
+    text: str
+    link: str | None = None
+    link_label: str | None = None
+    reason: str | None = None  # why a booking is not possible yet, in the gates' words
+
+
+@dataclass(frozen=True)
+class PendingCheckin:
+    text: str
+    link: str
+    link_label: str
+
+
+@dataclass
+class Home:
+    session: NextSession | None
+    step: NextStep | None
+    checkins: list = field(default_factory=list)
+    rules: tuple = DAY_RULES
+    contact: dict | None = None  # paused or discharged: how to reach the practice
+
+
+def relative(delta):
+    """A time left in plain words: "in 2 days", "in 3 hours", "in 5 minutes", "now"."""
+    minutes = int(delta.total_seconds() // 60)
+    if minutes < 1:
+        return "now"
+    for size, unit in ((24 * 60, "day"), (60, "hour"), (1, "minute")):
+        if minutes >= size:
+            n = minutes // size
+            return f"in {n} {unit}{'' if n == 1 else 's'}"
+    return "now"
+
+
+def next_session(client, now):
+    """The client's next booked session (or the one going on now), with its join state."""
+    appointment = db.session.scalars(select(Appointment).where(
+        Appointment.client_id == client.id, Appointment.status == BOOKED,
+        Appointment.ends_at > now).order_by(Appointment.starts_at).limit(1)).first()
+    if appointment is None:
+        return None
+    can_join = appointment.is_video and video_access.refusal(client, appointment, now) is None
+    return NextSession(appointment, appointment.starts_at - video_access.EARLY_CLIENT, can_join,
+                       relative(appointment.starts_at - now))
+
+
+def _type(client, kind):
+    return db.session.scalar(select(SessionType).where(
+        SessionType.therapist_id == client.therapist_id, SessionType.kind == kind.value))
+
+
+def _book(client, kind):
+    found = _type(client, kind)
+    return url_for("scheduling.choose_time", type_id=found.id) if found is not None \
+        else url_for("scheduling.book")
+
+
+def _appointments(client):
+    return db.session.scalars(select(Appointment).where(
+        Appointment.client_id == client.id, Appointment.status.in_([BOOKED, COMPLETED]))
+        .order_by(Appointment.starts_at)).all()
+
+
+def _intake_step(client):
+    intake = intake_for(client, create=False)
+    if intake is None or not intake.submitted:
+        verb = "Continue" if intake else "Start"
+        return NextStep("intake", f"Please {verb.lower() if intake else 'complete'} your intake. "
+                        "It asks about your health, your history and what you hope for, and "
+                        "takes about 20 minutes. Your answers are saved as you go.",
+                        url_for("intake.start"), f"{verb} my intake")
+    decision = intake.latest_decision
+    if decision is None:
+        return NextStep("waiting_review", "Thank you for sending your intake. Your therapist "
+                        "will read it and contact you.", url_for("intake.review"), "See my intake",
+                        reason=_reason(client, SessionKind.PREPARATION))
+    if decision.decision != Decision.ELIGIBLE:
+        return NextStep("talk_with_therapist", f"Your therapist reviewed your intake: "
+                        f"{decision.label.lower()}. Please talk the next steps through with them.",
+                        url_for("intake.review"), "See my intake",
+                        reason=_reason(client, SessionKind.PREPARATION))
+    return None
+
+
+def _reason(client, kind):
+    found = _type(client, kind)
+    return gates.refusal(client, found) if found is not None else None
+
+
+def _after_dosing_step(client, appointments, dosing, now):
+    later = [a for a in appointments if a.kind == SessionKind.INTEGRATION.value
+             and a.starts_at >= dosing.ends_at]
+    if not later:
+        if now - dosing.ends_at <= INTEGRATION_WITHIN:
+            text = ("Your integration session is suggested within 72 hours of your dosing "
+                    "session, while the experience is fresh.")
+        else:
+            text = "Please book an integration session to talk your dosing session through."
+        return NextStep("book_integration_after_dosing", text,
+                        _book(client, SessionKind.INTEGRATION), "Book my integration session")
+    due = postdosing.due_for(client, now)
+    if due:
+        return NextStep("post_dosing_checkin", "Please tell us how you are after your dosing "
+                        "session: a short check-in is waiting for you.",
+                        url_for("care.post_dosing", appointment_id=due[0].id),
+                        "Start the check-in")
+    return None
+
+
+def next_step(client, now):
+    """The one thing to do next in the arc of care (None for paused or discharged clients)."""
+    if not client.in_care:
+        return None
+    step = _intake_step(client)
+    if step is not None:
+        return step
+    appointments = _appointments(client)
+    of_kind = {kind: [a for a in appointments if a.kind == kind.value] for kind in SessionKind}
+    doses = [a for a in of_kind[SessionKind.DOSING] if a.ends_at <= now]
+    if doses:
+        step = _after_dosing_step(client, appointments, doses[-1], now)
+        if step is not None:
+            return step
+    upcoming = [a for a in appointments if a.status == BOOKED and a.ends_at > now]
+    if any(a.kind == SessionKind.DOSING.value for a in upcoming):
+        return NextStep("dosing_booked", "Your dosing session is booked. Please read the "
+                        "dosing-day rules with your next session.")
+    if doses:
+        return NextStep("book_integration", "Book your next integration session when it suits "
+                        "you.", _book(client, SessionKind.INTEGRATION), "Book a session")
+    prepared = any(a.status == COMPLETED for a in of_kind[SessionKind.PREPARATION])
+    if not prepared:
+        if any(a.kind == SessionKind.PREPARATION.value for a in upcoming):
+            return NextStep("preparation_booked", "Your first preparation session is booked. "
+                            "You can book a dosing session after it.")
+        return NextStep("book_preparation", "Book your first preparation session. You will "
+                        "talk about your intentions and what to expect.",
+                        _book(client, SessionKind.PREPARATION), "Book a preparation session")
+    reason = _reason(client, SessionKind.DOSING)
+    if reason:
+        return NextStep("dosing_blocked", "Your next step is a dosing session.", reason=reason)
+    return NextStep("book_dosing", "You have completed a preparation session: you can book a "
+                    "dosing session.", _book(client, SessionKind.DOSING), "Book a dosing session")
+
+
+def pending_checkins(client, now):
+    """The post-dosing check-ins waiting, and the regular check-in after 14 quiet days."""
+    found = [PendingCheckin("A short check-in about how you are after your session on "
+                            f"{a.starts_at.astimezone(zone_of(client)):%-d %B}.",
+                            url_for("care.post_dosing", appointment_id=a.id),
+                            "Start the check-in")
+             for a in postdosing.due_for(client, now)]
+    if client.in_care and _quiet(client, now):
+        found.append(PendingCheckin("It has been a while since your last check-in: two short "
+                                    "questionnaires, about three minutes.",
+                                    url_for("care.checkin"), "Start a check-in"))
+    return found
+
+
+def _quiet(client, now):
+    intake = intake_for(client, create=False)
+    if intake is None or not intake.submitted:
+        return False  # the intake itself asks these questions
+    last = db.session.scalar(select(last_checkin_at(client.id)))
+    return (last or intake.submitted_at) < now - CHECKIN_GAP
+
+
+def home_for(client, now):
+    """Everything the client's home page shows."""
+    contact = None
+    if not client.in_care:
+        cfg = current_app.config
+        contact = {"phone": cfg["PRACTICE_PHONE"], "address": cfg["PRACTICE_ADDRESS"],
+                   "therapist": client.therapist.name if client.therapist else None,
+                   "status": client.care_status}
+    return Home(session=next_session(client, now),
+                step=next_step(client, now), checkins=pending_checkins(client, now),
+                contact=contact)

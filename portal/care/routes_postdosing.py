@@ -1,0 +1,41 @@
+"""Client view: the short check-in the day after a dosing session (one per session)."""
+from datetime import UTC, datetime
+
+from flask import flash, redirect, render_template, session, url_for
+from flask_login import current_user
+
+from portal.care import bp, postdosing
+from portal.care.forms_postdosing import PostDosingForm
+from portal.core.vocabulary import Role
+from portal.extensions import db
+from portal.security.access import role_required
+
+
+def _thanks():
+    return render_template("care/post_dosing.html", form=None, sent=True)
+
+
+@bp.route("/checkins/after-dosing/<int:appointment_id>", methods=["GET", "POST"])
+@role_required(Role.CLIENT)
+def post_dosing(appointment_id):
+    """The client of an ended dosing session: how they are the day after (worrying answers flag)."""
+    appointment = postdosing.appointment_for(current_user, appointment_id, datetime.now(UTC))
+    if postdosing.already_sent(appointment):
+        db.session.commit()
+        return _thanks()
+    form = PostDosingForm()
+    if form.validate_on_submit():
+        reasons = postdosing.submit(current_user, appointment, form.answers())
+        if reasons is None:  # a second submit won the race a moment ago
+            return _thanks()
+        db.session.commit()
+        postdosing.notify_after_commit(current_user, reasons)
+        if reasons:
+            session["crisis_notice"] = True
+            return redirect(url_for("main.crisis"))
+        flash("Thank you for telling us how you are. Your therapist will see your answers.",
+              "success")
+        return redirect(url_for("main.home"))
+    db.session.commit()
+    return render_template("care/post_dosing.html", form=form, sent=False,
+                           appointment=appointment), 400 if form.is_submitted() else 200

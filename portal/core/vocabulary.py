@@ -1,0 +1,167 @@
+"""The portal's words, defined once: roles, care statuses, session kinds, decisions, consent
+kinds, flag kinds and severities, the arc of care and the windows of time every page shares.
+
+Models store these values, forms offer them, templates compare against them (they are template
+globals, see portal/core/templating.py), so a word or a window is changed in one place.
+"""
+import enum
+from datetime import timedelta
+
+
+class Role(enum.StrEnum):
+    CLIENT = "client"
+    THERAPIST = "therapist"
+    ADMIN = "admin"  # practice owner; may also see clients as their therapist
+
+
+# Who may use an area's pages (security.access.role_required takes these).
+CLINICIANS = (Role.THERAPIST, Role.ADMIN)
+PEOPLE = (Role.CLIENT, Role.THERAPIST, Role.ADMIN)
+
+
+class CareStatus(enum.StrEnum):
+    """Where a client stands with the practice: only active clients can book."""
+
+    ACTIVE = "active"
+    PAUSED = "paused"
+    DISCHARGED = "discharged"
+
+
+class SessionKind(enum.StrEnum):
+    """The session kinds, in the order of the arc of care."""
+
+    CONSULTATION = "consultation"
+    PREPARATION = "preparation"
+    DOSING = "dosing"
+    INTEGRATION = "integration"
+
+
+KIND_LABELS = {
+    SessionKind.CONSULTATION: "Consultation",
+    SessionKind.PREPARATION: "Preparation session",
+    SessionKind.DOSING: "Dosing session",
+    SessionKind.INTEGRATION: "Integration session",
+}
+
+
+class Modality(enum.StrEnum):
+    VIDEO = "video"
+    IN_PERSON = "in_person"
+
+
+class AppointmentStatus(enum.StrEnum):
+    BOOKED = "booked"
+    COMPLETED = "completed"
+    NO_SHOW = "no_show"
+    CANCELLED = "cancelled"
+
+
+STATUS_LABELS = {
+    AppointmentStatus.BOOKED: "Booked",
+    AppointmentStatus.COMPLETED: "Completed",
+    AppointmentStatus.NO_SHOW: "Did not attend",
+    AppointmentStatus.CANCELLED: "Cancelled",
+}
+
+
+class IntakeStatus(enum.StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+
+
+class Decision(enum.StrEnum):
+    ELIGIBLE = "eligible"
+    NEEDS_CLEARANCE = "needs_clearance"
+    NOT_ELIGIBLE = "not_eligible"
+
+
+DECISION_LABELS = {
+    Decision.ELIGIBLE: "Eligible for ketamine-assisted therapy",
+    Decision.NEEDS_CLEARANCE: "Needs medical clearance first",
+    Decision.NOT_ELIGIBLE: "Not eligible at this time",
+}
+
+
+class ConsentKind(enum.StrEnum):
+    TELEHEALTH = "telehealth"
+    KAP = "kap"
+    PRIVACY = "privacy"
+
+
+CONSENT_TITLES = {
+    ConsentKind.TELEHEALTH: "Telehealth consent",
+    ConsentKind.KAP: "Informed consent for ketamine-assisted psychotherapy",
+    ConsentKind.PRIVACY: "Notice of privacy practices",
+}
+
+
+class FlagKind(enum.StrEnum):
+    ITEM9 = "item9"
+    CONTRAINDICATION = "contraindication"
+    POST_DOSING = "post_dosing"
+
+
+class Severity(enum.StrEnum):
+    """How a safety flag is grouped for the therapist, most pressing first."""
+
+    URGENT = "urgent"
+    EXCLUDE = "exclude"
+    CLEARANCE = "needs_clearance"
+    CAUTION = "caution"
+
+
+SEVERITY_LABELS = {
+    Severity.URGENT: "Urgent",
+    Severity.EXCLUDE: "Exclusion",
+    Severity.CLEARANCE: "Needs medical clearance",
+    Severity.CAUTION: "Caution",
+}
+# Flags the dashboard lists first: they need the therapist today.
+URGENT_SEVERITIES = (Severity.URGENT, Severity.EXCLUDE)
+
+
+class NoteStatus(enum.StrEnum):
+    DRAFT = "draft"
+    SIGNED = "signed"
+
+
+class Stage(enum.StrEnum):
+    """Where a client is in the arc of care (consultation → intake review → preparation →
+    dosing → integration), or paused/discharged. The rules: portal/care/arc.py."""
+
+    CONSULTATION = "consultation"
+    INTAKE_SUBMITTED = "intake_submitted"
+    ELIGIBLE = "eligible"
+    PREPARING = "preparing"
+    DOSING = "dosing"
+    INTEGRATING = "integrating"
+    PAUSED = "paused"
+    DISCHARGED = "discharged"
+
+
+STAGE_LABELS = {
+    Stage.CONSULTATION: "Consultation",
+    Stage.INTAKE_SUBMITTED: "Intake submitted",
+    Stage.ELIGIBLE: "Eligible",
+    Stage.PREPARING: "Preparing",
+    Stage.DOSING: "Dosing",
+    Stage.INTEGRATING: "Integrating",
+    Stage.PAUSED: "Paused",
+    Stage.DISCHARGED: "Discharged",
+}
+
+# --- windows of time --------------------------------------------------------------------------
+# A video room opens this long before the session for the client (the join button shows from
+# then on, on every page) and this long before for the therapist (to prepare); it closes this
+# long after the session's end.
+JOIN_EARLY = timedelta(minutes=15)
+THERAPIST_EARLY = timedelta(hours=12)
+ROOM_CLOSES_AFTER = timedelta(minutes=30)
+# A client is "quiet" after 14 days without a check-in; the intake's own measures count as one.
+CHECKIN_GAP = timedelta(days=14)
+
+
+def arc_position(kind):
+    """Where a session kind comes in the arc of care (unknown kinds last): for sorting."""
+    kinds = list(SessionKind)
+    return kinds.index(kind) if kind in kinds else len(kinds)

@@ -1,0 +1,179 @@
+"""Intake workflows: drafts, completing steps, consents, submission, safety flags, measures."""
+import logging
+
+from flask import current_app, request
+from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
+
+from portal.audit.services import record
+from portal.core import measures
+from portal.core.vocabulary import FlagKind, IntakeStatus
+from portal.extensions import db
+from portal.intake import rules
+from portal.intake.steps import STEP_FORMS, next_step
+from portal.models.consent import ConsentSignature
+from portal.models.intake import STEPS, Intake, IntakeStep
+from portal.models.measure import MeasureResult, SafetyFlag
+from portal.models.types import utcnow
+from portal.models.user import User
+from portal.notifications.email import send_email
+
+log = logging.getLogger(__name__)
+
+MAX_DRAFT_VALUE = 20_000  # far above any field's limit: a draft keeps what was typed
+MAX_DRAFT_KEYS = 300
+
+
+def intake_for(client, create=True):
+    intake = db.session.scalar(select(Intake).where(Intake.client_id == client.id))
+    if intake is None and create:
+        intake = Intake(client=client)
+        db.session.add(intake)
+        db.session.flush()
+        record("intake_started", actor=client, obj=("intake", intake.id))
+    return intake
+
+
+def draft_from(formdata, step):
+    """The step's submitted values, unvalidated, as a flat dict: what a draft keeps.
+
+    Only the step's own field names are kept (no CSRF token, no stray keys); each value is a
+    string cut at MAX_DRAFT_VALUE so a hostile request cannot store megabytes.
+    """
+    allowed = STEP_FORMS[step].field_prefixes()
+    kept = {}
+    for key in formdata.keys():
+        if len(kept) >= MAX_DRAFT_KEYS or not isinstance(key, str) or len(key) > 64:
+            continue
+        if key in allowed or key.split("-", 1)[0] in allowed:
+            value = formdata.get(key)
+            kept[key] = value[:MAX_DRAFT_VALUE] if isinstance(value, str) else ""
+    return kept
+
+
+def _step_row(intake, step):
+    row = intake.step(step)
+    if row is None:
+        row = IntakeStep(intake=intake, step=step, data={})
+        db.session.add(row)
+    return row
+
+
+def save_draft(intake, step, data, complete=None):
+    """Store a step's answers (possibly incomplete); audited as a PHI change."""
+    if intake.submitted:
+        raise PermissionError("submitted intakes are read-only")
+    row = _step_row(intake, step)
+    row.data = dict(data)
+    if complete is not None:
+        row.complete = complete
+    row.updated_at = intake.updated_at = utcnow()
+    record("intake_draft_saved" if not complete else "intake_step_completed",
+           actor=intake.client, obj=("intake", intake.id), detail=f"step={step}")
+
+
+def form_for(step, intake, formdata=None):
+    """The step's form filled from the request, or else from the saved draft."""
+    form_class = STEP_FORMS[step]
+    if formdata is None:
+        saved = intake.answers(step)
+        formdata = MultiDict(saved) if saved else None
+        return form_class.build(intake, formdata=formdata, prefill=not saved)
+    return form_class.build(intake, formdata=formdata, prefill=False)
+
+
+def complete_step(intake, step, form):
+    """A valid step: keep its answers, mark it complete, move the bookmark on."""
+    save_draft(intake, step, draft_from(request.form, step), complete=True)
+    if step == "measures":
+        check_item9(intake.client, form.phq9_9.data, source="intake")
+    if step == "consents":
+        sign_consents(intake.client, form)
+    intake.current_step = next_step(step) or step
+
+
+def sign_consents(client, form):
+    for document, name_field in form.signatures():
+        exists = db.session.scalar(select(ConsentSignature).where(
+            ConsentSignature.client_id == client.id, ConsentSignature.document_id == document.id))
+        if exists is None:
+            db.session.add(ConsentSignature(client_id=client.id, document_id=document.id,
+                                            signed_name=name_field.data.strip(),
+                                            ip=request.remote_addr))
+            db.session.flush()
+            record("consent_signed", actor=client, obj=("consent_document", document.id),
+                   detail=f"{document.kind} v{document.version}")
+
+
+def missing_steps(intake):
+    done = intake.completed_steps()
+    return [step for step in STEPS if step not in done]
+
+
+def submit(intake):
+    """Final submit: lock the intake, record scores and flags; True when item 9 was positive."""
+    if intake.submitted or missing_steps(intake):
+        return False
+    answers = intake.answers("measures")
+    now = utcnow()
+    intake.status, intake.submitted_at = IntakeStatus.SUBMITTED.value, now
+    item9 = False
+    for instrument in ("phq9", "gad7"):
+        result = measures.score(instrument, measures.items_from(answers, instrument))
+        store_measure(intake.client, result, measures.items_from(answers, instrument),
+                      source="intake", difficulty=answers.get("phq9_difficulty"))
+        item9 = item9 or result.item9_positive
+    for flag in rules.evaluate(intake.all_answers()):
+        db.session.add(SafetyFlag(client_id=intake.client_id, kind=FlagKind.CONTRAINDICATION,
+                                  severity=flag.severity, code=flag.code, source="intake"))
+    record("intake_submitted", actor=intake.client, obj=("intake", intake.id))
+    notify_therapist(intake.client, "intake_submitted")
+    return item9
+
+
+def store_measure(client, result, items, source, difficulty=None):
+    data = {"items": items, "total": result.total, "band": result.band,
+            "item9_positive": result.item9_positive}
+    if difficulty not in (None, ""):
+        data["difficulty"] = int(difficulty)
+    row = MeasureResult(client_id=client.id, instrument=result.instrument, source=source,
+                        result=data)
+    db.session.add(row)
+    db.session.flush()
+    record("measure_recorded", actor=client, obj=("measure_result", row.id),
+           detail=f"{result.instrument} {source}")
+    return row
+
+
+def check_item9(client, item9_value, source):
+    """PHQ-9 item 9 above 0: urgent flag, therapist email (no PHI), audit. True if raised."""
+    try:
+        positive = int(item9_value) > 0
+    except (TypeError, ValueError):
+        return False
+    if not positive:
+        return False
+    if source == "intake" and db.session.scalar(select(SafetyFlag.id).where(
+            SafetyFlag.client_id == client.id, SafetyFlag.kind == FlagKind.ITEM9,
+            SafetyFlag.source == "intake", SafetyFlag.acknowledged_at.is_(None))):
+        return True  # already raised for this intake and not yet seen
+    flag = SafetyFlag(client_id=client.id, kind=FlagKind.ITEM9, severity="urgent",
+                      code="phq9_item9", source=source)
+    db.session.add(flag)
+    db.session.flush()
+    record("safety_flag_raised", actor=client, obj=("safety_flag", flag.id), detail="item9")
+    notify_therapist(client, "urgent_flag")
+    return True
+
+
+def notify_therapist(client, template):
+    """Email the client's therapist that something waits in the portal (never what it is)."""
+    therapist = db.session.get(User, client.therapist_id) if client.therapist_id else None
+    if therapist is None:
+        log.warning("no therapist to notify client_id=%s", client.id)
+        return
+    subject = {"urgent_flag": "A client needs your attention",
+               "intake_submitted": "An intake is ready for your review",
+               "amendment": "A client sent a request in the portal"}[template]
+    send_email(therapist.email, subject, f"therapist_{template}",
+               login_url=current_app.config["BASE_URL"].rstrip("/") + "/auth/login")

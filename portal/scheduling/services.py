@@ -1,0 +1,181 @@
+"""Booking, rescheduling and cancelling, race-free and idempotent, with audit.
+
+The database has the last word on double booking (unique live start per therapist; on
+PostgreSQL an exclusion constraint on overlapping blocks). On SQLite the transaction holds the
+write lock from its first statement (BEGIN IMMEDIATE), so the free-slot re-check below cannot
+race. Emails are sent by the caller after the commit (portal.notifications.appointments).
+"""
+from datetime import UTC, datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from portal.audit.services import record
+from portal.core.vocabulary import AppointmentStatus, SessionKind
+from portal.extensions import db
+from portal.models.schedule import DEFAULT_TYPES, Appointment, SessionType
+from portal.scheduling import gates, slots
+
+
+class BookingError(Exception):
+    """A booking that cannot happen, with a message for the person."""
+
+
+class GateRefused(BookingError):
+    pass
+
+
+class SlotTaken(BookingError):
+    def __init__(self, message, nearest):
+        super().__init__(message)
+        self.nearest = nearest
+
+
+class PolicyWindow(BookingError):
+    pass
+
+
+def ensure_default_types(therapist):
+    """The four session types of the KAP arc, created once per therapist."""
+    existing = {t.kind for t in db.session.scalars(select(SessionType).where(
+        SessionType.therapist_id == therapist.id))}
+    for kind, name, minutes, modality in DEFAULT_TYPES:
+        if kind.value not in existing:
+            db.session.add(SessionType(
+                therapist_id=therapist.id, kind=kind.value, name=name, duration_min=minutes,
+                modality=modality.value, buffer_before_min=30 if kind == SessionKind.DOSING else 0,
+                buffer_after_min=30 if kind == SessionKind.DOSING else 10,
+                location=current_app.config.get("PRACTICE_ADDRESS")
+                if kind == SessionKind.DOSING else None))
+    db.session.flush()
+
+
+def _lost_race(exc):
+    """The database refused the row: a constraint, or (PostgreSQL) a deadlock between two
+    inserters checking the exclusion constraint against each other's rows (SQLSTATE 40P01)."""
+    return isinstance(exc, IntegrityError) or getattr(exc.orig, "sqlstate", None) == "40P01"
+
+
+def _taken(session_type, start, now, ignore_id=None):
+    return SlotTaken("This time was just taken. Here are the nearest free times.",
+                     slots.nearest_free(session_type, start, now=now, ignore_id=ignore_id))
+
+
+def _block(session_type, start):
+    end = start + timedelta(minutes=session_type.duration_min)
+    return (end, start - timedelta(minutes=session_type.buffer_before_min),
+            end + timedelta(minutes=session_type.buffer_after_min))
+
+
+def _same_key(client, idempotency_key):
+    return db.session.scalar(select(Appointment).where(
+        Appointment.client_id == client.id, Appointment.idempotency_key == idempotency_key))
+
+
+def book(client, session_type, start, idempotency_key, now=None):
+    """Book `start` (UTC) for `client`; the same idempotency key returns the same booking."""
+    now = now or datetime.now(UTC)
+    existing = _same_key(client, idempotency_key)
+    if existing is not None:
+        return existing
+    reason = gates.refusal(client, session_type)
+    if reason:
+        record("booking_refused", actor=client, obj=("session_type", session_type.id),
+               outcome="failure", detail="gate")
+        raise GateRefused(reason)
+    if not slots.is_free(session_type, start, now=now):
+        # Under READ COMMITTED (PostgreSQL) our own retry may have committed the slot between
+        # the key lookup above and this check: that is the same booking, not a lost race.
+        same = _same_key(client, idempotency_key)
+        if same is not None:
+            return same
+        raise _taken(session_type, start, now)
+    end, block_start, block_end = _block(session_type, start)
+    appointment = Appointment(
+        therapist_id=session_type.therapist_id, client_id=client.id, session_type=session_type,
+        kind=session_type.kind, modality=session_type.modality, location=session_type.location,
+        starts_at=start, ends_at=end, block_start=block_start, block_end=block_end,
+        idempotency_key=idempotency_key, created_at=now, updated_at=now)
+    try:
+        with db.session.begin_nested():
+            db.session.add(appointment)
+    except (IntegrityError, OperationalError) as exc:
+        if not _lost_race(exc):
+            raise
+        # Lost a race: either our own retry (same key) or someone else's booking of the slot.
+        same = _same_key(client, idempotency_key)
+        if same is not None:
+            return same
+        raise _taken(session_type, start, now) from None
+    record("appointment_booked", actor=client, obj=("appointment", appointment.id),
+           detail=session_type.kind)
+    return appointment
+
+
+def policy_window():
+    return timedelta(hours=current_app.config.get("CANCELLATION_WINDOW_HOURS", 24))
+
+
+def _check_client_window(appointment, by, now):
+    if by.id == appointment.client_id and appointment.starts_at - now < policy_window():
+        hours = int(policy_window().total_seconds() // 3600)
+        raise PolicyWindow(f"Sessions can be changed online up to {hours} hours before they "
+                           "start. Please contact your therapist to change this one.")
+
+
+def cancel(appointment, by, message=None, now=None):
+    now = now or datetime.now(UTC)
+    if not appointment.live or appointment.status != AppointmentStatus.BOOKED.value:
+        raise BookingError("This session is not booked any more.")
+    _check_client_window(appointment, by, now)
+    appointment.status = AppointmentStatus.CANCELLED.value
+    appointment.cancelled_at = appointment.status_changed_at = appointment.updated_at = now
+    appointment.cancelled_by_id = by.id
+    appointment.cancel_message = message or None
+    appointment.sequence += 1
+    record("appointment_cancelled", actor=by, obj=("appointment", appointment.id))
+    return appointment
+
+
+def reschedule(appointment, new_start, by, now=None):
+    """Move a booked appointment (same UID, SEQUENCE bumped) to a free time."""
+    now = now or datetime.now(UTC)
+    if appointment.status != AppointmentStatus.BOOKED.value:
+        raise BookingError("Only booked sessions can be moved.")
+    _check_client_window(appointment, by, now)
+    session_type = appointment.session_type
+    if by.id == appointment.client_id:
+        reason = gates.refusal(appointment.client, session_type)
+        if reason:
+            raise GateRefused(reason)
+    if not slots.is_free(session_type, new_start, now=now, ignore_id=appointment.id):
+        raise _taken(session_type, new_start, now, ignore_id=appointment.id)
+    end, block_start, block_end = _block(session_type, new_start)
+    try:
+        with db.session.begin_nested():
+            appointment.starts_at, appointment.ends_at = new_start, end
+            appointment.block_start, appointment.block_end = block_start, block_end
+            appointment.sequence += 1
+            appointment.updated_at = now
+    except (IntegrityError, OperationalError) as exc:
+        if not _lost_race(exc):
+            raise
+        raise _taken(session_type, new_start, now, ignore_id=appointment.id) from None
+    record("appointment_rescheduled", actor=by, obj=("appointment", appointment.id))
+    return appointment
+
+
+def set_outcome(appointment, status, by, now=None):
+    """Therapists: mark a session completed or a no-show (after it started)."""
+    now = now or datetime.now(UTC)
+    if status not in (AppointmentStatus.COMPLETED.value, AppointmentStatus.NO_SHOW.value):
+        raise BookingError("Unknown outcome.")
+    if appointment.status == AppointmentStatus.CANCELLED.value:
+        raise BookingError("A cancelled session cannot be marked.")
+    if appointment.starts_at > now:
+        raise BookingError("A session can be marked only once it has started.")
+    appointment.status = status
+    appointment.status_changed_at = appointment.updated_at = now
+    record(f"appointment_{status}", actor=by, obj=("appointment", appointment.id))
+    return appointment

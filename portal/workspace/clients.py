@@ -1,0 +1,174 @@
+"""The therapist's clients list: where each client stands in the arc of care, their latest
+PHQ-9 and GAD-7 with a small trend line, and their next booked session.
+
+Three set-based queries whatever the number of clients: the clients with their arc status (one
+CASE over correlated EXISTS subqueries, so the status filter runs in the database), the last
+TREND_POINTS measures per client and instrument (a window function), and each client's next
+booked session (a window function).
+
+Arc status rules, first match wins:
+  1. paused / discharged: users.care_status says so (the therapist set it);
+  2. integrating: the client has a completed dosing session;
+  3. dosing: the client has a booked dosing session;
+  4. preparing: the latest review decision is "eligible" and a preparation session is booked
+     or completed;
+  5. eligible: the latest review decision is "eligible";
+  6. intake submitted: the intake is submitted (no decision yet, or not "eligible");
+  7. consultation: everyone else (a new client, a consultation, an intake in progress).
+"""
+from typing import NamedTuple
+
+from markupsafe import Markup, escape
+from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy.orm import aliased
+
+from portal.core.measures import SCALES
+from portal.core.vocabulary import AppointmentStatus, CareStatus, Decision, IntakeStatus, Role, SessionKind
+from portal.extensions import db
+from portal.models.intake import Intake, ReviewDecision
+from portal.models.measure import MeasureResult
+from portal.models.schedule import Appointment
+from portal.models.user import User
+
+ARC = {
+    "consultation": "Consultation",
+    "intake_submitted": "Intake submitted",
+    "eligible": "Eligible",
+    "preparing": "Preparing",
+    "dosing": "Dosing",
+    "integrating": "Integrating",
+    "paused": "Paused",
+    "discharged": "Discharged",
+}
+TREND_POINTS = 8  # the last scores drawn in a row's trend line
+BOOKED, COMPLETED = AppointmentStatus.BOOKED.value, AppointmentStatus.COMPLETED.value
+SPARK_W, SPARK_H, SPARK_PAD = 96, 28, 3
+SPARK_LINE = "#0f6570"
+
+
+class Trend(NamedTuple):
+    instrument: str
+    latest: int
+    band: str
+    totals: list  # oldest first
+    svg: Markup
+    text: str
+
+
+class ClientRow(NamedTuple):
+    client: User
+    status: str
+    status_label: str
+    trends: dict  # instrument → Trend (absent when no score yet)
+    next_session: Appointment | None
+
+
+def _has_session(kind, *statuses):
+    return select(Appointment.id).where(
+        Appointment.client_id == User.id, Appointment.kind == kind.value,
+        Appointment.status.in_(statuses)).exists()
+
+
+def arc_status():
+    """The arc status of `User` as a SQL expression (rules in the module docstring)."""
+    latest_decision = (select(ReviewDecision.decision)
+                       .join(Intake, Intake.id == ReviewDecision.intake_id)
+                       .where(Intake.client_id == User.id)
+                       .order_by(ReviewDecision.id.desc()).limit(1).scalar_subquery())
+    submitted = select(Intake.id).where(Intake.client_id == User.id,
+                                        Intake.status == IntakeStatus.SUBMITTED.value).exists()
+    eligible = latest_decision == Decision.ELIGIBLE.value
+    return case(
+        (User.care_status == CareStatus.PAUSED.value, literal("paused")),
+        (User.care_status == CareStatus.DISCHARGED.value, literal("discharged")),
+        (_has_session(SessionKind.DOSING, COMPLETED), literal("integrating")),
+        (_has_session(SessionKind.DOSING, BOOKED), literal("dosing")),
+        (and_(eligible, _has_session(SessionKind.PREPARATION, BOOKED, COMPLETED)),
+         literal("preparing")),
+        (eligible, literal("eligible")),
+        (submitted, literal("intake_submitted")),
+        else_=literal("consultation"))
+
+
+def _clients(therapist, search, status):
+    arc = arc_status()
+    query = (select(User, arc.label("arc"))
+             .where(User.therapist_id == therapist.id, User.role == Role.CLIENT.value)
+             .order_by(User.name, User.id))
+    if search:
+        needle = search.strip().lower()
+        query = query.where(or_(func.lower(User.name).contains(needle, autoescape=True),
+                                func.lower(User.email).contains(needle, autoescape=True)))
+    if status in ARC:
+        query = query.where(arc == status)
+    return db.session.execute(query).all()
+
+
+def _latest_measures(therapist):
+    """{(client id, instrument): [MeasureResult, oldest first]}, at most TREND_POINTS each."""
+    rank = func.row_number().over(partition_by=(MeasureResult.client_id, MeasureResult.instrument),
+                                  order_by=(MeasureResult.taken_at.desc(), MeasureResult.id.desc()))
+    ranked = (select(MeasureResult, rank.label("rank"))
+              .join(User, User.id == MeasureResult.client_id)
+              .where(User.therapist_id == therapist.id).subquery())
+    row = aliased(MeasureResult, ranked)
+    found = {}
+    for result in db.session.scalars(select(row).where(ranked.c.rank <= TREND_POINTS)
+                                     .order_by(row.client_id, row.taken_at, row.id)):
+        found.setdefault((result.client_id, result.instrument), []).append(result)
+    return found
+
+
+def next_sessions(therapist, now):
+    """{client id: their next booked session (starting at or after `now`)}."""
+    rank = func.row_number().over(partition_by=Appointment.client_id,
+                                  order_by=(Appointment.starts_at, Appointment.id))
+    ranked = (select(Appointment, rank.label("rank"))
+              .join(User, User.id == Appointment.client_id)
+              .where(User.therapist_id == therapist.id, Appointment.status == BOOKED,
+                     Appointment.starts_at >= now).subquery())
+    row = aliased(Appointment, ranked)
+    return {a.client_id: a for a in db.session.scalars(select(row).where(ranked.c.rank == 1))}
+
+
+def sparkline(instrument, totals, maximum):
+    """A tiny inline SVG of `totals` (oldest first) with its text alternative."""
+    name = SCALES[instrument].name
+    if len(totals) == 1:
+        text = f"{name}: {totals[0]} (one score so far)"
+    else:
+        text = f"{name} went from {totals[0]} to {totals[-1]} over {len(totals)} check-ins"
+    step = (SPARK_W - 2 * SPARK_PAD) / max(len(totals) - 1, 1)
+    points = [(SPARK_PAD + i * step if len(totals) > 1 else SPARK_W / 2,
+               SPARK_PAD + (SPARK_H - 2 * SPARK_PAD) * (1 - min(max(t, 0), maximum) / maximum))
+              for i, t in enumerate(totals)]
+    coords = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
+    last_x, last_y = points[-1]
+    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" class="sparkline" role="img" '
+           f'width="{SPARK_W}" height="{SPARK_H}" viewBox="0 0 {SPARK_W} {SPARK_H}" '
+           f'aria-label="{escape(text)}"><title>{escape(text)}</title>'
+           f'<polyline points="{coords}" fill="none" stroke="{SPARK_LINE}" stroke-width="2" '
+           f'stroke-linejoin="round" stroke-linecap="round"/>'
+           f'<circle cx="{last_x:.1f}" cy="{last_y:.1f}" r="2.5" fill="{SPARK_LINE}"/></svg>')
+    return Markup(svg), text  # noqa: S704 (numbers and escaped text only)
+
+
+def trend(instrument, results):
+    totals = [r.total for r in results]
+    svg, text = sparkline(instrument, totals, SCALES[instrument].max_score)
+    return Trend(instrument, totals[-1], results[-1].band, totals, svg, text)
+
+
+def client_rows(therapist, now, search="", status="all"):
+    """The therapist's clients (matching `search` and `status`) as ClientRows, by name."""
+    clients = _clients(therapist, search, status)
+    if not clients:
+        return []
+    measures = _latest_measures(therapist)
+    upcoming = next_sessions(therapist, now)
+    rows = []
+    for client, arc in clients:
+        trends = {key: trend(key, measures[(client.id, key)]) for key in SCALES
+                  if (client.id, key) in measures}
+        rows.append(ClientRow(client, arc, ARC[arc], trends, upcoming.get(client.id)))
+    return rows

@@ -1,0 +1,130 @@
+"""The therapist dashboard's queries: one query per section, whatever the number of clients.
+
+Each function takes the therapist and `now` (aware UTC) and returns rows ready for the template;
+related rows (the client, the readiness answers) come in the same query through joins.
+"""
+from datetime import UTC, datetime, time, timedelta
+from typing import NamedTuple
+
+from sqlalchemy import case, func, or_, select
+from sqlalchemy.orm import contains_eager, load_only
+
+from portal.core.vocabulary import CHECKIN_GAP, AppointmentStatus, FlagKind, IntakeStatus, Role, SessionKind
+from portal.extensions import db
+from portal.models.call import Call
+from portal.models.intake import Intake, ReviewDecision
+from portal.models.measure import SafetyFlag, last_checkin_at
+from portal.models.schedule import Appointment, DosingReadiness
+from portal.models.user import User
+
+DOSING_WINDOW = timedelta(hours=72)
+URGENT_SEVERITIES = ("urgent", "exclude")
+
+
+class DosingRow(NamedTuple):
+    appointment: Appointment
+    readiness: DosingReadiness | None
+
+
+class QuietClient(NamedTuple):
+    client: User
+    last_checkin: datetime | None
+
+
+def urgent_flags(therapist):
+    """Open item-9 flags, then open exclusion flags, oldest first within each group."""
+    urgent_first = case((SafetyFlag.kind == FlagKind.ITEM9.value, 0),
+                        (SafetyFlag.severity == "urgent", 0), else_=1)
+    return db.session.scalars(
+        select(SafetyFlag).join(SafetyFlag.client).options(contains_eager(SafetyFlag.client))
+        .where(User.therapist_id == therapist.id, SafetyFlag.acknowledged_at.is_(None),
+               or_(SafetyFlag.kind == FlagKind.ITEM9.value,
+                   SafetyFlag.severity.in_(URGENT_SEVERITIES)))
+        .order_by(urgent_first, SafetyFlag.created_at, SafetyFlag.id)).all()
+
+
+def day_bounds(zone, now):
+    """[start of today, start of the day after tomorrow) in `zone`, as UTC instants."""
+    today = now.astimezone(zone).date()
+    start = datetime.combine(today, time(), tzinfo=zone)
+    end = datetime.combine(today + timedelta(days=2), time(), tzinfo=zone)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def upcoming_sessions(therapist, zone, now):
+    """Booked sessions today and tomorrow in the therapist's zone, with their clients."""
+    start, end = day_bounds(zone, now)
+    return db.session.scalars(
+        select(Appointment).join(Appointment.client).options(contains_eager(Appointment.client))
+        .where(Appointment.therapist_id == therapist.id,
+               Appointment.status == AppointmentStatus.BOOKED.value,
+               Appointment.starts_at >= start, Appointment.starts_at < end)
+        .order_by(Appointment.starts_at)).all()
+
+
+def intakes_to_review(therapist):
+    """Submitted intakes of the therapist's clients with no review decision yet."""
+    decided = select(ReviewDecision.id).where(ReviewDecision.intake_id == Intake.id).exists()
+    return db.session.scalars(
+        select(Intake).join(Intake.client).options(contains_eager(Intake.client))
+        .where(User.therapist_id == therapist.id,
+               Intake.status == IntakeStatus.SUBMITTED.value, ~decided)
+        .order_by(Intake.submitted_at, Intake.id)).all()
+
+
+def dosing_soon(therapist, now):
+    """Booked dosing sessions in the next 72 hours with the client's readiness answers."""
+    rows = db.session.execute(
+        select(Appointment, DosingReadiness).join(Appointment.client)
+        .options(contains_eager(Appointment.client))
+        .outerjoin(DosingReadiness, DosingReadiness.appointment_id == Appointment.id)
+        .where(Appointment.therapist_id == therapist.id,
+               Appointment.kind == SessionKind.DOSING.value,
+               Appointment.status == AppointmentStatus.BOOKED.value,
+               Appointment.starts_at >= now, Appointment.starts_at < now + DOSING_WINDOW)
+        .order_by(Appointment.starts_at)).all()
+    return [DosingRow(appointment, readiness) for appointment, readiness in rows]
+
+
+def quiet_clients(therapist, now, limit=None):
+    """Active clients with no check-in (or intake measures) for 14 days, counted from when they
+    joined if they never completed one; longest silence first, the first `limit` of them, and
+    how many there are in all. The latest measure is a correlated subquery per client of this
+    therapist, not a grouping of every practice's measures."""
+    last = last_checkin_at(User.id)
+    inner = (select(User.id.label("id"), last.label("last"),
+                    func.coalesce(last, User.created_at).label("since"))
+             .where(User.therapist_id == therapist.id, User.role == Role.CLIENT.value,
+                    User.is_active_account.is_(True)).subquery())
+    # count() OVER () is taken before LIMIT: how many in all, in the same query
+    rows = db.session.execute(
+        select(User, inner.c.last, func.count().over()).join(inner, inner.c.id == User.id)
+        .options(load_only(User.id, User.name, User.timezone, User.created_at))
+        .where(inner.c.since < now - CHECKIN_GAP).order_by(inner.c.since, User.id)
+        .limit(limit)).all()
+    return [QuietClient(user, taken) for user, taken, _ in rows], rows[0][2] if rows else 0
+
+
+def waiting_states(appointments):
+    """{appointment id: "waiting" | "in_call"} for sessions whose client has the room open in
+    this process right now (the page then follows the /notify alerts)."""
+    from portal.video import registry as registry_module
+    ids = {a.id for a in appointments}
+    present = {entry.appointment_id for entry in registry_module.registry.snapshot().values()
+               if entry.role == "client" and entry.appointment_id in ids}
+    if not present:
+        return {}
+    admitted = set(db.session.scalars(select(Call.appointment_id).where(
+        Call.appointment_id.in_(present), Call.client_admitted_at.is_not(None))))
+    return {i: "in_call" if i in admitted else "waiting" for i in present}
+
+
+def sections(therapist, zone, now, quiet_limit=None):
+    """Everything the dashboard shows, in the order it shows it."""
+    sessions = upcoming_sessions(therapist, zone, now)
+    quiet, quiet_total = quiet_clients(therapist, now, quiet_limit)
+    return {"flags": urgent_flags(therapist),
+            "sessions": sessions, "waiting": waiting_states(sessions),
+            "intakes": intakes_to_review(therapist),
+            "dosing": dosing_soon(therapist, now),
+            "quiet": quiet, "quiet_total": quiet_total}
