@@ -35,8 +35,10 @@ totp: $(VENV)/.installed
 ## make test: lint, the whole suite on SQLite (with browser tests), then again on PostgreSQL
 test: $(VENV)/.tests-installed chromium lint test-sqlite test-postgres
 
+## make lint: ruff, and the layering contracts of docs/architecture.md (.importlinter)
 lint: $(VENV)/.tests-installed
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 test-sqlite: $(VENV)/.tests-installed
 	cd tests && ../$(PY) -m pytest

@@ -5,13 +5,13 @@ import click
 from flask import current_app
 from sqlalchemy import select
 
-from portal.audit.services import record
+from portal.core.time import utcnow
 from portal.core.vocabulary import Role
 from portal.core.zones import is_valid_zone
 from portal.extensions import db
-from portal.models.types import utcnow
 from portal.models.user import User
 from portal.security import mfa
+from portal.security.audit import record
 from portal.security.passwords import hash_password, password_problem
 
 DEMO_PASSWORDS = {
@@ -98,7 +98,7 @@ def seed_demo():
 @click.command("audit-verify")
 def audit_verify():
     """Walk the audit chain; exit 1 naming the first row whose hash or link is broken."""
-    from portal.audit.verify import verify_chain
+    from portal.security.audit import verify_chain
     checked, broken = verify_chain()
     if broken is not None:
         click.echo(f"audit chain BROKEN at row id={broken} (after {checked} good rows)")
@@ -138,5 +138,5 @@ def send_reminders(now_text):
             raise click.ClickException("--now needs a UTC offset, e.g. 2026-03-03T14:00:00+00:00")
     sent = send_due_reminders(now)
     click.echo(f"reminders sent: {sent}")
-    from portal.notifications.checkins import send_checkin_invitations
+    from portal.care.invitations import send_checkin_invitations
     click.echo(f"check-in invitations sent: {send_checkin_invitations(now)}")

@@ -6,9 +6,9 @@ import itertools
 
 import pyotp
 
+from portal.core.time import utcnow
 from portal.core.vocabulary import Role
 from portal.extensions import db
-from portal.models.types import utcnow
 from portal.models.user import User
 from portal.security import mfa
 from portal.security.passwords import hash_password

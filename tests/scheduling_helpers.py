@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
+from portal.core.time import utcnow
 from portal.core.vocabulary import (
     CONSENT_TITLES,
     AppointmentStatus,
@@ -25,7 +26,6 @@ from portal.models.consent import ConsentDocument, ConsentSignature
 from portal.models.intake import Intake, ReviewDecision
 from portal.models.measure import SafetyFlag
 from portal.models.schedule import Appointment, AvailabilityOverride, AvailabilityRule, SessionType
-from portal.models.types import utcnow
 from portal.scheduling import services
 
 WEEKDAYS = range(5)  # Monday to Friday

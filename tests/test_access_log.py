@@ -5,10 +5,10 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from portal.audit.services import record
 from portal.extensions import db
 from portal.models.audit import AuditEvent
 from portal.models.journal import JournalEntry
+from portal.security.audit import record
 from tests.conftest import Auth, next_totp
 from tests.factories import DEFAULT_PASSWORD
 from tests.scheduling_helpers import submit_intake

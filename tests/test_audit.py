@@ -6,10 +6,9 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DatabaseError
 
-from portal.audit.services import record
-from portal.audit.verify import verify_chain
 from portal.extensions import db
 from portal.models.audit import AuditEvent
+from portal.security.audit import record, verify_chain
 from tests.factories import DEFAULT_PASSWORD
 
 

@@ -6,9 +6,9 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
+from portal.core.time import utcnow
 from portal.extensions import db
 from portal.models.audit import AuditEvent
-from portal.models.types import utcnow
 from tests.factories import DEFAULT_PASSWORD
 
 WRONG_PASSWORD = "not-the-right-password-at-all"

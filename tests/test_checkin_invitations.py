@@ -5,12 +5,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from portal.care.invitations import send_checkin_invitations
+from portal.core.time import utcnow
 from portal.core.vocabulary import AppointmentStatus, CareStatus, SessionKind
 from portal.extensions import db
 from portal.models.care import CheckinInvitation, PostDosingCheckin
 from portal.models.measure import MeasureResult
-from portal.models.types import utcnow
-from portal.notifications.checkins import send_checkin_invitations
 from tests.scheduling_helpers import at, make_appointment, session_type, submit_intake
 
 

@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import event
 
+from portal.core.time import utcnow
 from portal.core.vocabulary import AppointmentStatus, CareStatus, Decision, SessionKind
 from portal.extensions import db
 from portal.models.measure import MeasureResult
-from portal.models.types import utcnow
 from tests.conftest import signed_in
 from tests.scheduling_helpers import (
     at,

@@ -9,12 +9,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import event
 
+from portal.core.time import utcnow
 from portal.core.vocabulary import AppointmentStatus, SessionKind
 from portal.extensions import db
 from portal.models.audit import AuditEvent
 from portal.models.measure import MeasureResult, SafetyFlag
 from portal.models.schedule import DosingReadiness
-from portal.models.types import utcnow
 from tests.conftest import section, signed_in
 from tests.factories import DEFAULT_PASSWORD
 from tests.scheduling_helpers import decide, open_item9_flag, submit_intake

@@ -12,11 +12,11 @@ from contextlib import contextmanager
 
 from sqlalchemy import func, select
 
-from portal.audit.services import record
 from portal.core.vocabulary import Role
 from portal.extensions import db
 from portal.models.audit import AuditEvent
 from portal.models.user import User
+from portal.security.audit import record
 from tests.test_ops_upgrades import app_for, fresh_database, seed_every_table
 
 COUNT_LINE = re.compile(r"^  (\w+)\s+(\d+)$", re.MULTILINE)

@@ -13,9 +13,8 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import MetaData, create_engine, func, select, text
 
 from portal import create_app
-from portal.audit.services import record
-from portal.audit.verify import verify_chain
 from portal.config import TestingConfig
+from portal.core.time import utcnow
 from portal.core.vocabulary import SessionKind
 from portal.extensions import db
 from portal.models import (
@@ -36,8 +35,8 @@ from portal.models import (
 from portal.models.breakglass import BreakGlassGrant
 from portal.models.journal import JournalEntry
 from portal.models.notes import NoteAddendum, SessionNote
-from portal.models.types import utcnow
 from portal.security import mfa
+from portal.security.audit import record, verify_chain
 from tests import factories
 from tests import scheduling_helpers as helpers
 from tests.conftest import ON_PG, PG_URL

@@ -9,11 +9,11 @@ from datetime import date, time, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from portal.core.time import utcnow
 from portal.core.vocabulary import SessionKind
 from portal.extensions import db
 from portal.models.audit import AuditEvent
 from portal.models.schedule import AvailabilityOverride, AvailabilityRule
-from portal.models.types import utcnow
 from tests.conftest import csrf_from
 from tests.factories import DEFAULT_PASSWORD
 from tests.scheduling_helpers import make_appointment, open_item9_flag, session_type

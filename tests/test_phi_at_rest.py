@@ -16,11 +16,12 @@ from sqlalchemy import select, text
 from portal import create_app
 from portal.config import new_phi_key
 from portal.core.crypto import DecryptionError, KeyRing
+from portal.core.time import utcnow
 from portal.extensions import db
 from portal.models.consent import ConsentDocument, ConsentSignature
 from portal.models.intake import STEPS, AmendmentRequest, Intake, IntakeStep, ReviewDecision
 from portal.models.measure import MeasureResult, SafetyFlag
-from portal.models.types import ENCRYPTED_COLUMNS, utcnow
+from portal.models.types import ENCRYPTED_COLUMNS
 from portal.security import mfa
 from tests.conftest import ON_PG
 

@@ -6,12 +6,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, text
 
+from portal.core.time import utcnow
 from portal.core.vocabulary import AppointmentStatus, FlagKind, SessionKind
 from portal.extensions import db
 from portal.models.audit import AuditEvent
 from portal.models.care import PostDosingCheckin
 from portal.models.measure import SafetyFlag
-from portal.models.types import utcnow
 from tests.conftest import Auth, csrf_from, next_totp
 from tests.factories import DEFAULT_PASSWORD
 from tests.scheduling_helpers import make_appointment, make_eligible, session_type

@@ -8,9 +8,9 @@ import pytest
 import time_machine
 from sqlalchemy import event, update
 
+from portal.core.time import utcnow
 from portal.extensions import db
 from portal.models.schedule import Appointment
-from portal.models.types import utcnow
 from portal.models.user import User, UserSession
 from portal.video import grants
 from tests.conftest import Auth

@@ -1,10 +1,6 @@
 """Accounts: sign-in with the second factor, registration, email verification, password reset,
 invitations (/auth/...) and each person's account settings and calendar feed (/account/...)."""
-from flask import Blueprint
-
-bp = Blueprint("accounts", __name__)
-
-from portal.accounts import (  # noqa: E402,F401
+from portal.accounts import (  # noqa: F401  (the views attach to the blueprint)
     routes,
     routes_feed,
     routes_mfa,
@@ -12,3 +8,4 @@ from portal.accounts import (  # noqa: E402,F401
     routes_register,
     routes_settings,
 )
+from portal.accounts.blueprint import bp  # noqa: F401  (the app factory registers it)

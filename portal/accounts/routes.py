@@ -2,12 +2,14 @@
 from flask import current_app, flash, g, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
-from portal.accounts import bp, services
+from portal.accounts import services
+from portal.accounts.blueprint import bp
 from portal.accounts.forms import LoginForm, ResendForm
-from portal.audit.services import record
+from portal.core.signals import sessions_revoked
 from portal.extensions import db, limiter
 from portal.security import sessions
 from portal.security.access import public
+from portal.security.audit import record
 from portal.security.redirects import safe_next
 
 GENERIC_LOGIN_ERROR = ("That email and password did not work. Check them and try again. After "
@@ -57,8 +59,7 @@ def logout():
     if row is not None:
         record("logout", actor=row.user_id, obj=("session", row.id))
         db.session.commit()
-        from portal.video.registry import disconnect_user_sessions
-        disconnect_user_sessions({row.id})
+        sessions_revoked.send(current_app._get_current_object(), session_ids={row.id})
     flash("You are signed out. Thank you for taking care of yourself today.", "success")
     return redirect(url_for("accounts.login"))
 

@@ -5,10 +5,11 @@ The feed itself is served by portal/scheduling/routes_feed.py.
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from portal.accounts import bp, services
-from portal.audit.services import record
+from portal.accounts import services
+from portal.accounts.blueprint import bp
 from portal.core.tokens import new_token, token_hash
 from portal.extensions import db
+from portal.security.audit import record
 
 
 @bp.get("/account/calendar-feed")

@@ -2,13 +2,14 @@
 from flask import current_app, flash, redirect, render_template, session, url_for
 from flask_login import current_user
 
-from portal.accounts import bp, services
+from portal.accounts import services
+from portal.accounts.blueprint import bp
 from portal.accounts.forms import EnrolForm, MFAForm
-from portal.audit.services import record
+from portal.core.time import utcnow
 from portal.extensions import db, limiter
-from portal.models.types import utcnow
 from portal.security import mfa, sessions
 from portal.security.access import public
+from portal.security.audit import record
 from portal.security.redirects import safe_next
 
 

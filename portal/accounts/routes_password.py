@@ -1,7 +1,8 @@
 """Forgotten-password reset by emailed, single-use, expiring link."""
 from flask import current_app, flash, redirect, render_template, url_for
 
-from portal.accounts import bp, services
+from portal.accounts import services
+from portal.accounts.blueprint import bp
 from portal.accounts.forms import ResetForm, ResetRequestForm
 from portal.extensions import db, limiter
 from portal.security.access import public

@@ -5,10 +5,11 @@ from flask import current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from portal.accounts import bp, services
+from portal.accounts import services
+from portal.accounts.blueprint import bp
 from portal.accounts.forms import ConfirmForm, RegistrationForm, ResendForm
+from portal.core.time import utcnow
 from portal.extensions import db, limiter
-from portal.models.types import utcnow
 from portal.models.user import Invitation
 from portal.security.access import public
 

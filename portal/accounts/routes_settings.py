@@ -2,7 +2,8 @@
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from portal.accounts import bp, services
+from portal.accounts import services
+from portal.accounts.blueprint import bp
 from portal.accounts.forms import (
     ChangeEmailForm,
     ChangePasswordForm,
@@ -10,10 +11,10 @@ from portal.accounts.forms import (
     ReauthForm,
     TimezoneForm,
 )
-from portal.audit.services import record
 from portal.extensions import db
 from portal.security import mfa, sessions
 from portal.security.access import public
+from portal.security.audit import record
 
 WRONG_PASSWORD = "That is not your current password."  # noqa: S105 (a message)
 

@@ -6,13 +6,13 @@ from flask import current_app, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
-from portal.audit.services import record
+from portal.core.time import utcnow
 from portal.core.vocabulary import Role
 from portal.extensions import db
-from portal.models.types import utcnow
 from portal.models.user import User
 from portal.notifications.email import send_email
 from portal.security import passwords, sessions
+from portal.security.audit import record
 
 VERIFY_SALT = "verify-email"
 RESET_SALT = "reset-password"

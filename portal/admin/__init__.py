@@ -1,6 +1,3 @@
 """The practice owner's pages: staff accounts and roles."""
-from flask import Blueprint
-
-bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-from portal.admin import routes, routes_breakglass  # noqa: E402,F401
+from portal.admin import routes, routes_breakglass  # noqa: F401  (the views attach to the blueprint)
+from portal.admin.blueprint import bp  # noqa: F401  (the app factory registers it)

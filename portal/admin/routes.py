@@ -4,15 +4,15 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from portal.accounts.services import find_user, reauthenticate
-from portal.admin import bp
+from portal.admin.blueprint import bp
 from portal.admin.forms import CreateUserForm, DeactivateForm, RoleForm
-from portal.audit.services import record
+from portal.core.time import utcnow
 from portal.core.vocabulary import Role
 from portal.extensions import db
-from portal.models.types import utcnow
 from portal.models.user import User
 from portal.security import sessions
 from portal.security.access import role_required
+from portal.security.audit import record
 from portal.security.passwords import hash_password
 
 

@@ -13,15 +13,15 @@ from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange
 
 from portal.accounts.services import absolute_url, reauthenticate
-from portal.admin import bp
-from portal.audit.services import record
+from portal.admin.blueprint import bp
+from portal.core.time import utcnow
 from portal.core.vocabulary import Role
 from portal.extensions import db
 from portal.models.breakglass import MAX_HOURS, BreakGlassGrant
-from portal.models.types import utcnow
 from portal.models.user import User
 from portal.notifications.email import send_email
 from portal.security.access import role_required
+from portal.security.audit import record
 
 REASON_MIN, REASON_MAX = 20, 1000
 

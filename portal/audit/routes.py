@@ -5,7 +5,7 @@ from flask import render_template, request
 from flask_login import current_user
 from sqlalchemy import or_, select
 
-from portal.audit import bp
+from portal.audit.blueprint import bp
 from portal.audit.forms import AuditFilterForm
 from portal.core.vocabulary import Role
 from portal.extensions import db

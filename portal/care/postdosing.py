@@ -14,7 +14,6 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from portal.audit.services import record
 from portal.core.vocabulary import AppointmentStatus, FlagKind, SessionKind
 from portal.extensions import db
 from portal.intake import services
@@ -22,6 +21,7 @@ from portal.models.care import PostDosingCheckin
 from portal.models.measure import SafetyFlag
 from portal.models.schedule import Appointment
 from portal.notifications.appointments import zone_of
+from portal.security.audit import record
 
 INVITE_FROM = time(8, 0)  # the morning after the dosing day, in the client's zone
 POST_DOSING_WINDOW = timedelta(days=7)  # invited (home page, email) for a week after the session

@@ -2,8 +2,7 @@
 from flask import Response, flash, json, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
-from portal.audit.services import record
-from portal.care import bp
+from portal.care.blueprint import bp
 from portal.care.forms import CheckinForm
 from portal.care.records import client_record
 from portal.core import measures
@@ -12,6 +11,7 @@ from portal.core.vocabulary import Role
 from portal.extensions import db
 from portal.intake import services
 from portal.security.access import role_required
+from portal.security.audit import record
 
 
 @bp.route("/checkins/new", methods=["GET", "POST"])

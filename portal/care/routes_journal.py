@@ -6,15 +6,14 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from portal.audit.services import record
-from portal.care import bp
+from portal.care.blueprint import bp
 from portal.care.forms_journal import JournalForm
-from portal.core.templating import viewer_zone
+from portal.core.time import utcnow, viewer_zone
 from portal.core.vocabulary import Role
 from portal.extensions import db
 from portal.models.journal import JournalEntry
-from portal.models.types import utcnow
 from portal.security.access import get_or_404_for, role_required
+from portal.security.audit import record
 
 
 def own_entry(entry_id):

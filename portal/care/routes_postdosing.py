@@ -4,7 +4,8 @@ from datetime import UTC, datetime
 from flask import flash, redirect, render_template, session, url_for
 from flask_login import current_user
 
-from portal.care import bp, postdosing
+from portal.care import postdosing
+from portal.care.blueprint import bp
 from portal.care.forms_postdosing import PostDosingForm
 from portal.core.vocabulary import Role
 from portal.extensions import db

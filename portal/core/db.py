@@ -17,6 +17,9 @@ import threading
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+
+from portal.extensions import db
 
 BUSY_TIMEOUT_S = 15
 
@@ -99,3 +102,15 @@ def configure_engine(engine: Engine):
             if gate is not None:
                 gate.leave(_key(conn.connection))
             raise
+
+
+def race_safe_insert(add):
+    """Run `add()`, which adds rows guarded by a unique constraint, in a savepoint. Returns False
+    when a concurrent transaction inserted the same row first: only the savepoint is rolled
+    back, so the caller's transaction goes on and can read the winner's row."""
+    try:
+        with db.session.begin_nested():
+            add()
+    except IntegrityError:
+        return False
+    return True

@@ -1,6 +1,3 @@
 """The client's intake: eight steps with autosaved drafts, a review page and final submission."""
-from flask import Blueprint
-
-bp = Blueprint("intake", __name__, url_prefix="/intake")
-
-from portal.intake import routes  # noqa: E402,F401
+from portal.intake import routes  # noqa: F401  (the views attach to the blueprint)
+from portal.intake.blueprint import bp  # noqa: F401  (the app factory registers it)

@@ -4,7 +4,8 @@ from flask_login import current_user
 
 from portal.core.vocabulary import Role
 from portal.extensions import db
-from portal.intake import bp, services
+from portal.intake import services
+from portal.intake.blueprint import bp
 from portal.intake.forms import AmendmentForm
 from portal.intake.steps import STEP_FORMS, STEP_TITLES, next_step, previous_step
 from portal.models.intake import STEPS, AmendmentRequest

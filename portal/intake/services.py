@@ -5,8 +5,8 @@ from flask import current_app, request
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from portal.audit.services import record
 from portal.core import measures
+from portal.core.time import utcnow
 from portal.core.vocabulary import FlagKind, IntakeStatus
 from portal.extensions import db
 from portal.intake import rules
@@ -14,9 +14,9 @@ from portal.intake.steps import STEP_FORMS, next_step
 from portal.models.consent import ConsentSignature
 from portal.models.intake import STEPS, Intake, IntakeStep
 from portal.models.measure import MeasureResult, SafetyFlag
-from portal.models.types import utcnow
 from portal.models.user import User
 from portal.notifications.email import send_email
+from portal.security.audit import record
 
 log = logging.getLogger(__name__)
 

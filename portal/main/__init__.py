@@ -1,6 +1,3 @@
 """The front door: the landing page, each person's home and the crisis page."""
-from flask import Blueprint
-
-bp = Blueprint("main", __name__)
-
-from portal.main import routes  # noqa: E402,F401
+from portal.main import routes  # noqa: F401  (the views attach to the blueprint)
+from portal.main.blueprint import bp  # noqa: F401  (the app factory registers it)

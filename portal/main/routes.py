@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 from flask import redirect, render_template, request, session, url_for
 from flask_login import current_user
 
-from portal.main import bp
+from portal.main.blueprint import bp
 from portal.security.access import public
 from portal.security.redirects import safe_next
 

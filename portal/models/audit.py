@@ -10,8 +10,9 @@ import json
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from portal.core.time import utcnow
 from portal.extensions import db
-from portal.models.types import UTCDateTime, utcnow
+from portal.models.types import UTCDateTime
 
 GENESIS_HASH = "0" * 64
 

@@ -4,8 +4,9 @@ from datetime import timedelta
 from sqlalchemy import ForeignKey, Index, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.core.time import utcnow
 from portal.extensions import db
-from portal.models.types import EncryptedText, UTCDateTime, utcnow
+from portal.models.types import EncryptedText, UTCDateTime
 
 MAX_HOURS = 4
 

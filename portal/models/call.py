@@ -6,8 +6,10 @@ during the appointment goes straight back into the call instead of the waiting r
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.core.db import race_safe_insert
+from portal.core.time import utcnow
 from portal.extensions import db
-from portal.models.types import EncryptedText, UTCDateTime, utcnow
+from portal.models.types import EncryptedText, UTCDateTime
 
 
 class Call(db.Model):
@@ -56,14 +58,10 @@ class CallEvent(db.Model):
 def call_for(appointment_id):
     """The appointment's Call, created on first use; safe when both participants arrive at once
     (the loser of the insert race reads the winner's row)."""
-    from sqlalchemy.exc import IntegrityError
-    call = db.session.query(Call).filter_by(appointment_id=appointment_id).one_or_none()
-    if call is not None:
-        return call
-    try:
-        with db.session.begin_nested():
-            call = Call(appointment_id=appointment_id)
-            db.session.add(call)
-    except IntegrityError:
-        call = db.session.query(Call).filter_by(appointment_id=appointment_id).one()
+    def find():
+        return db.session.query(Call).filter_by(appointment_id=appointment_id).one_or_none()
+    call = find()
+    if call is None:
+        race_safe_insert(lambda: db.session.add(Call(appointment_id=appointment_id)))
+        call = find()  # ours, or the other participant's from a moment ago
     return call

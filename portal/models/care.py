@@ -3,8 +3,9 @@ the day after a dosing session, and the 14-day check-in invitations."""
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.core.time import utcnow
 from portal.extensions import db
-from portal.models.types import EncryptedJSON, EncryptedText, UTCDateTime, utcnow
+from portal.models.types import EncryptedJSON, EncryptedText, UTCDateTime
 
 
 class CareStatusChange(db.Model):

@@ -2,9 +2,10 @@
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.core.time import utcnow
 from portal.core.vocabulary import ConsentKind
 from portal.extensions import db
-from portal.models.types import EncryptedText, UTCDateTime, utcnow
+from portal.models.types import EncryptedText, UTCDateTime
 
 
 class ConsentDocument(db.Model):

@@ -2,8 +2,9 @@
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.core.time import utcnow
 from portal.extensions import db
-from portal.models.types import EncryptedText, UTCDateTime, utcnow
+from portal.models.types import EncryptedText, UTCDateTime
 
 
 class JournalEntry(db.Model):

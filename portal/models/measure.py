@@ -2,8 +2,9 @@
 from sqlalchemy import ForeignKey, Index, String, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.core.time import utcnow
 from portal.extensions import db
-from portal.models.types import EncryptedJSON, EncryptedText, UTCDateTime, utcnow
+from portal.models.types import EncryptedJSON, EncryptedText, UTCDateTime
 
 
 class MeasureResult(db.Model):

@@ -6,9 +6,10 @@ Notes are clinical records for the care team: encrypted at rest and never shown 
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.core.time import utcnow
 from portal.core.vocabulary import NoteStatus
 from portal.extensions import db
-from portal.models.types import EncryptedJSON, EncryptedText, UTCDateTime, utcnow
+from portal.models.types import EncryptedJSON, EncryptedText, UTCDateTime
 
 
 class SessionNote(db.Model):

@@ -7,9 +7,10 @@ the type's buffers; blocks of live appointments never overlap (enforced by the d
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, Time, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.core.time import utcnow
 from portal.core.vocabulary import AppointmentStatus, Modality, SessionKind
 from portal.extensions import db
-from portal.models.types import EncryptedJSON, EncryptedText, UTCDateTime, utcnow
+from portal.models.types import EncryptedJSON, EncryptedText, UTCDateTime
 
 DEFAULT_TYPES = [
     # kind, name, minutes, modality

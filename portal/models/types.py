@@ -1,15 +1,10 @@
 """Column types shared by the models: UTC timestamps and encrypted text/JSON."""
 import json
-from datetime import UTC, datetime
+from datetime import UTC
 
 from sqlalchemy import DateTime, Text, TypeDecorator
 
 from portal.core import crypto
-
-
-def utcnow():
-    """The current time as an aware UTC datetime (all times are stored in UTC)."""
-    return datetime.now(UTC)
 
 
 class UTCDateTime(TypeDecorator):

@@ -12,7 +12,7 @@ from email.utils import parseaddr
 from flask import current_app
 from icalendar import Calendar, Event, vCalAddress, vText
 
-from portal.models.types import utcnow
+from portal.core.time import utcnow
 
 PRODID = "-//KAP Portal//Appointments//EN"
 

@@ -18,10 +18,10 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from portal.core.time import utcnow
 from portal.core.vocabulary import AppointmentStatus, SessionKind
 from portal.extensions import db
 from portal.models.schedule import Appointment, DosingReadiness, ReminderLog
-from portal.models.types import utcnow
 from portal.notifications.appointments import appointment_context, format_when, zone_of
 from portal.notifications.email import send_email
 
@@ -103,7 +103,7 @@ def find_due(now):
     return due
 
 
-def _claim(item):
+def claim(item):
     """Insert the ReminderLog row in a transaction of its own; None when another copy has it."""
     row = ReminderLog(appointment_id=item.appointment_id, kind=item.kind,
                       recipient_id=item.recipient_id)
@@ -116,7 +116,7 @@ def _claim(item):
     return row.id
 
 
-def _release(log_id):
+def release(log_id):
     db.session.execute(delete(ReminderLog).where(ReminderLog.id == log_id))
     db.session.commit()
 
@@ -141,18 +141,18 @@ def _email(item, now):
 
 def send_one(item, now):
     """Claim, send and record one due item; 0 when another copy claimed it first."""
-    log_id = _claim(item)
+    log_id = claim(item)
     if log_id is None:
         return 0
     message = _email(item, now)
     # End the read transaction before SMTP (on SQLite it holds the write lock).
     db.session.commit()
     if message is None:
-        _release(log_id)
+        release(log_id)
         return 0
     to, subject, template, context = message
     if not send_email(to, subject, template, **context):
-        _release(log_id)  # give the claim back: the next run retries while it is due
+        release(log_id)  # give the claim back: the next run retries while it is due
         return 0
     db.session.execute(update(ReminderLog).where(ReminderLog.id == log_id)
                        .values(sent_at=utcnow()))

@@ -1,6 +1,3 @@
 """Operations: health checks, the development outbox, backup and restore (docs/deploy.md)."""
-from flask import Blueprint
-
-bp = Blueprint("ops", __name__)
-
-from portal.ops import routes  # noqa: E402,F401
+from portal.ops import routes  # noqa: F401  (the views attach to the blueprint)
+from portal.ops.blueprint import bp  # noqa: F401  (the app factory registers it)

@@ -257,7 +257,7 @@ def restore_command(path):
     Create a new database (or name a new SQLite file) for DATABASE_URL and do not run
     `flask db upgrade` on it first: the backup carries its own schema.
     """
-    from portal.audit.verify import verify_chain
+    from portal.security.audit import verify_chain
     kind, target = _database()
     with open(path, "rb") as handle:
         head = handle.read(16)

@@ -7,7 +7,7 @@ from flask import abort, current_app, jsonify, render_template
 from sqlalchemy import text
 
 from portal.extensions import db, limiter
-from portal.ops import bp
+from portal.ops.blueprint import bp
 from portal.security.access import public
 
 

@@ -15,11 +15,12 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from portal.core.templating import viewer_zone
+from portal.core.time import viewer_zone
 from portal.core.vocabulary import AppointmentStatus, Role, SessionKind, arc_position
 from portal.extensions import db, socketio
 from portal.models.schedule import Appointment, DosingReadiness, SessionType
-from portal.scheduling import bp, gates, services, slots
+from portal.scheduling import gates, services, slots
+from portal.scheduling.blueprint import bp
 from portal.scheduling.forms import (
     BookForm,
     iso_utc,

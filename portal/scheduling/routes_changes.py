@@ -7,12 +7,12 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from portal.audit.services import record
-from portal.core.templating import viewer_zone
+from portal.core.time import viewer_zone
 from portal.core.vocabulary import Role, SessionKind
 from portal.extensions import db
 from portal.models.schedule import Appointment, DosingReadiness
-from portal.scheduling import bp, gates, services
+from portal.scheduling import gates, services
+from portal.scheduling.blueprint import bp
 from portal.scheduling.forms import (
     CancelForm,
     ReadinessForm,
@@ -36,6 +36,7 @@ from portal.scheduling.routes_booking import (
     zoned,
 )
 from portal.security.access import get_or_404_for, role_required
+from portal.security.audit import record
 
 log = logging.getLogger(__name__)
 

@@ -10,14 +10,14 @@ from datetime import timedelta
 from flask import Response, abort
 from sqlalchemy import or_, select
 
+from portal.core.time import utcnow
 from portal.core.tokens import token_hash
 from portal.core.vocabulary import AppointmentStatus
 from portal.extensions import db
 from portal.models.schedule import Appointment
-from portal.models.types import utcnow
 from portal.models.user import User
 from portal.notifications import ics
-from portal.scheduling import bp
+from portal.scheduling.blueprint import bp
 from portal.security.access import public
 
 FEED_PAST = timedelta(days=30)  # recent sessions stay visible in the calendar for a month

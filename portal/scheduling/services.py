@@ -11,11 +11,11 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from portal.audit.services import record
 from portal.core.vocabulary import AppointmentStatus, SessionKind
 from portal.extensions import db
 from portal.models.schedule import DEFAULT_TYPES, Appointment, SessionType
 from portal.scheduling import gates, slots
+from portal.security.audit import record
 
 
 class BookingError(Exception):

@@ -11,7 +11,7 @@ import pyotp
 import segno
 
 from portal.core import crypto
-from portal.models.types import utcnow
+from portal.core.time import utcnow
 from portal.models.user import RecoveryCode
 
 RECOVERY_CODE_COUNT = 10

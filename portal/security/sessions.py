@@ -13,9 +13,11 @@ from flask.sessions import SecureCookieSessionInterface
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
+from portal.core.signals import sessions_revoked
+from portal.core.time import utcnow
 from portal.extensions import db, login_manager
-from portal.models.types import utcnow
 from portal.models.user import UserSession
+from portal.security.audit import record
 
 PENDING_MFA_LIMIT = timedelta(minutes=10)
 TOUCH_INTERVAL = timedelta(seconds=15)
@@ -87,7 +89,6 @@ def _load():
     reason = row.expiry_reason(now, cfg["SESSION_IDLE_TIMEOUT"], cfg["SESSION_ABSOLUTE_TIMEOUT"])
     if reason or not row.user.is_active:
         if row.revoked_at is None:
-            from portal.audit.services import record
             row.revoked_at, row.revoke_reason = now, reason or "deactivated"
             record("session_expired", actor=row.user, obj=("session", row.id),
                    detail=row.revoke_reason)
@@ -128,13 +129,13 @@ def revoke_all(user, reason, keep=None):
     ids = set(db.session.scalars(select(UserSession.id).where(stmt.whereclause)))
     db.session.execute(stmt)
     if ids and has_request_context():
-        # Once the request has committed the revocation, close those sessions' open sockets in
-        # this process at once (other processes: grants and the sweeper, within seconds).
+        # Once the request has committed the revocation, tell the areas that hold something
+        # open for those sessions (video closes their sockets in this process at once; other
+        # processes catch up through grants and the sweeper within seconds).
         @after_this_request
-        def close_sockets(response):
+        def announce(response):
             if response.status_code < 400:
-                from portal.video.registry import disconnect_user_sessions
-                disconnect_user_sessions(ids)
+                sessions_revoked.send(current_app._get_current_object(), session_ids=ids)
             return response
 
 

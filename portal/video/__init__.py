@@ -1,13 +1,15 @@
 """Video sessions: waiting room, peer-to-peer WebRTC calls (signaling only on the server),
 and a pre-call check against a server-side aiortc echo peer."""
-from flask import Blueprint
-
-bp = Blueprint("video", __name__)
-
-from portal.video import events, notify, routes  # noqa: E402,F401
+from portal.core.signals import sessions_revoked
+from portal.video import events, notify, registry, routes  # noqa: F401  (the views attach to the blueprint)
+from portal.video.blueprint import bp  # noqa: F401  (the app factory registers it)
 
 
 def register_events(socketio_ext):
     """Attach the /video and /notify Socket.IO handlers to this app's server."""
     events.register(socketio_ext)
     notify.register(socketio_ext)
+
+
+# Reactions to other areas' events (portal/core/signals.py); connected once, at import.
+sessions_revoked.connect(registry.disconnect_user_sessions)

@@ -14,10 +14,10 @@ from flask_login import current_user
 from flask_socketio import disconnect, emit, join_room, leave_room
 from sqlalchemy import select
 
-from portal.audit.services import record
 from portal.extensions import db, socketio
 from portal.models.call import Call, CallEvent, call_for
 from portal.security import sessions
+from portal.security.audit import record
 from portal.video import access, grants, precheck, precheck_events, signaling
 from portal.video.registry import registry
 

@@ -131,8 +131,9 @@ def _close(sid, code, message):
     registry.forget(sid)
 
 
-def disconnect_user_sessions(session_ids):
-    """Close this process's sockets of the given portal sessions at once (e.g. on logout)."""
+def disconnect_user_sessions(_sender, session_ids):
+    """Receiver of `sessions_revoked`: close this process's sockets of those portal sessions at
+    once (logout, password or role change, deactivation)."""
     for sid, entry in registry.snapshot().items():
         if entry.session_id in session_ids:
             _close(sid, "signed_out", "You signed out.")

@@ -4,10 +4,11 @@ from datetime import UTC, datetime
 from flask import current_app, redirect, render_template, url_for
 from flask_login import current_user
 
-from portal.audit.services import record
 from portal.extensions import db
 from portal.models.call import call_for
-from portal.video import access, bp
+from portal.security.audit import record
+from portal.video import access
+from portal.video.blueprint import bp
 from portal.video.forms import LocationForm
 
 

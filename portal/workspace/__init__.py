@@ -1,10 +1,6 @@
 """The therapist's workspace (/therapist/...): dashboard, clients, intake review, notes,
 calendar, availability and session types, consents."""
-from flask import Blueprint
-
-bp = Blueprint("workspace", __name__, url_prefix="/therapist")
-
-from portal.workspace import (  # noqa: E402,F401
+from portal.workspace import (  # noqa: F401  (the views attach to the blueprint)
     routes,
     routes_calendar,
     routes_client,
@@ -13,3 +9,4 @@ from portal.workspace import (  # noqa: E402,F401
     routes_notes,
     routes_review,
 )
+from portal.workspace.blueprint import bp  # noqa: F401  (the app factory registers it)

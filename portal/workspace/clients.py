@@ -6,40 +6,22 @@ CASE over correlated EXISTS subqueries, so the status filter runs in the databas
 TREND_POINTS measures per client and instrument (a window function), and each client's next
 booked session (a window function).
 
-Arc status rules, first match wins:
-  1. paused / discharged: users.care_status says so (the therapist set it);
-  2. integrating: the client has a completed dosing session;
-  3. dosing: the client has a booked dosing session;
-  4. preparing: the latest review decision is "eligible" and a preparation session is booked
-     or completed;
-  5. eligible: the latest review decision is "eligible";
-  6. intake submitted: the intake is submitted (no decision yet, or not "eligible");
-  7. consultation: everyone else (a new client, a consultation, an intake in progress).
+The arc stage of each client comes from portal/care/arc.py.
 """
 from typing import NamedTuple
 
 from markupsafe import Markup, escape
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased
 
+from portal.care.arc import stage_expression
 from portal.core.measures import SCALES
-from portal.core.vocabulary import AppointmentStatus, CareStatus, Decision, IntakeStatus, Role, SessionKind
+from portal.core.vocabulary import STAGE_LABELS, AppointmentStatus, Role
 from portal.extensions import db
-from portal.models.intake import Intake, ReviewDecision
 from portal.models.measure import MeasureResult
 from portal.models.schedule import Appointment
 from portal.models.user import User
 
-ARC = {
-    "consultation": "Consultation",
-    "intake_submitted": "Intake submitted",
-    "eligible": "Eligible",
-    "preparing": "Preparing",
-    "dosing": "Dosing",
-    "integrating": "Integrating",
-    "paused": "Paused",
-    "discharged": "Discharged",
-}
 TREND_POINTS = 8  # the last scores drawn in a row's trend line
 BOOKED, COMPLETED = AppointmentStatus.BOOKED.value, AppointmentStatus.COMPLETED.value
 SPARK_W, SPARK_H, SPARK_PAD = 96, 28, 3
@@ -63,35 +45,8 @@ class ClientRow(NamedTuple):
     next_session: Appointment | None
 
 
-def _has_session(kind, *statuses):
-    return select(Appointment.id).where(
-        Appointment.client_id == User.id, Appointment.kind == kind.value,
-        Appointment.status.in_(statuses)).exists()
-
-
-def arc_status():
-    """The arc status of `User` as a SQL expression (rules in the module docstring)."""
-    latest_decision = (select(ReviewDecision.decision)
-                       .join(Intake, Intake.id == ReviewDecision.intake_id)
-                       .where(Intake.client_id == User.id)
-                       .order_by(ReviewDecision.id.desc()).limit(1).scalar_subquery())
-    submitted = select(Intake.id).where(Intake.client_id == User.id,
-                                        Intake.status == IntakeStatus.SUBMITTED.value).exists()
-    eligible = latest_decision == Decision.ELIGIBLE.value
-    return case(
-        (User.care_status == CareStatus.PAUSED.value, literal("paused")),
-        (User.care_status == CareStatus.DISCHARGED.value, literal("discharged")),
-        (_has_session(SessionKind.DOSING, COMPLETED), literal("integrating")),
-        (_has_session(SessionKind.DOSING, BOOKED), literal("dosing")),
-        (and_(eligible, _has_session(SessionKind.PREPARATION, BOOKED, COMPLETED)),
-         literal("preparing")),
-        (eligible, literal("eligible")),
-        (submitted, literal("intake_submitted")),
-        else_=literal("consultation"))
-
-
 def _clients(therapist, search, status):
-    arc = arc_status()
+    arc = stage_expression()
     query = (select(User, arc.label("arc"))
              .where(User.therapist_id == therapist.id, User.role == Role.CLIENT.value)
              .order_by(User.name, User.id))
@@ -99,7 +54,7 @@ def _clients(therapist, search, status):
         needle = search.strip().lower()
         query = query.where(or_(func.lower(User.name).contains(needle, autoescape=True),
                                 func.lower(User.email).contains(needle, autoescape=True)))
-    if status in ARC:
+    if status in STAGE_LABELS:
         query = query.where(arc == status)
     return db.session.execute(query).all()
 
@@ -170,5 +125,5 @@ def client_rows(therapist, now, search="", status="all"):
     for client, arc in clients:
         trends = {key: trend(key, measures[(client.id, key)]) for key in SCALES
                   if (client.id, key) in measures}
-        rows.append(ClientRow(client, arc, ARC[arc], trends, upcoming.get(client.id)))
+        rows.append(ClientRow(client, arc, STAGE_LABELS[arc], trends, upcoming.get(client.id)))
     return rows

@@ -11,11 +11,11 @@ from sqlalchemy.orm import contains_eager, load_only
 
 from portal.core.vocabulary import CHECKIN_GAP, AppointmentStatus, FlagKind, IntakeStatus, Role, SessionKind
 from portal.extensions import db
-from portal.models.call import Call
 from portal.models.intake import Intake, ReviewDecision
 from portal.models.measure import SafetyFlag, last_checkin_at
 from portal.models.schedule import Appointment, DosingReadiness
 from portal.models.user import User
+from portal.video import queries as video_queries
 
 DOSING_WINDOW = timedelta(hours=72)
 URGENT_SEVERITIES = ("urgent", "exclude")
@@ -105,26 +105,12 @@ def quiet_clients(therapist, now, limit=None):
     return [QuietClient(user, taken) for user, taken, _ in rows], rows[0][2] if rows else 0
 
 
-def waiting_states(appointments):
-    """{appointment id: "waiting" | "in_call"} for sessions whose client has the room open in
-    this process right now (the page then follows the /notify alerts)."""
-    from portal.video import registry as registry_module
-    ids = {a.id for a in appointments}
-    present = {entry.appointment_id for entry in registry_module.registry.snapshot().values()
-               if entry.role == "client" and entry.appointment_id in ids}
-    if not present:
-        return {}
-    admitted = set(db.session.scalars(select(Call.appointment_id).where(
-        Call.appointment_id.in_(present), Call.client_admitted_at.is_not(None))))
-    return {i: "in_call" if i in admitted else "waiting" for i in present}
-
-
 def sections(therapist, zone, now, quiet_limit=None):
     """Everything the dashboard shows, in the order it shows it."""
     sessions = upcoming_sessions(therapist, zone, now)
     quiet, quiet_total = quiet_clients(therapist, now, quiet_limit)
     return {"flags": urgent_flags(therapist),
-            "sessions": sessions, "waiting": waiting_states(sessions),
+            "sessions": sessions, "waiting": video_queries.waiting_states(sessions),
             "intakes": intakes_to_review(therapist),
             "dosing": dosing_soon(therapist, now),
             "quiet": quiet, "quiet_total": quiet_total}

@@ -2,11 +2,11 @@
 addenda. Every view and change is audited (no content in the audit detail)."""
 from flask import abort
 
-from portal.audit.services import record
 from portal.core.vocabulary import SessionKind
 from portal.extensions import db
 from portal.models.notes import NoteAddendum, SessionNote
 from portal.models.schedule import Appointment
+from portal.security.audit import record
 from portal.workspace.routes_review import own_client
 
 

@@ -9,15 +9,15 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from portal.accounts.services import absolute_url, find_user
-from portal.audit.services import record
-from portal.core.vocabulary import Role
+from portal.core.time import utcnow
+from portal.core.vocabulary import STAGE_LABELS, Role
 from portal.extensions import db
-from portal.models.types import utcnow
 from portal.models.user import Invitation, User
 from portal.notifications.email import send_email
 from portal.security.access import role_required
-from portal.workspace import bp
-from portal.workspace.clients import ARC, client_rows
+from portal.security.audit import record
+from portal.workspace.blueprint import bp
+from portal.workspace.clients import client_rows
 from portal.workspace.forms import InviteForm
 
 CLINICIANS = (Role.THERAPIST, Role.ADMIN)
@@ -29,7 +29,7 @@ SEARCH_LIMIT = 100
 def _render_clients(form):
     search = request.args.get("q", "").strip()[:SEARCH_LIMIT]
     status = request.args.get("status", "all")
-    status = status if status in ARC else "all"
+    status = status if status in STAGE_LABELS else "all"
     rows = client_rows(current_user, datetime.now(UTC), search=search, status=status)
     total = None
     if search or status != "all":
@@ -39,7 +39,7 @@ def _render_clients(form):
         Invitation.therapist_id == current_user.id, Invitation.used_at.is_(None),
         Invitation.expires_at > utcnow()).order_by(Invitation.created_at.desc())).all()
     return render_template("workspace/clients.html", rows=rows, invites=invites, form=form,
-                           search=search, status=status, statuses=ARC, total=total)
+                           search=search, status=status, statuses=STAGE_LABELS, total=total)
 
 
 @bp.get("/clients")

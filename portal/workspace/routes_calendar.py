@@ -9,8 +9,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from portal.audit.services import record
-from portal.core.templating import viewer_zone
+from portal.core.time import viewer_zone
 from portal.core.vocabulary import AppointmentStatus, Role, arc_position
 from portal.extensions import db
 from portal.models.measure import SafetyFlag
@@ -32,7 +31,8 @@ from portal.scheduling.forms import (
     wall,
 )
 from portal.security.access import get_or_404_for, role_required
-from portal.workspace import bp
+from portal.security.audit import record
+from portal.workspace.blueprint import bp
 
 CLINICIANS = (Role.THERAPIST, Role.ADMIN)
 

@@ -14,9 +14,8 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from portal.audit.services import record
 from portal.core.measures import SCALES
-from portal.core.templating import viewer_zone
+from portal.core.time import viewer_zone
 from portal.core.vocabulary import AppointmentStatus, CareStatus, Role
 from portal.extensions import db
 from portal.models.care import CareStatusChange, PostDosingCheckin
@@ -27,7 +26,9 @@ from portal.models.measure import MeasureResult
 from portal.models.notes import SessionNote
 from portal.models.schedule import Appointment
 from portal.security.access import role_required
-from portal.workspace import bp, chart
+from portal.security.audit import record
+from portal.workspace import chart
+from portal.workspace.blueprint import bp
 from portal.workspace.forms_care import CareStatusForm
 from portal.workspace.routes_review import own_client
 

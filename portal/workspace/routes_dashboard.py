@@ -5,12 +5,13 @@ from datetime import UTC, datetime
 from flask import render_template, request
 from flask_login import current_user
 
-from portal.audit.services import record
-from portal.core.templating import viewer_zone
+from portal.core.time import viewer_zone
 from portal.core.vocabulary import Role
 from portal.extensions import db
 from portal.security.access import role_required
-from portal.workspace import bp, dashboard
+from portal.security.audit import record
+from portal.workspace import dashboard
+from portal.workspace.blueprint import bp
 from portal.workspace.forms_review import AcknowledgeForm
 
 CLINICIANS = (Role.THERAPIST, Role.ADMIN)

@@ -3,12 +3,12 @@ from flask import render_template
 from flask_login import current_user
 from sqlalchemy import select
 
-from portal.audit.services import record
 from portal.core.vocabulary import Role
 from portal.extensions import db
 from portal.models.journal import JournalEntry
 from portal.security.access import role_required
-from portal.workspace import bp
+from portal.security.audit import record
+from portal.workspace.blueprint import bp
 from portal.workspace.routes_review import own_client
 
 CLINICIANS = (Role.THERAPIST, Role.ADMIN)

@@ -4,13 +4,14 @@ another therapist's appointment gives 404. Every view and change is audited."""
 from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from portal.audit.services import record
+from portal.core.time import utcnow
 from portal.core.vocabulary import Role
 from portal.extensions import db
 from portal.models.notes import NoteLocked
-from portal.models.types import utcnow
 from portal.security.access import role_required
-from portal.workspace import bp, notes
+from portal.security.audit import record
+from portal.workspace import notes
+from portal.workspace.blueprint import bp
 from portal.workspace.forms_notes import AddendumForm, content_of, labels, note_form_class
 
 CLINICIANS = (Role.THERAPIST, Role.ADMIN)

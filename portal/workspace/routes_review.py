@@ -12,9 +12,8 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from portal.audit.services import record
 from portal.core import measures
-from portal.core.templating import viewer_zone
+from portal.core.time import utcnow, viewer_zone
 from portal.core.vocabulary import CONSENT_TITLES, DECISION_LABELS, ConsentKind, Decision, FlagKind, Role
 from portal.extensions import db
 from portal.intake import rules, services
@@ -23,11 +22,12 @@ from portal.models.breakglass import BreakGlassGrant
 from portal.models.consent import ConsentDocument, ConsentSignature, unsigned_current
 from portal.models.intake import STEPS, AmendmentRequest, ReviewDecision
 from portal.models.measure import MeasureResult, SafetyFlag
-from portal.models.types import utcnow
 from portal.models.user import User
 from portal.security.access import get_or_404_for, role_required
+from portal.security.audit import record
 from portal.security.redirects import safe_next
-from portal.workspace import bp, chart
+from portal.workspace import chart
+from portal.workspace.blueprint import bp
 from portal.workspace.forms_review import AcknowledgeForm, DecisionForm, PublishConsentForm
 
 CLINICIANS = (Role.THERAPIST, Role.ADMIN)

@@ -18,8 +18,8 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 from werkzeug.serving import WSGIRequestHandler, make_server
 
+from portal.core.time import utcnow
 from portal.extensions import db
-from portal.models.types import utcnow
 from portal.models.user import UserSession
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))

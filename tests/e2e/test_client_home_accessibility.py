@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from playwright.sync_api import expect
 
-from portal.audit.services import record
 from portal.core.vocabulary import AppointmentStatus, CareStatus, SessionKind
 from portal.extensions import db
+from portal.security.audit import record
 from tests.e2e.conftest import settle, sign_in
 from tests.e2e.test_accessibility import assert_accessible
 from tests.factories import DEFAULT_PASSWORD

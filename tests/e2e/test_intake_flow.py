@@ -16,11 +16,11 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from portal.core.measures import GAD7_ITEMS, PHQ9_DIFFICULTY, PHQ9_ITEMS
+from portal.core.time import utcnow
 from portal.extensions import db
 from portal.models.consent import ConsentDocument, ConsentSignature
 from portal.models.intake import Intake
 from portal.models.measure import MeasureResult
-from portal.models.types import utcnow
 from tests.e2e.conftest import settle, sign_in
 from tests.factories import DEFAULT_PASSWORD
 

@@ -15,13 +15,13 @@ import pytest
 from flask import url_for
 from playwright.sync_api import expect
 
+from portal.core.time import utcnow
 from portal.core.vocabulary import AppointmentStatus, SessionKind
 from portal.extensions import db
 from portal.models.journal import JournalEntry
 from portal.models.measure import MeasureResult, SafetyFlag
 from portal.models.notes import NoteAddendum, SessionNote
 from portal.models.schedule import DosingReadiness
-from portal.models.types import utcnow
 from tests.e2e.conftest import settle, sign_in
 from tests.e2e.test_accessibility import assert_accessible
 from tests.factories import DEFAULT_PASSWORD

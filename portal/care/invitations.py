@@ -22,16 +22,16 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from portal.core.time import utcnow
 from portal.core.vocabulary import CHECKIN_GAP, AppointmentStatus, CareStatus, IntakeStatus, Role, SessionKind
 from portal.extensions import db
 from portal.models.care import CheckinInvitation
 from portal.models.intake import Intake
 from portal.models.measure import last_checkin_at
 from portal.models.schedule import Appointment, ReminderLog
-from portal.models.types import utcnow
 from portal.models.user import User
 from portal.notifications.email import send_email
-from portal.notifications.reminders import Due, _claim, _release
+from portal.notifications.reminders import Due, claim, release
 
 log = logging.getLogger(__name__)
 
@@ -73,13 +73,13 @@ def find_post_dosing_due(now):
 
 def _send_claimed(item, url):
     """Send one claimed per-session invitation; 1 when sent, 0 (claim released) otherwise."""
-    log_id = _claim(item)
+    log_id = claim(item)
     if log_id is None:
         return 0
     to = db.session.get(Appointment, item.appointment_id).client.email
     db.session.commit()  # end the read transaction before SMTP (SQLite holds the write lock)
     if not send_email(to, SUBJECT, item.kind, checkin_url=url):
-        _release(log_id)
+        release(log_id)
         return 0
     db.session.execute(update(ReminderLog).where(ReminderLog.id == log_id)
                        .values(sent_at=utcnow()))

@@ -1,4 +1,5 @@
-"""Append a row to the hash-chained audit trail inside the caller's transaction.
+"""The hash-chained audit trail (HIPAA §164.312(b)): `record` appends a row inside the caller's
+transaction; `verify_chain` walks the chain (`flask audit-verify`).
 
 The chain needs one writer at a time: PostgreSQL takes a transaction-scoped advisory lock, and
 SQLite transactions are opened with BEGIN IMMEDIATE (see portal/db_setup.py), which already
@@ -8,9 +9,9 @@ from flask import has_request_context, request
 from sqlalchemy import select, text
 
 from portal.core.logs import escape_control
+from portal.core.time import utcnow
 from portal.extensions import db
 from portal.models.audit import GENESIS_HASH, AuditEvent
-from portal.models.types import utcnow
 
 AUDIT_LOCK_KEY = 727_001  # arbitrary constant shared by every writer of the chain
 
@@ -40,3 +41,22 @@ def record(event, actor=None, obj=None, outcome="success", detail=None):
 
 def _clip(value, size):
     return escape_control(str(value))[:size] if value is not None else None
+
+
+def verify_chain(batch=1000):
+    """Return (rows checked, id of the first broken row or None)."""
+    expected_prev = GENESIS_HASH
+    checked = 0
+    last_id = 0
+    while True:
+        rows = db.session.scalars(select(AuditEvent).where(AuditEvent.id > last_id)
+                                  .order_by(AuditEvent.id).limit(batch)).all()
+        if not rows:
+            return checked, None
+        for row in rows:
+            if row.prev_hash != expected_prev or row.row_hash != row.compute_hash():
+                return checked, row.id
+            expected_prev = row.row_hash
+            checked += 1
+            last_id = row.id
+        db.session.expunge_all()

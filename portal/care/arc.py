@@ -1,0 +1,62 @@
+"""The arc of care: consultation → intake review → preparation → dosing → integration.
+
+Where a client stands is one rule set, written once as a SQL expression (the clients list
+filters and counts by it in the database); `stage_of` evaluates the same expression for one
+client. First match wins:
+  1. paused / discharged: users.care_status says so (the therapist set it);
+  2. integrating: the client has a completed dosing session;
+  3. dosing: the client has a booked dosing session;
+  4. preparing: the latest review decision is "eligible" and a preparation session is booked
+     or completed;
+  5. eligible: the latest review decision is "eligible";
+  6. intake submitted: the intake is submitted (no decision yet, or not "eligible");
+  7. consultation: everyone else (a new client, a consultation, an intake in progress).
+"""
+from sqlalchemy import and_, case, literal, select
+
+from portal.core.vocabulary import (
+    AppointmentStatus,
+    CareStatus,
+    Decision,
+    IntakeStatus,
+    SessionKind,
+    Stage,
+)
+from portal.extensions import db
+from portal.models.intake import Intake, ReviewDecision
+from portal.models.schedule import Appointment
+from portal.models.user import User
+
+BOOKED, COMPLETED = AppointmentStatus.BOOKED.value, AppointmentStatus.COMPLETED.value
+
+
+def _has_session(kind, *statuses):
+    return select(Appointment.id).where(
+        Appointment.client_id == User.id, Appointment.kind == kind.value,
+        Appointment.status.in_(statuses)).exists()
+
+
+def stage_expression():
+    """The arc stage of `User` as a SQL expression (rules in the module docstring)."""
+    latest_decision = (select(ReviewDecision.decision)
+                       .join(Intake, Intake.id == ReviewDecision.intake_id)
+                       .where(Intake.client_id == User.id)
+                       .order_by(ReviewDecision.id.desc()).limit(1).scalar_subquery())
+    submitted = select(Intake.id).where(Intake.client_id == User.id,
+                                        Intake.status == IntakeStatus.SUBMITTED.value).exists()
+    eligible = latest_decision == Decision.ELIGIBLE.value
+    return case(
+        (User.care_status == CareStatus.PAUSED.value, literal(Stage.PAUSED.value)),
+        (User.care_status == CareStatus.DISCHARGED.value, literal(Stage.DISCHARGED.value)),
+        (_has_session(SessionKind.DOSING, COMPLETED), literal(Stage.INTEGRATING.value)),
+        (_has_session(SessionKind.DOSING, BOOKED), literal(Stage.DOSING.value)),
+        (and_(eligible, _has_session(SessionKind.PREPARATION, BOOKED, COMPLETED)),
+         literal(Stage.PREPARING.value)),
+        (eligible, literal(Stage.ELIGIBLE.value)),
+        (submitted, literal(Stage.INTAKE_SUBMITTED.value)),
+        else_=literal(Stage.CONSULTATION.value))
+
+
+def stage_of(client):
+    """One client's stage in the arc (a Stage)."""
+    return Stage(db.session.scalar(select(stage_expression()).where(User.id == client.id)))

@@ -1,0 +1,5 @@
+"""The intake blueprint: its name (the endpoints' prefix) and URL prefix; the views attach to
+it in routes*.py, and the app factory registers it."""
+from flask import Blueprint
+
+bp = Blueprint("intake", __name__, url_prefix="/intake")
