@@ -2,7 +2,8 @@
 // The server only relays signaling (Socket.IO namespace /video); media goes browser to browser.
 // The therapist makes the offers; the client answers. After a drop, the therapist restarts ICE,
 // and builds a fresh connection if that does not work within a few seconds.
-import { io } from "/static/vendor/socket.io/socket.io.esm.min.js";
+import { createChat } from "./chat.js";
+import { connectSignaling } from "./signaling.js";
 
 const root = document.getElementById("room");
 const appointmentId = Number(root.dataset.appointmentId);
@@ -13,7 +14,7 @@ const statusEl = $("room-status");
 const localVideo = $("local-video");
 const remoteVideo = $("remote-video");
 
-let socket = null;
+let signaling = null;
 let pc = null;
 let localStream = null;
 let iceServers = [];
@@ -23,7 +24,6 @@ let restartTimer = null;
 let callStartedAt = null;
 let audioOnly = false;
 let screenTrack = null;
-let signals = Promise.resolve(); // the queue of incoming signals (see socket.on("signal"))
 
 function say(text, kind = "info") {
   statusEl.textContent = text;
@@ -37,11 +37,7 @@ function show(video, stream) {
   video.play().catch(() => { /* autoplay refused: the video starts on the next user gesture */ });
 }
 
-function send(event, payload = {}) {
-  return new Promise((resolve) => {
-    socket.timeout(8000).emit(event, { appointment_id: appointmentId, ...payload }, (err, res) => resolve(err ? null : res));
-  });
-}
+const send = (event, payload) => signaling.send(event, payload);
 
 // ---- media -------------------------------------------------------------------------------
 async function startMedia(constraints = { audio: true, video: true }) {
@@ -193,20 +189,20 @@ function chime() {
 
 // ---- socket ------------------------------------------------------------------------------
 function connect() {
-  socket = io("/video", { transports: ["websocket", "polling"], reconnectionDelayMax: 2000 });
-  socket.on("connect", async () => {
+  signaling = connectSignaling(appointmentId);
+  signaling.on("connect", async () => {
     await mediaReady; // the socket connects while the camera opens; join once media is there
     const res = await send("join");
     if (!res) return;
   });
-  socket.on("connect_error", () => say("Reconnecting to the portal…", "warning"));
-  socket.on("disconnect", () => { if (state !== "ended") say("Reconnecting…", "warning"); });
-  socket.on("joined", (msg) => {
+  signaling.on("connect_error", () => say("Reconnecting to the portal…", "warning"));
+  signaling.on("disconnect", () => { if (state !== "ended") say("Reconnecting…", "warning"); });
+  signaling.on("joined", (msg) => {
     iceServers = msg.ice_servers || [];
     if (msg.state === "in_call") enterCall(); else showWaiting();
     send("announce");
   });
-  socket.on("peer_joined", (msg) => {
+  signaling.on("peer_joined", (msg) => {
     if (isTherapist && msg.role === "client") {
       if (msg.state === "waiting") {
         alertWaiting();
@@ -226,39 +222,37 @@ function connect() {
       send("announce"); // make sure the therapist knows we are here (waiting or in the call)
     }
   });
-  socket.on("admitted", () => {
+  signaling.on("admitted", () => {
     // The client answers with "announce"; the therapist's offer follows that (see peer_joined).
     enterCall();
     if (!isTherapist) send("announce");
   });
-  socket.on("sent_back", () => {
+  signaling.on("sent_back", () => {
     if (!isTherapist) { showWaiting(); send("announce"); return; }
     peerPresent = false;
     if (pc) { pc.close(); pc = null; }
     remoteVideo.srcObject = null;
     say("Your client is back in the waiting room.", "info");
   });
-  // One signal at a time, in order: a candidate that arrives while the offer or answer before it
-  // is still being applied would otherwise find no remote description and be dropped.
-  socket.on("signal", (msg) => { signals = signals.then(() => onSignal(msg)).catch(() => {}); });
-  socket.on("peer_left", peerLeft);
-  socket.on("media_state", showPeerMedia);
-  socket.on("chat", addChat);
-  socket.on("ended", () => {
+  // Signals are applied one at a time, in order (see signaling.js).
+  signaling.onInOrder("signal", onSignal);
+  signaling.on("peer_left", peerLeft);
+  signaling.on("media_state", showPeerMedia);
+  signaling.on("chat", chat.add);
+  signaling.on("ended", () => {
     state = "ended";
     if (pc) { pc.close(); pc = null; }
     remoteVideo.srcObject = null;
     say("The call has ended. Thank you.", "success");
   });
-  socket.on("error", (msg) => {
+  signaling.on("error", (msg) => {
     say(msg.message || "Something went wrong.", "error");
     if (["signed_out", "not_allowed", "room_closed"].includes(msg.code)) {
       state = "ended";
-      socket.disconnect();
+      signaling.disconnect();
       if (msg.code === "signed_out") location.assign(`/auth/login?next=${encodeURIComponent(location.pathname)}`);
     }
   });
-  setInterval(() => { if (socket.connected) send("heartbeat"); }, 15000);
 }
 
 // ---- controls ----------------------------------------------------------------------------
@@ -340,21 +334,7 @@ $("end-call").addEventListener("click", async () => {
   say(isTherapist ? "The call has ended." : "You left the call. You can rejoin from your sessions page until it ends.", "success");
 });
 
-// ---- chat (never stored) -------------------------------------------------------------------
-function addChat(msg) {
-  const item = document.createElement("li");
-  const who = msg.from === role ? "You" : (msg.from === "therapist" ? "Therapist" : "Client");
-  item.textContent = `${who}: ${msg.text}`;
-  $("chat-log").append(item);
-}
-$("chat-form").addEventListener("submit", async (e) => {
-  e.preventDefault();
-  const input = $("chat-text");
-  const text = input.value.trim();
-  if (!text) return;
-  const res = await send("chat", { text });
-  if (res?.ok) input.value = "";
-});
+const chat = createChat({ role, send });
 
 // ---- timer and connection quality ----------------------------------------------------------
 let lastBytes = 0;
