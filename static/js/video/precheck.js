@@ -1,6 +1,7 @@
 // Pre-call check: preview with device pickers and a mic level meter, then an echo test in
 // which our server (aiortc) sends the browser's own media back. Plain-words result.
 import { io } from "/static/vendor/socket.io/socket.io.esm.min.js";
+import { listDevices, show } from "./media.js";
 
 const $ = (id) => document.getElementById(id);
 const maxSeconds = Number($("precheck").dataset.maxSeconds || 20);
@@ -15,25 +16,12 @@ async function openDevices(video, audio) {
       video: video ? { deviceId: { exact: video } } : true,
       audio: audio ? { deviceId: { exact: audio } } : true,
     });
-    preview.srcObject = stream;
-    preview.play().catch(() => { /* starts when scrolled to or on a gesture */ });
+    show(preview, stream); // explicit play(): see media.js
     $("device-status").textContent = "Your camera and microphone work. You should see yourself above.";
     startMeter();
-    await listDevices();
+    await listDevices(stream, { videoinput: $("pc-camera"), audioinput: $("pc-mic") });
   } catch {
     $("device-status").textContent = "We could not open your camera or microphone. Check that your browser allows them for this site, then reload the page.";
-  }
-}
-
-async function listDevices() {
-  const devices = await navigator.mediaDevices.enumerateDevices();
-  for (const [id, kind, trackKind] of [["pc-camera", "videoinput", "video"], ["pc-mic", "audioinput", "audio"]]) {
-    const current = stream.getTracks().find((t) => t.kind === trackKind)?.getSettings().deviceId;
-    $(id).replaceChildren(...devices.filter((d) => d.kind === kind).map((d, i) => {
-      const o = new Option(d.label || `${trackKind === "video" ? "Camera" : "Microphone"} ${i + 1}`, d.deviceId);
-      o.selected = d.deviceId === current;
-      return o;
-    }));
   }
 }
 
