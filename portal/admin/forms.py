@@ -4,7 +4,7 @@ from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Email, Length
 
-from portal.accounts.forms import StrongPasswordMixin, _new_password_field
+from portal.accounts.forms import StrongPasswordMixin, new_password_field
 from portal.core.zones import timezone_choices
 
 STAFF_ROLES = [SelectChoice("therapist", "Therapist"),
@@ -22,7 +22,7 @@ class CreateUserForm(StrongPasswordMixin, FlaskForm):
     role = SelectField("Role", choices=STAFF_ROLES, validate_choice=True)
     timezone = SelectField("Time zone", choices=timezone_choices, validate_choice=True,
                            default="America/New_York")
-    password = _new_password_field("First password")
+    password = new_password_field("First password")
 
 
 class RoleForm(FlaskForm):
