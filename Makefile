@@ -20,8 +20,10 @@ $(VENV)/.tests-installed: tests/requirements.txt $(VENV)/.installed
 	$(PY) -m pip install -q -r tests/requirements.txt
 	touch $@
 
-## make run: create the venv, migrate the SQLite database, seed demo accounts, serve on :$(PORT)
+## make run: create the venv and the development keys, migrate the SQLite database, seed demo
+## accounts, serve on :$(PORT)
 run: $(VENV)/.installed
+	$(PY) -m portal.devkeys
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
 	@echo "Serving on http://127.0.0.1:$(PORT)  (Ctrl-C to stop; reminders are sent every minute)"

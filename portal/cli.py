@@ -1,18 +1,34 @@
-"""Flask commands: create-user, seed-demo, audit-verify."""
+"""The portal's `flask --app wsgi ...` commands, registered by the app factory:
+
+- create-user: make an account of any role (the password is asked for);
+- seed-demo: the demo therapist and two clients, for development (refused in production);
+- audit-verify: walk the audit trail's hash chain;
+- rotate-keys: re-encrypt all PHI under the first key of PHI_KEYS;
+- send-reminders: the reminders and check-in invitations that are due (every minute, by
+  `make run` or deploy/portal-reminders.timer);
+- backup PATH and restore PATH: checked copies of the database (portal/ops/backup.py).
+
+Development keys are made before any app exists, by `python -m portal.devkeys` (`make run`).
+"""
 import sys
+from datetime import datetime
 
 import click
 from flask import current_app
 from sqlalchemy import select
 
+from portal.care.invitations import send_checkin_invitations
 from portal.core.time import utcnow
 from portal.core.vocabulary import Role
 from portal.core.zones import is_valid_zone
 from portal.extensions import db
 from portal.models.user import User
+from portal.notifications.reminders import send_due_reminders
+from portal.ops.backup import backup_command, restore_command
 from portal.security import mfa
-from portal.security.audit import record
+from portal.security.audit import record, verify_chain
 from portal.security.passwords import hash_password, password_problem
+from portal.security.rotation import rotate_all, rows_under_old_keys
 
 DEMO_PASSWORDS = {
     "robin@example.com": "calm-harbor-lantern-42",
@@ -29,7 +45,6 @@ def register_cli(app):
     app.cli.add_command(audit_verify)
     app.cli.add_command(rotate_keys)
     app.cli.add_command(send_reminders)
-    from portal.ops.backup import backup_command, restore_command
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
 
@@ -98,7 +113,6 @@ def seed_demo():
 @click.command("audit-verify")
 def audit_verify():
     """Walk the audit chain; exit 1 naming the first row whose hash or link is broken."""
-    from portal.security.audit import verify_chain
     checked, broken = verify_chain()
     if broken is not None:
         click.echo(f"audit chain BROKEN at row id={broken} (after {checked} good rows)")
@@ -109,7 +123,6 @@ def audit_verify():
 @click.command("rotate-keys")
 def rotate_keys():
     """Re-encrypt all PHI under the first key of PHI_KEYS; then old keys can be removed."""
-    from portal.security.rotation import rotate_all, rows_under_old_keys
     counts = rotate_all()
     for context, count in counts.items():
         click.echo(f"{context}: {count} re-encrypted")
@@ -126,9 +139,6 @@ def rotate_keys():
 def send_reminders(now_text):
     """Send the reminders that are due (24 h and 1 h before, readiness requests) and the check-in
     invitations (after integration and dosing sessions, every 14 days), each once."""
-    from datetime import datetime
-
-    from portal.notifications.reminders import send_due_reminders
     now = None
     if now_text:
         if current_app.config["ENV_NAME"] == "production":
@@ -138,5 +148,4 @@ def send_reminders(now_text):
             raise click.ClickException("--now needs a UTC offset, e.g. 2026-03-03T14:00:00+00:00")
     sent = send_due_reminders(now)
     click.echo(f"reminders sent: {sent}")
-    from portal.care.invitations import send_checkin_invitations
     click.echo(f"check-in invitations sent: {send_checkin_invitations(now)}")

@@ -1,8 +1,10 @@
 """Configuration read from the environment (12-factor), with a `.env` file supported.
 
-Development needs nothing set: a SQLite file, a secret key and PHI keys are created in `instance/`
-on first start so `make run` works on a bare machine. Production refuses to start without its own
-secrets (see ProductionConfig.validate).
+Importing this module writes nothing. Development needs nothing set: the SQLite file is made in
+`instance/` by `flask db upgrade`, and SECRET_KEY and PHI_KEYS are read from `instance/` files
+that `python -m portal.devkeys` creates once (`make run` runs it first); without the keys, the
+app refuses to start and says what to run. Production refuses to start without its own secrets
+from the environment (see ProductionConfig.validate).
 """
 import base64
 import os
@@ -20,14 +22,20 @@ load_dotenv(BASE_DIR / ".env")
 WEAK_SECRET_KEYS = {"", "dev", "change-me", "changeme", "secret", "development"}
 
 
-def _instance_secret(name, make):
-    """Read a development secret from instance/, creating it once (never used in production)."""
-    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
-    path = INSTANCE_DIR / name
-    if not path.exists():
-        path.write_text(make())
-        path.chmod(0o600)
-    return path.read_text().strip()
+# Development keys: the setting, and the file in instance/ that portal/devkeys.py writes.
+DEV_KEY_FILES = {"SECRET_KEY": "secret_key", "PHI_KEYS": "phi_keys"}
+
+
+def _dev_key(name):
+    """A development key from the environment, else from its file in instance/, else ""
+    (read only; production reads the environment alone)."""
+    value = os.environ.get(name)
+    if value:
+        return value
+    try:
+        return (INSTANCE_DIR / DEV_KEY_FILES[name]).read_text().strip()
+    except FileNotFoundError:
+        return ""
 
 
 def new_phi_key():
@@ -41,9 +49,8 @@ def _env_bool(name, default=False):
 
 class Config:
     ENV_NAME = "development"
-    SECRET_KEY = os.environ.get("SECRET_KEY") or _instance_secret(
-        "secret_key", lambda: secrets.token_urlsafe(48))
-    PHI_KEYS = os.environ.get("PHI_KEYS") or _instance_secret("phi_keys", new_phi_key)
+    SECRET_KEY = _dev_key("SECRET_KEY")
+    PHI_KEYS = _dev_key("PHI_KEYS")
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'portal.sqlite3'}")
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
@@ -122,7 +129,13 @@ class Config:
 
     @classmethod
     def validate(cls):
-        """Development accepts its generated secrets."""
+        """Refuse to start without keys, saying how to make the development ones."""
+        missing = [name for name in DEV_KEY_FILES if not getattr(cls, name)]
+        if missing:
+            raise RuntimeError(
+                f"{' and '.join(missing)} not set. For development run `make run`, or once "
+                f"`.venv/bin/python -m portal.devkeys`, which creates them in {INSTANCE_DIR}; "
+                "or set them in the environment.")
 
 
 class TestingConfig(Config):

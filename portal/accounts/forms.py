@@ -1,4 +1,4 @@
-"""Forms for signing in, registering and managing credentials."""
+"""Forms of the accounts area: signing in, registering, credentials and account settings."""
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
@@ -19,7 +19,7 @@ def _email_field(label="Email address"):
         filters=[lambda v: v.strip().lower() if isinstance(v, str) else v])
 
 
-def _new_password_field(label="New password"):
+def new_password_field(label="New password"):
     # No Length validator: it would render maxlength="128", which browsers count in UTF-16
     # units and enforce by cutting pasted text, truncating emoji passwords. password_problem
     # checks 12-128 characters (after NFKC) on the server.
@@ -66,7 +66,7 @@ class RegistrationForm(StrongPasswordMixin, FlaskForm):
                                    Length(max=120, message="Please use at most 120 characters.")],
                        filters=[lambda v: v.strip() if isinstance(v, str) else v])
     email = _email_field()
-    password = _new_password_field("Password")
+    password = new_password_field("Password")
     confirm = PasswordField("Type the password again", validators=[
         DataRequired("Please type the password again."),
         EqualTo("password", "The two passwords are not the same.")])
@@ -88,7 +88,7 @@ class ResetRequestForm(FlaskForm):
 
 
 class ResetForm(StrongPasswordMixin, FlaskForm):
-    password = _new_password_field()
+    password = new_password_field()
     confirm = PasswordField("Type the new password again", validators=[
         DataRequired("Please type the password again."),
         EqualTo("password", "The two passwords are not the same.")])
@@ -101,7 +101,7 @@ class ConfirmForm(FlaskForm):
 class ChangePasswordForm(StrongPasswordMixin, FlaskForm):
     current = PasswordField("Current password", validators=[
         DataRequired("Please enter your current password."), Length(max=1024)])
-    password = _new_password_field()
+    password = new_password_field()
     confirm = PasswordField("Type the new password again", validators=[
         DataRequired("Please type the password again."),
         EqualTo("password", "The two passwords are not the same.")])

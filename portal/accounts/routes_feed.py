@@ -5,11 +5,8 @@ The feed itself is served by portal/scheduling/routes_feed.py.
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from portal.accounts import services
+from portal.accounts import services_settings
 from portal.accounts.blueprint import bp
-from portal.core.tokens import new_token, token_hash
-from portal.extensions import db
-from portal.security.audit import record
 
 
 @bp.get("/account/calendar-feed")
@@ -21,20 +18,13 @@ def calendar_feed_settings():
 @bp.post("/account/calendar-feed")
 def reset_calendar_feed():
     """Signed-in users: make a new feed URL (the old one stops working) and show it once."""
-    token = new_token()
-    current_user.calendar_token_hash = token_hash(token)
-    record("calendar_feed_reset", actor=current_user, obj=("user", current_user.id))
-    db.session.commit()
-    # Built from BASE_URL, never from the request's Host header.
-    url = services.absolute_url("scheduling.calendar_feed", token=token)
+    url = services_settings.reset_calendar_feed(current_user)
     return render_template("accounts/calendar_feed.html", feed_url=url)
 
 
 @bp.post("/account/calendar-feed/revoke")
 def revoke_calendar_feed():
     """Signed-in users: turn the calendar feed off; calendar apps stop receiving updates."""
-    current_user.calendar_token_hash = None
-    record("calendar_feed_revoked", actor=current_user, obj=("user", current_user.id))
-    db.session.commit()
+    services_settings.revoke_calendar_feed(current_user)
     flash("Your calendar feed is off. Calendars subscribed to it will stop updating.", "success")
     return redirect(url_for("accounts.calendar_feed_settings"))

@@ -4,7 +4,7 @@ from flask import current_app, flash, redirect, render_template, url_for
 from portal.accounts import services
 from portal.accounts.blueprint import bp
 from portal.accounts.forms import ResetForm, ResetRequestForm
-from portal.extensions import db, limiter
+from portal.extensions import limiter
 from portal.security.access import public
 
 
@@ -16,7 +16,6 @@ def reset_request():
     form = ResetRequestForm()
     if form.validate_on_submit():
         services.send_reset(form.email.data)
-        db.session.commit()
         return render_template("accounts/reset_sent.html", email=form.email.data)
     return render_template("accounts/reset_request.html", form=form)
 
@@ -32,8 +31,7 @@ def reset_password(token):
     form = ResetForm()
     form.user_inputs = lambda: [user.email, user.name]
     if form.validate_on_submit():
-        services.set_password(user, form.password.data, "password_reset")
-        db.session.commit()
+        services.reset_password(user, form.password.data)
         flash("Your password is changed. Please sign in with it.", "success")
         return redirect(url_for("accounts.login"))
     return render_template("accounts/reset_password.html", form=form)

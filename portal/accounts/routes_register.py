@@ -1,16 +1,11 @@
 """Registration (self-service or by invitation) and email verification."""
-import hashlib
-
 from flask import current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
-from portal.accounts import services
+from portal.accounts import services_registration as registration
 from portal.accounts.blueprint import bp
 from portal.accounts.forms import ConfirmForm, RegistrationForm, ResendForm
-from portal.core.time import utcnow
-from portal.extensions import db, limiter
-from portal.models.user import Invitation
+from portal.extensions import limiter
 from portal.security.access import public
 
 
@@ -23,9 +18,8 @@ def register():
         return redirect(url_for("main.home"))
     form = RegistrationForm()
     if form.validate_on_submit():
-        services.register_client(form.name.data, form.email.data, form.password.data,
-                                form.timezone.data)
-        db.session.commit()
+        registration.register(form.name.data, form.email.data, form.password.data,
+                              form.timezone.data)
         return render_template("accounts/check_email.html", email=form.email.data)
     return render_template("accounts/register.html", form=form)
 
@@ -36,9 +30,7 @@ def verify_email(token):
     """Anyone holding the emailed link: confirm the address with one button (POST, not GET)."""
     form = ConfirmForm()
     if form.validate_on_submit():
-        user = services.verify_email(token)
-        db.session.commit()
-        if user is None:
+        if registration.verify_email(token) is None:
             return render_template("accounts/link_invalid.html", what="confirmation"), 400
         flash("Thank you, your email is confirmed. You can sign in now.", "success")
         return redirect(url_for("accounts.login"))
@@ -52,18 +44,9 @@ def resend_verification():
     """Anyone: send a fresh confirmation link; the answer never says whether the email exists."""
     form = ResendForm()
     if form.validate_on_submit():
-        user = services.find_user(form.email.data)
-        if user is not None and not user.email_verified:
-            services.send_verification(user)
-        db.session.commit()
+        registration.resend_verification(form.email.data)
         return render_template("accounts/check_email.html", email=form.email.data)
     return render_template("accounts/verify_needed.html", form=form)
-
-
-def _invitation(token):
-    digest = hashlib.sha256(token.encode()).hexdigest()
-    invite = db.session.scalar(select(Invitation).where(Invitation.token_hash == digest))
-    return invite if invite is not None and invite.usable(utcnow()) else None
 
 
 @bp.route("/auth/invite/<token>", methods=["GET", "POST"])
@@ -71,7 +54,7 @@ def _invitation(token):
 @public
 def accept_invite(token):
     """An invited client: register with the invited email, which the link already verifies."""
-    invite = _invitation(token)
+    invite = registration.invitation_for(token)
     if invite is None:
         return render_template("accounts/link_invalid.html", what="invitation"), 400
     form = RegistrationForm(email=invite.email)
@@ -80,11 +63,8 @@ def accept_invite(token):
     form.email.raw_data = [invite.email]
     form.email.data = invite.email
     if form.validate_on_submit():
-        user = services.register_client(form.name.data, invite.email, form.password.data,
-                                       form.timezone.data, therapist=invite.therapist,
-                                       verified=True)
-        invite.used_at = utcnow()
-        db.session.commit()
+        user = registration.accept_invitation(invite, form.name.data, form.password.data,
+                                              form.timezone.data)
         if user is None:
             flash("You already have an account with this email. Please sign in.", "info")
         else:

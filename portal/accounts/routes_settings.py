@@ -2,7 +2,7 @@
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from portal.accounts import services
+from portal.accounts import services, services_mfa, services_settings
 from portal.accounts.blueprint import bp
 from portal.accounts.forms import (
     ChangeEmailForm,
@@ -11,10 +11,8 @@ from portal.accounts.forms import (
     ReauthForm,
     TimezoneForm,
 )
-from portal.extensions import db
-from portal.security import mfa, sessions
+from portal.security import mfa
 from portal.security.access import public
-from portal.security.audit import record
 
 WRONG_PASSWORD = "That is not your current password."  # noqa: S105 (a message)
 
@@ -48,9 +46,7 @@ def change_password():
         if not services.reauthenticate(current_user, form.current.data):
             form.current.errors.append(WRONG_PASSWORD)
         else:
-            services.set_password(current_user, form.password.data, "password_changed",
-                                 keep_session=sessions.current_session())
-            db.session.commit()
+            services.change_password(current_user, form.password.data)
             flash("Your password is changed. Other devices were signed out.", "success")
             return redirect(url_for("accounts.account"))
     return _render(password_form=form), 400
@@ -65,7 +61,6 @@ def change_email():
             form.current.errors.append(WRONG_PASSWORD)
         else:
             services.request_email_change(current_user, form.email.data)
-            db.session.commit()
             flash("We sent a confirmation link to the new address. The change happens when "
                   "you open it.", "info")
             return redirect(url_for("accounts.account"))
@@ -78,9 +73,7 @@ def confirm_email_change(token):
     """Holder of the link sent to a new address: confirm the change with one button."""
     form = ConfirmForm()
     if form.validate_on_submit():
-        user = services.confirm_email_change(token)
-        db.session.commit()
-        if user is None:
+        if services.confirm_email_change(token) is None:
             return render_template("accounts/link_invalid.html", what="confirmation"), 400
         flash("Your sign-in email is changed.", "success")
         return redirect(url_for("accounts.account" if current_user.is_authenticated
@@ -93,9 +86,7 @@ def change_timezone():
     """Signed-in users: the zone in which times are shown to them."""
     form = TimezoneForm(prefix="tz")
     if form.validate_on_submit():
-        current_user.timezone = form.timezone.data
-        record("timezone_changed", actor=current_user, obj=("user", current_user.id))
-        db.session.commit()
+        services_settings.change_timezone(current_user, form.timezone.data)
         flash("Your time zone is saved.", "success")
         return redirect(url_for("accounts.account"))
     return _render(tz_form=form), 400
@@ -107,10 +98,8 @@ def new_recovery_codes():
     form = ReauthForm(prefix="mfa")
     if form.validate_on_submit() and current_user.mfa_enabled_at is not None:
         if services.reauthenticate(current_user, form.current.data):
-            codes = mfa.new_recovery_codes(current_user)
-            record("mfa_recovery_codes_renewed", actor=current_user, obj=("user", current_user.id))
-            db.session.commit()
-            return render_template("accounts/recovery_codes.html", codes=codes,
+            return render_template("accounts/recovery_codes.html",
+                                   codes=services_mfa.renew_recovery_codes(current_user),
                                    next_url=url_for("accounts.account"))
         form.current.errors.append(WRONG_PASSWORD)
     return _render(mfa_form=form), 400
@@ -125,11 +114,7 @@ def disable_mfa():
         return redirect(url_for("accounts.account"))
     if form.validate_on_submit():
         if services.reauthenticate(current_user, form.current.data):
-            current_user.mfa_enabled_at = None
-            current_user.totp_secret_enc = None
-            current_user.recovery_codes.clear()
-            record("mfa_disabled", actor=current_user, obj=("user", current_user.id))
-            db.session.commit()
+            services_mfa.disable(current_user)
             flash("Two-step sign-in is off.", "info")
             return redirect(url_for("accounts.account"))
         form.current.errors.append(WRONG_PASSWORD)

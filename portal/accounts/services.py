@@ -1,4 +1,9 @@
-"""Account workflows that span the user, their sessions, email and the audit trail."""
+"""Signing in and out, and the credentials of an account: password checks with lockout, the
+signed links of emails, password reset and change, and the change of sign-in email.
+
+Registration, the second factor and the other account settings are in services_<topic>.py.
+Each workflow that changes data writes its audit record and commits, unless it says otherwise.
+"""
 import hashlib
 from dataclasses import dataclass
 
@@ -6,10 +11,10 @@ from flask import current_app, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
+from portal.core.signals import sessions_revoked
 from portal.core.time import utcnow
-from portal.core.vocabulary import Role
 from portal.extensions import db
-from portal.models.user import User
+from portal.models.user import User, UserSession
 from portal.notifications.email import send_email
 from portal.security import passwords, sessions
 from portal.security.audit import record
@@ -24,17 +29,35 @@ class LoginResult:
     user: User | None = None
     ok: bool = False
     needs_verification: bool = False
+    login_session: UserSession | None = None
 
 
 def find_user(email):
     return db.session.scalar(select(User).where(func.lower(User.email) == (email or "").lower()))
 
 
+def absolute_url(endpoint, **values):
+    """A link for an email or a calendar app, built from BASE_URL, never from the request's Host
+    header (a forged Host would otherwise turn a reset email into a phishing link)."""
+    return current_app.config["BASE_URL"].rstrip("/") + url_for(endpoint, **values)
+
+
+# --- signing in and out ----------------------------------------------------------------------
+def sign_in(email, password):
+    """The password step (committed). On success a server-side session starts; it signs the
+    user in at once, or after the second factor when the account needs one."""
+    result = authenticate(email, password)
+    if result.ok:
+        result.login_session = begin_login(result.user)
+    db.session.commit()
+    return result
+
+
 def authenticate(email, password):
     """Check a password login; count failures, lock after too many, email the owner on lockout.
 
     The caller shows one generic message for every failure, so unknown emails, wrong passwords
-    and locked accounts look the same from outside.
+    and locked accounts look the same from outside. Not committed.
     """
     now = utcnow()
     user = find_user(email)
@@ -66,7 +89,8 @@ def authenticate(email, password):
 
 
 def note_failure(user, now, detail):
-    """A failed password or second factor: audit it and lock the account at the threshold."""
+    """A failed password or second factor: audit it and lock the account at the threshold.
+    Not committed."""
     cfg = current_app.config
     record("login_failure", actor=user, obj=("user", user.id), outcome="failure", detail=detail)
     if user.record_failed_login(now, cfg["LOCKOUT_THRESHOLD"], cfg["LOCKOUT_WINDOW"],
@@ -80,8 +104,8 @@ def note_failure(user, now, detail):
 def reauthenticate(user, password):
     """Check the current password before a sensitive change (ASVS V6.2.3 / V7.5).
 
-    A wrong password counts toward the account lockout, so a stolen session cannot be used to
-    guess the password freely; a locked account is refused even with the right one.
+    A wrong password counts toward the account lockout (committed), so a stolen session cannot
+    be used to guess the password freely; a locked account is refused even with the right one.
     """
     now = utcnow()
     if user.is_locked(now):
@@ -95,11 +119,29 @@ def reauthenticate(user, password):
 
 
 def begin_login(user):
-    """Start a server-side session after the password step; MFA may still be needed."""
+    """Start a server-side session after the password step; MFA may still be needed.
+    Not committed."""
     row = sessions.start_session(user, mfa_passed=not user.mfa_required)
     record("login_success" if row.authenticated else "login_password_ok",
            actor=user, obj=("session", None))
     return row
+
+
+def sign_out():
+    """End this request's session on the server (committed), so the old cookie no longer works,
+    and tell the areas that hold something open for it."""
+    row = sessions.end_session("logout")
+    if row is None:
+        return
+    record("logout", actor=row.user_id, obj=("session", row.id))
+    db.session.commit()
+    sessions_revoked.send(current_app._get_current_object(), session_ids={row.id})
+
+
+def keep_alive():
+    """The idle warning's "stay signed in": this session's idle timer starts again."""
+    sessions.current_session().last_seen_at = utcnow()
+    db.session.commit()
 
 
 # --- signed tokens ---------------------------------------------------------------------------
@@ -125,75 +167,19 @@ def read_token(salt, token, max_age):
     return data if isinstance(data, dict) else None
 
 
-def absolute_url(endpoint, **values):
-    return current_app.config["BASE_URL"].rstrip("/") + url_for(endpoint, **values)
-
-
-# --- registration and verification ----------------------------------------------------------
-def default_therapist():
-    """The practice's therapist for self-registered clients: the one with the fewest clients."""
-    clinicians = db.session.scalars(
-        select(User).where(User.role.in_([Role.THERAPIST.value, Role.ADMIN.value]),
-                           User.is_active_account.is_(True)).order_by(User.id)).all()
-    if not clinicians:
-        return None
-    counts = dict(db.session.execute(
-        select(User.therapist_id, func.count()).where(User.role == Role.CLIENT.value)
-        .group_by(User.therapist_id)).all())
-    return min(clinicians, key=lambda t: (t.role != Role.THERAPIST.value, counts.get(t.id, 0)))
-
-
-def register_client(name, email, password, timezone, therapist=None, verified=False):
-    """Create a client account, or tell the existing owner; the response is the same either way."""
-    password_hash = passwords.hash_password(password)  # also for existing emails: equal timing
-    existing = find_user(email)
-    if existing is not None:
-        record("registration_existing_email", obj=("user", existing.id), outcome="failure")
-        send_email(existing.email, "Someone tried to create an account with your email",
-                   "register_existing", login_url=absolute_url("accounts.login"),
-                   reset_url=absolute_url("accounts.reset_request"))
-        return None
-    now = utcnow()
-    user = User(name=name, email=email, password_hash=password_hash, timezone=timezone,
-                role=Role.CLIENT.value, therapist=therapist or default_therapist(),
-                email_verified_at=now if verified else None)
-    db.session.add(user)
-    db.session.flush()
-    record("registration", actor=user, obj=("user", user.id))
-    if not verified:
-        send_verification(user)
-    return user
-
-
-def send_verification(user):
-    token = make_token(VERIFY_SALT, uid=user.id, email=user.email)
-    send_email(user.email, "Please confirm your email address", "verify_email",
-               name=user.name, verify_url=absolute_url("accounts.verify_email", token=token),
-               hours=int(current_app.config["EMAIL_VERIFY_MAX_AGE"].total_seconds() // 3600))
-
-
-def verify_email(token):
-    data = read_token(VERIFY_SALT, token, current_app.config["EMAIL_VERIFY_MAX_AGE"])
-    user = db.session.get(User, data.get("uid")) if data else None
-    if user is None or user.email != data.get("email"):
-        return None
-    if user.email_verified_at is None:
-        user.email_verified_at = utcnow()
-        record("email_verified", actor=user, obj=("user", user.id))
-    return user
-
-
 # --- passwords -------------------------------------------------------------------------------
 def send_reset(email):
+    """Email a reset link to an active account (committed); the same outcome for unknown ones."""
     user = find_user(email)
     if user is None or not user.is_active:
         record("password_reset_requested", outcome="failure", detail="unknown_account")
-        return
-    token = make_token(RESET_SALT, uid=user.id, pw=password_fingerprint(user))
-    record("password_reset_requested", actor=user, obj=("user", user.id))
-    send_email(user.email, "Reset your password", "reset_password", name=user.name,
-               reset_url=absolute_url("accounts.reset_password", token=token),
-               minutes=int(current_app.config["PASSWORD_RESET_MAX_AGE"].total_seconds() // 60))
+    else:
+        token = make_token(RESET_SALT, uid=user.id, pw=password_fingerprint(user))
+        record("password_reset_requested", actor=user, obj=("user", user.id))
+        send_email(user.email, "Reset your password", "reset_password", name=user.name,
+                   reset_url=absolute_url("accounts.reset_password", token=token),
+                   minutes=int(current_app.config["PASSWORD_RESET_MAX_AGE"].total_seconds() // 60))
+    db.session.commit()
 
 
 def user_for_reset(token):
@@ -204,7 +190,19 @@ def user_for_reset(token):
     return user
 
 
-def set_password(user, new_password, event, keep_session=None):
+def reset_password(user, new_password):
+    """The holder of a reset link chose a new password: every session ends (committed)."""
+    _set_password(user, new_password, "password_reset")
+    db.session.commit()
+
+
+def change_password(user, new_password):
+    """A signed-in user changed their password: their other sessions end (committed)."""
+    _set_password(user, new_password, "password_changed", keep_session=sessions.current_session())
+    db.session.commit()
+
+
+def _set_password(user, new_password, event, keep_session=None):
     """Store a new password and end every other session of the user."""
     user.password_hash = passwords.hash_password(new_password)
     user.password_changed_at = utcnow()
@@ -216,7 +214,10 @@ def set_password(user, new_password, event, keep_session=None):
                reset_url=absolute_url("accounts.reset_request"))
 
 
+# --- changing the sign-in email --------------------------------------------------------------
 def request_email_change(user, new_email):
+    """Send a confirmation link to the new address (committed), unless another account has it:
+    the answer looks the same either way."""
     token = make_token(CHANGE_EMAIL_SALT, uid=user.id, email=new_email,
                        pw=password_fingerprint(user))
     record("email_change_requested", actor=user, obj=("user", user.id))
@@ -224,9 +225,12 @@ def request_email_change(user, new_email):
         send_email(new_email, "Please confirm your new email address", "verify_email",
                    name=user.name, verify_url=absolute_url("accounts.confirm_email_change",
                                                            token=token), hours=48)
+    db.session.commit()
 
 
 def confirm_email_change(token):
+    """The link from the new address was followed: switch the sign-in email and tell the old
+    address (committed). None when the link is invalid, expired or the address was taken."""
     data = read_token(CHANGE_EMAIL_SALT, token, current_app.config["EMAIL_VERIFY_MAX_AGE"])
     user = db.session.get(User, data.get("uid")) if data else None
     if user is None or data.get("pw") != password_fingerprint(user) or find_user(data["email"]):
@@ -236,4 +240,5 @@ def confirm_email_change(token):
     user.email_verified_at = utcnow()
     record("email_changed", actor=user, obj=("user", user.id))
     send_email(old, "Your sign-in email was changed", "email_changed", name=user.name)
+    db.session.commit()
     return user

@@ -19,7 +19,12 @@ from pathlib import Path
 import click
 from sqlalchemy import URL, inspect, text
 
+import portal.models  # noqa: F401  (every encrypted column registers on import)
+from portal.core.crypto import DecryptionError, keyring
 from portal.extensions import db
+from portal.models.types import ENCRYPTED_COLUMNS
+from portal.ops.schema import current_revision, head_revision
+from portal.security.audit import verify_chain
 
 KEYS_NOTE = ("The portal's encrypted columns (intake answers, measures, notes...) are in a backup "
              "as ciphertext only, and the keys (PHI_KEYS) and SECRET_KEY are NOT in it: keep them "
@@ -193,7 +198,7 @@ def _restore_sqlite(source, target):
         expected = _checked_sqlite(src, "backup file")
         dst.execute("PRAGMA journal_mode=DELETE")
         src.backup(dst)
-        dst.execute("PRAGMA journal_mode=WAL")  # the portal's mode (portal/db_setup.py)
+        dst.execute("PRAGMA journal_mode=WAL")  # the portal's mode (portal/core/db.py)
         counts = _checked_sqlite(dst, "restored database")
     finally:
         src.close()
@@ -217,13 +222,7 @@ def _restore_postgres(source, url, has_tables):
 
 
 def _schema_note():
-    from alembic.config import Config as AlembicConfig
-    from alembic.script import ScriptDirectory
-    from flask import current_app
-    config = AlembicConfig()
-    config.set_main_option("script_location", current_app.extensions["migrate"].directory)
-    head = ScriptDirectory.from_config(config).get_current_head()
-    current = db.session.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    head, current = head_revision(), current_revision()
     if current == head:
         return f"schema: {current} (the newest this code knows)"
     return f"schema: {current}; this code expects {head}: run `flask db upgrade`"
@@ -231,9 +230,6 @@ def _schema_note():
 
 def _undecryptable_columns():
     """Encrypted columns whose first stored value does not decrypt with this PHI_KEYS."""
-    from portal import models  # noqa: F401  (every encrypted column registers on import)
-    from portal.core.crypto import DecryptionError, keyring
-    from portal.models.types import ENCRYPTED_COLUMNS
     tables = set(inspect(db.session.connection()).get_table_names())
     failing = []
     for context, (table, column) in sorted(ENCRYPTED_COLUMNS.items()):
@@ -257,7 +253,6 @@ def restore_command(path):
     Create a new database (or name a new SQLite file) for DATABASE_URL and do not run
     `flask db upgrade` on it first: the backup carries its own schema.
     """
-    from portal.security.audit import verify_chain
     kind, target = _database()
     with open(path, "rb") as handle:
         head = handle.read(16)

@@ -3,11 +3,12 @@ import email
 from email import policy
 from pathlib import Path
 
+import redis
 from flask import abort, current_app, jsonify, render_template
-from sqlalchemy import text
 
 from portal.extensions import db, limiter
 from portal.ops.blueprint import bp
+from portal.ops.schema import current_revision, head_revision
 from portal.security.access import public
 
 
@@ -26,9 +27,9 @@ def readyz():
     """Load balancers: the database answers and its schema is at the newest migration."""
     checks = {}
     try:
-        current = db.session.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        current = current_revision()
         checks["database"] = "ok"
-        checks["migrations"] = "ok" if current == _head_revision() else "behind"
+        checks["migrations"] = "ok" if current == head_revision() else "behind"
     except Exception:  # any failure means "not ready"; details stay in the server log
         db.session.rollback()
         checks["database"] = "unreachable"
@@ -38,16 +39,7 @@ def readyz():
     return jsonify(status="ready" if ready else "not ready", checks=checks), 200 if ready else 503
 
 
-def _head_revision():
-    from alembic.config import Config as AlembicConfig
-    from alembic.script import ScriptDirectory
-    cfg = AlembicConfig()
-    cfg.set_main_option("script_location", current_app.extensions["migrate"].directory)
-    return ScriptDirectory.from_config(cfg).get_current_head()
-
-
 def _redis_status(url):
-    import redis
     try:
         redis.Redis.from_url(url, socket_timeout=1).ping()
         return "ok"

@@ -1,1 +1,3 @@
-"""Security building blocks: passwords, MFA, sessions, field encryption, access, headers."""
+"""Security building blocks: passwords, MFA, server-side sessions, declared access control,
+security headers, safe redirects, the audit trail and PHI key rotation (the field encryption
+itself is portal/core/crypto.py)."""

@@ -7,6 +7,7 @@ forget the check. Ownership of objects is enforced by `get_or_404_for`.
 from flask import abort, current_app, flash, g, jsonify, redirect, request, url_for
 from flask_login import current_user
 
+from portal.core.errors import wants_json
 from portal.extensions import db, login_manager
 from portal.security.redirects import safe_next
 
@@ -54,7 +55,6 @@ def get_or_404_for(user, model, object_id):
 @login_manager.unauthorized_handler
 def unauthorized():
     """Anonymous request to a protected page: JSON 401 for scripts, else the sign-in page."""
-    from portal.core.errors import wants_json
     if wants_json():
         return jsonify(error={"status": 401, "title": "Please sign in",
                               "message": "Your session has ended. Please sign in again."}), 401

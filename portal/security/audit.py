@@ -2,7 +2,7 @@
 transaction; `verify_chain` walks the chain (`flask audit-verify`).
 
 The chain needs one writer at a time: PostgreSQL takes a transaction-scoped advisory lock, and
-SQLite transactions are opened with BEGIN IMMEDIATE (see portal/db_setup.py), which already
+SQLite transactions are opened with BEGIN IMMEDIATE (see portal/core/db.py), which already
 serialises writers. Values are escaped so that a name with a newline cannot forge a log line.
 """
 from flask import has_request_context, request

@@ -3,7 +3,6 @@
 A code is accepted once: the counter of the last accepted code is stored, and only a later
 counter passes, so a code seen over someone's shoulder cannot be replayed within its window.
 """
-import hashlib
 import hmac
 import secrets
 
@@ -12,9 +11,11 @@ import segno
 
 from portal.core import crypto
 from portal.core.time import utcnow
+from portal.core.tokens import token_hash
 from portal.models.user import RecoveryCode
 
 RECOVERY_CODE_COUNT = 10
+RECOVERY_CODE_LENGTH = 10  # characters, without the dash shown in the middle
 _RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no look-alikes (0/o, 1/l/i)
 SECRET_CONTEXT = "users.totp_secret"  # noqa: S105 (a column name)
 
@@ -59,15 +60,17 @@ def verify_totp(user, code, secret=None, now=None):
 
 
 def _hash_code(code):
-    return hashlib.sha256(code.replace("-", "").strip().lower().encode()).hexdigest()
+    """Recovery codes are stored like link tokens: as the SHA-256 of their normal form."""
+    return token_hash(code.replace("-", "").strip().lower())
 
 
 def new_recovery_codes(user):
     """Replace the user's recovery codes with 10 fresh ones; return them in clear once."""
     codes = []
     for _ in range(RECOVERY_CODE_COUNT):
-        raw = "".join(secrets.choice(_RECOVERY_ALPHABET) for _ in range(10))
-        codes.append(f"{raw[:5]}-{raw[5:]}")
+        raw = "".join(secrets.choice(_RECOVERY_ALPHABET) for _ in range(RECOVERY_CODE_LENGTH))
+        half = RECOVERY_CODE_LENGTH // 2
+        codes.append(f"{raw[:half]}-{raw[half:]}")
     user.recovery_codes.clear()
     for code in codes:
         user.recovery_codes.append(RecoveryCode(code_hash=_hash_code(code)))

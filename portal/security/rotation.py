@@ -6,6 +6,7 @@ only if it still holds the ciphertext that was read, so a concurrent write is ne
 """
 from sqlalchemy import text
 
+import portal.models  # noqa: F401  (every encrypted column registers on import)
 from portal.core.crypto import keyring
 from portal.extensions import db
 from portal.models.types import ENCRYPTED_COLUMNS
@@ -38,7 +39,6 @@ def rotate_column(context, table, column):
 
 def rotate_all():
     """Re-encrypt everything; returns {context: rows re-encrypted}."""
-    import portal.models  # noqa: F401  (every encrypted column registers on import)
     return {context: rotate_column(context, table, column)
             for context, (table, column) in sorted(ENCRYPTED_COLUMNS.items())}
 

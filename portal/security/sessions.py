@@ -5,7 +5,6 @@ whether it is valid. Login issues a fresh id (rotation), logout and password cha
 on the server (a replayed cookie is refused), and idle (30 min) and absolute (12 h) limits apply.
 """
 import hashlib
-import secrets
 from datetime import timedelta
 
 from flask import after_this_request, current_app, g, has_request_context, request, session
@@ -15,6 +14,7 @@ from sqlalchemy.orm import joinedload
 
 from portal.core.signals import sessions_revoked
 from portal.core.time import utcnow
+from portal.core.tokens import new_token, token_hash
 from portal.extensions import db, login_manager
 from portal.models.user import UserSession
 from portal.security.audit import record
@@ -23,8 +23,14 @@ PENDING_MFA_LIMIT = timedelta(minutes=10)
 TOUCH_INTERVAL = timedelta(seconds=15)
 
 
-def _hash(token):
-    return hashlib.sha256(token.encode()).hexdigest()
+def forget_loaded_user():
+    """Make `current_user` load again from the session row on its next use in this request.
+
+    Flask-Login caches the request's user on `g` under the private name `_login_user` and has no
+    public call that drops it without writing its own keys into the cookie; this is the one
+    place that reaches in (tests/test_security_login_cache.py fails if Flask-Login changes it).
+    """
+    g.pop("_login_user", None)
 
 
 def start_session(user, mfa_passed):
@@ -33,8 +39,8 @@ def start_session(user, mfa_passed):
     old = current_session(include_pending=True)
     if old is not None and old.revoked_at is None:
         old.revoked_at, old.revoke_reason = now, "replaced"
-    token = secrets.token_urlsafe(32)
-    row = UserSession(token_hash=_hash(token), user=user, created_at=now, last_seen_at=now,
+    token = new_token()
+    row = UserSession(token_hash=token_hash(token), user=user, created_at=now, last_seen_at=now,
                       mfa_passed_at=now if mfa_passed else None,
                       ip=request.remote_addr, user_agent=(request.user_agent.string or "")[:256])
     db.session.add(row)
@@ -42,7 +48,7 @@ def start_session(user, mfa_passed):
     session["sid"] = token
     session.permanent = False
     g._portal_session = row
-    g.pop("_login_user", None)
+    forget_loaded_user()
     return row
 
 
@@ -50,10 +56,10 @@ def mark_mfa_passed(row):
     """The second factor passed: the session now signs the user in, under a fresh id, so a
     cookie obtained or planted during the password-only step does not become a full login."""
     row.mfa_passed_at = utcnow()
-    token = secrets.token_urlsafe(32)
-    row.token_hash = _hash(token)
+    token = new_token()
+    row.token_hash = token_hash(token)
     session["sid"] = token
-    g.pop("_login_user", None)
+    forget_loaded_user()
 
 
 def current_session(include_pending=False):
@@ -81,7 +87,7 @@ def _load():
     if not token or not isinstance(token, str):
         return None
     row = db.session.scalar(select(UserSession).options(joinedload(UserSession.user))
-                            .where(UserSession.token_hash == _hash(token)))
+                            .where(UserSession.token_hash == token_hash(token)))
     if row is None:
         return None
     now = utcnow()
@@ -115,7 +121,7 @@ def end_session(reason="logout"):
         row.revoked_at, row.revoke_reason = utcnow(), reason
     session.clear()
     g._portal_session = None
-    g.pop("_login_user", None)
+    forget_loaded_user()
     return row
 
 
