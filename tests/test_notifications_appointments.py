@@ -10,13 +10,15 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import select
 
+from portal.core.time import format_local
+from portal.core.tokens import token_hash
 from portal.core.vocabulary import SessionKind
 from portal.extensions import db
 from portal.models.audit import AuditEvent
 from portal.models.schedule import AvailabilityRule, SessionType
-from portal.notifications.appointments import format_when, send_appointment_emails
+from portal.notifications.appointments import send_appointment_emails
 from portal.scheduling import bp as scheduling_bp
-from portal.scheduling import routes_feed, services  # routes_feed: the feed views on the blueprint
+from portal.scheduling import services
 from tests.factories import DEFAULT_PASSWORD
 
 CLIENT_NAME = "Harriet Quill"
@@ -175,7 +177,7 @@ def test_each_reader_sees_the_time_in_their_own_zone(practice, mailbox):
 ])
 def test_times_are_written_out_with_the_zone_of_the_reader(instant, zone, expected):
     from zoneinfo import ZoneInfo
-    assert format_when(instant, ZoneInfo(zone)) == expected
+    assert format_local(instant, ZoneInfo(zone), long=True) == expected
 
 
 def test_video_sessions_carry_the_join_link_and_nothing_about_the_treatment(practice, mailbox):
@@ -321,7 +323,7 @@ def test_a_new_feed_address_revokes_the_old_one_and_only_its_hash_is_stored(app,
     assert anonymous.get(new).status_code == 200
     db.session.refresh(client)
     token = new.rsplit("/", 1)[1].removesuffix(".ics")
-    assert client.calendar_token_hash == routes_feed.token_hash(token)
+    assert client.calendar_token_hash == token_hash(token)
     assert token not in client.calendar_token_hash
 
 

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from portal.core.vocabulary import AppointmentStatus, SessionKind
+from portal.core.vocabulary import JOIN_EARLY, AppointmentStatus, SessionKind
 from portal.extensions import db
 from portal.models.audit import AuditEvent
 from portal.models.schedule import Appointment, AvailabilityOverride, AvailabilityRule, DosingReadiness
@@ -32,6 +32,8 @@ from tests.scheduling_helpers import (
 )
 
 NEW_YORK, SYDNEY = "America/New_York", "Australia/Sydney"
+# The room's own rule (portal.core.vocabulary.JOIN_EARLY), said the same on every page.
+JOIN_TEXT = f"You can join {int(JOIN_EARLY.total_seconds() // 60)} minutes before the start."
 
 
 # --- fixtures and helpers -------------------------------------------------------------------
@@ -144,7 +146,7 @@ def test_client_books_a_preparation_session_in_their_own_zone(
     assert ("socket", appointment.id,
             ("appointment_booked", "/notify", f"user-{therapist.id}")) in sent
     listing = page(client, "/appointments")
-    assert shown(start, SYDNEY) in listing and "You can join 10 minutes before" in listing
+    assert shown(start, SYDNEY) in listing and JOIN_TEXT in listing
 
 
 def test_a_repeated_submit_of_the_confirm_form_returns_the_same_booking(
@@ -255,7 +257,7 @@ def test_integration_times_after_a_dosing_session_are_suggested_first(
 
 
 # --- my sessions: join, reschedule, cancel --------------------------------------------------
-def test_join_is_a_link_only_from_10_minutes_before_a_video_session(
+def test_join_is_a_link_only_from_the_join_window_before_a_video_session(
         client, as_client, therapist, client_user):
     preparation = kind_of(therapist, SessionKind.PREPARATION)
     now_ish = make_appointment(client_user, preparation, soon(0) + timedelta(minutes=5))
@@ -263,7 +265,7 @@ def test_join_is_a_link_only_from_10_minutes_before_a_video_session(
     text = page(client, "/appointments")
     assert f'href="/sessions/{now_ish.id}"' in text
     assert f'href="/sessions/{later.id}"' not in text
-    assert text.count("You can join 10 minutes before the start.") == 1
+    assert text.count(JOIN_TEXT) == 1
 
 
 def test_a_dosing_session_shows_the_address_and_the_day_rules(client, as_client, therapist,

@@ -12,12 +12,13 @@ from flask import current_app, url_for
 from sqlalchemy import select
 
 from portal.care import postdosing
+from portal.core.time import zone_of
 from portal.core.vocabulary import CHECKIN_GAP, AppointmentStatus, Decision, SessionKind
 from portal.extensions import db
 from portal.intake.services import intake_for
 from portal.models.measure import last_checkin_at
 from portal.models.schedule import Appointment, SessionType
-from portal.notifications.appointments import DAY_RULES, zone_of
+from portal.notifications.appointments import DAY_RULES
 from portal.scheduling import gates
 from portal.video import access as video_access
 

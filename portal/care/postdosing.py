@@ -14,13 +14,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from portal.core.time import zone_of
 from portal.core.vocabulary import AppointmentStatus, FlagKind, SessionKind
 from portal.extensions import db
 from portal.intake import services
 from portal.models.care import PostDosingCheckin
 from portal.models.measure import SafetyFlag
 from portal.models.schedule import Appointment
-from portal.notifications.appointments import zone_of
 from portal.security.audit import record
 
 INVITE_FROM = time(8, 0)  # the morning after the dosing day, in the client's zone

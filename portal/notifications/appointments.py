@@ -4,14 +4,14 @@ Each participant gets their own email, with the time in their own zone and an `.
 calendar. Subjects never name the client or the kind of session. A therapist's message about a
 change stays in the portal: the email only says that there is one.
 
-Call after the change is committed:
+Sent after the change is committed, by `on_appointment_changed`, the receiver of the signal
+`appointment_changed` (connected in portal/notifications/__init__.py), or directly:
     send_appointment_emails(appointment, "booked" | "rescheduled" | "cancelled", message=None)
 """
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 from flask import current_app
 
+from portal.core.time import format_local, zone_of
+from portal.core.vocabulary import Role
 from portal.extensions import db
 from portal.notifications import ics
 from portal.notifications.email import send_email
@@ -19,12 +19,12 @@ from portal.notifications.email import send_email
 CHANGES = ("booked", "rescheduled", "cancelled")
 
 SUBJECTS = {
-    ("booked", "client"): "Your appointment is confirmed",
-    ("booked", "therapist"): "New appointment booked",
-    ("rescheduled", "client"): "Your appointment has a new time",
-    ("rescheduled", "therapist"): "An appointment has a new time",
-    ("cancelled", "client"): "Your appointment is cancelled",
-    ("cancelled", "therapist"): "An appointment was cancelled",
+    ("booked", Role.CLIENT): "Your appointment is confirmed",
+    ("booked", Role.THERAPIST): "New appointment booked",
+    ("rescheduled", Role.CLIENT): "Your appointment has a new time",
+    ("rescheduled", Role.THERAPIST): "An appointment has a new time",
+    ("cancelled", Role.CLIENT): "Your appointment is cancelled",
+    ("cancelled", Role.THERAPIST): "An appointment was cancelled",
 }
 
 # Said to the client before every in-person (dosing) session.
@@ -36,21 +36,6 @@ DAY_RULES = (
 )
 
 
-def zone_of(user):
-    try:
-        return ZoneInfo(user.timezone or "UTC")
-    except (KeyError, ValueError):
-        return ZoneInfo("UTC")
-
-
-def format_when(instant: datetime, zone: ZoneInfo):
-    """E.g. "Tuesday 3 March 2026, 9:00 AM EST" (locale-independent)."""
-    local = instant.astimezone(zone)
-    hour = local.hour % 12 or 12
-    half = "AM" if local.hour < 12 else "PM"
-    return f"{local:%A} {local.day} {local:%B %Y}, {hour}:{local:%M} {half} {local.tzname()}"
-
-
 def appointment_context(appointment, recipient):
     """Plain values for the templates (no database access once built)."""
     base = current_app.config["BASE_URL"].rstrip("/")
@@ -58,8 +43,8 @@ def appointment_context(appointment, recipient):
     minutes = int((appointment.ends_at - appointment.starts_at).total_seconds() // 60)
     return {
         "name": recipient.name,
-        "role": "client" if is_client else "therapist",
-        "when": format_when(appointment.starts_at, zone_of(recipient)),
+        "role": Role.CLIENT if is_client else Role.THERAPIST,
+        "when": format_local(appointment.starts_at, zone_of(recipient), long=True),
         "minutes": minutes,
         "is_video": appointment.is_video,
         "join_url": ics.join_url(appointment) if appointment.is_video else None,
@@ -128,3 +113,10 @@ def send_appointment_emails(appointment, change, message=None):
     for to, subject, template, attachments, context in messages:
         sent += send_email(to, subject, template, attachments=attachments, **context)
     return sent
+
+
+def on_appointment_changed(_sender, appointment, change, message=None, **_):
+    """Receiver of `appointment_changed`: email both participants about a booking, a new time or
+    a cancellation; an outcome (completed, no-show) sends no email."""
+    if change in CHANGES:
+        send_appointment_emails(appointment, change, message=message)

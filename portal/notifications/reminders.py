@@ -8,6 +8,9 @@ retries while the reminder is still due.
 
 Reminder kinds carry the appointment's SEQUENCE ("reminder_24h#2"): a rescheduled appointment
 gets reminders for its new time. The readiness request is asked once per appointment.
+
+`Due`, `claim` and `release` are public: the check-in invitations after a session
+(portal/care/invitations.py) are sent once with the same scheme.
 """
 import logging
 from dataclasses import dataclass
@@ -18,11 +21,11 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from portal.core.time import utcnow
+from portal.core.time import utcnow, zone_of
 from portal.core.vocabulary import AppointmentStatus, SessionKind
 from portal.extensions import db
 from portal.models.schedule import Appointment, DosingReadiness, ReminderLog
-from portal.notifications.appointments import appointment_context, format_when, zone_of
+from portal.notifications.appointments import appointment_context
 from portal.notifications.email import send_email
 
 log = logging.getLogger(__name__)
@@ -117,6 +120,7 @@ def claim(item):
 
 
 def release(log_id):
+    """Give a claim back (its email was not sent), so that a later run may claim it again."""
     db.session.execute(delete(ReminderLog).where(ReminderLog.id == log_id))
     db.session.commit()
 
@@ -132,7 +136,6 @@ def _email(item, now):
     if item.base == READINESS:
         base = current_app.config["BASE_URL"].rstrip("/")
         context["readiness_url"] = f"{base}/appointments/{appointment.id}/readiness"
-        context["when"] = format_when(appointment.starts_at, zone_of(recipient))
         template = "readiness_request"
     else:
         template = "reminder"

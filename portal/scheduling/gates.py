@@ -1,8 +1,11 @@
-"""Which session types a client may book, with the reason in plain words when not.
+"""Which session types a client may book, with the reason in plain words when not, and how
+close to its start a client may still change a session online (the policy window).
 
 The arc of care: consultation → intake review → preparation → dosing → integration.
 Enforced on the server at booking time; the booking pages show the same reasons.
 """
+from datetime import timedelta
+
 from flask import current_app
 from sqlalchemy import func, select
 
@@ -32,6 +35,11 @@ def _open_item9(client):
     return db.session.scalar(select(SafetyFlag.id).where(
         SafetyFlag.client_id == client.id, SafetyFlag.kind == FlagKind.ITEM9.value,
         SafetyFlag.acknowledged_at.is_(None)).limit(1)) is not None
+
+
+def policy_window():
+    """Clients change or cancel online up to this long before the start (therapists any time)."""
+    return timedelta(hours=current_app.config.get("CANCELLATION_WINDOW_HOURS", 24))
 
 
 def not_in_care(client):

@@ -1,53 +1,36 @@
 """Changes to a booked session: reschedule, cancel, and the client's dosing-day readiness."""
-import logging
 from datetime import UTC, datetime
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from portal.core.time import viewer_zone
-from portal.core.vocabulary import Role, SessionKind
+from portal.core.vocabulary import PEOPLE, AppointmentStatus, Role, SessionKind
 from portal.extensions import db
-from portal.models.schedule import Appointment, DosingReadiness
-from portal.scheduling import gates, services
+from portal.models.schedule import Appointment
+from portal.scheduling import gates, queries, services
 from portal.scheduling.blueprint import bp
-from portal.scheduling.forms import (
-    CancelForm,
-    ReadinessForm,
-    RescheduleForm,
-    iso_utc,
-    parse_start,
-)
-from portal.scheduling.routes_booking import (
-    BOOKED,
-    PEOPLE,
+from portal.scheduling.forms import CancelForm, ReadinessForm, RescheduleForm, iso_utc, parse_start
+from portal.scheduling.pages import (
     after_change_url,
-    announce,
-    appointment_state,
     bad_start,
+    confirm_page,
     contact_page,
     message_page,
     refused,
     slot_link,
     taken,
-    week_of_slots,
-    zoned,
 )
 from portal.security.access import get_or_404_for, role_required
-from portal.security.audit import record
-
-log = logging.getLogger(__name__)
 
 
 def change_refusal(appointment, status):
     """A page instead of the change when the session is not booked or is too close for a client."""
-    if appointment.status != BOOKED:
+    if appointment.status != AppointmentStatus.BOOKED:
         return message_page(409, "This session cannot be changed",
                             "This session is not booked any more.")
     if current_user.id == appointment.client_id and \
-            appointment.starts_at - datetime.now(UTC) < services.policy_window():
+            appointment.starts_at - datetime.now(UTC) < gates.policy_window():
         return contact_page(status)
     return None
 
@@ -68,14 +51,13 @@ def reschedule(appointment_id):
         start = parse_start(request.args["start"])
         if start is None:
             return bad_start()
-        return render_template("scheduling/confirm.html", session_type=session_type,
-                               start=start, form=RescheduleForm(start=iso_utc(start)),
-                               appointment=appointment, therapist=appointment.therapist,
-                               zoned=zoned, action=url_for("scheduling.reschedule_session",
-                                                           appointment_id=appointment.id))
+        return confirm_page(session_type, start, RescheduleForm(start=iso_utc(start)),
+                            url_for("scheduling.reschedule_session",
+                                    appointment_id=appointment.id), appointment=appointment)
     return render_template("scheduling/slots.html", session_type=session_type,
                            appointment=appointment, link_for=slot_link(session_type, appointment),
-                           week=week_of_slots(session_type, viewer_zone(), appointment.id))
+                           week=queries.week_of_slots(session_type, viewer_zone(),
+                                                      request.args.get("week"), appointment.id))
 
 
 @bp.post("/appointments/<int:appointment_id>/reschedule")
@@ -99,10 +81,7 @@ def reschedule_session(appointment_id):
             return taken(appointment.session_type, exc.nearest, appointment)
         except services.BookingError as exc:
             return message_page(409, "This session cannot be changed", str(exc))
-        db.session.commit()
-        from portal.video.registry import registry
-        registry.invalidate(appointment.id)  # the room's opening hours moved
-        announce(appointment, "rescheduled")
+        services.commit_change(appointment, "rescheduled")
     flash("The session was moved. An updated invitation is on its way by email.", "success")
     return redirect(after_change_url())
 
@@ -131,31 +110,12 @@ def cancel_session(appointment_id):
         return contact_page(403)
     except services.BookingError as exc:
         return message_page(409, "This session cannot be cancelled", str(exc))
-    db.session.commit()
-    from portal.video.registry import close_room
-    close_room(appointment.id)  # an open video room closes at once in this process
-    announce(appointment, "cancelled")
+    services.commit_change(appointment, "cancelled", message=message)
     flash("The session was cancelled. A confirmation is on its way by email.", "success")
     return redirect(after_change_url())
 
 
 # --- dosing-day readiness -------------------------------------------------------------------
-def save_readiness(appointment, answers):
-    """Insert or update the answers of one dosing session (a second submit updates)."""
-    row = db.session.scalar(select(DosingReadiness).where(
-        DosingReadiness.appointment_id == appointment.id))
-    if row is None:
-        try:
-            with db.session.begin_nested():
-                db.session.add(DosingReadiness(appointment_id=appointment.id, answers=answers))
-        except IntegrityError:  # a simultaneous first submit won; update its row
-            row = db.session.scalar(select(DosingReadiness).where(
-                DosingReadiness.appointment_id == appointment.id))
-    if row is not None:
-        row.answers, row.submitted_at = answers, datetime.now(UTC)
-    record("dosing_readiness_submitted", actor=current_user, obj=("appointment", appointment.id))
-
-
 @bp.route("/appointments/<int:appointment_id>/readiness", methods=["GET", "POST"])
 @role_required(Role.CLIENT)
 def readiness(appointment_id):
@@ -163,16 +123,15 @@ def readiness(appointment_id):
     appointment = get_or_404_for(current_user, Appointment, appointment_id)
     if appointment.kind != SessionKind.DOSING.value:
         abort(404)
-    if not appointment_state(appointment, datetime.now(UTC), set())["readiness_open"]:
+    if not queries.appointment_state(appointment, datetime.now(UTC), set())["readiness_open"]:
         return message_page(403 if request.method == "POST" else 200,
                             "These questions are not open now",
                             "They open 48 hours before a booked dosing session and close when "
                             "it starts.")
-    previous = db.session.scalar(select(DosingReadiness).where(
-        DosingReadiness.appointment_id == appointment.id))
+    previous = queries.readiness_of(appointment)
     form = ReadinessForm(data=previous.answers if previous and request.method == "GET" else None)
     if form.validate_on_submit():
-        save_readiness(appointment, form.answers())
+        services.save_readiness(appointment, form.answers(), by=current_user)
         db.session.commit()
         flash("Thank you. Your care team can see your answers.", "success")
         return redirect(url_for("scheduling.appointments"))

@@ -1,9 +1,18 @@
-"""Booking, rescheduling and cancelling, race-free and idempotent, with audit.
+"""Scheduling's writes, each with its audit record: booking, rescheduling and cancelling (race-free
+and idempotent), a session's outcome, the default session types and the dosing-day answers.
 
 The database has the last word on double booking (unique live start per therapist; on
 PostgreSQL an exclusion constraint on overlapping blocks). On SQLite the transaction holds the
 write lock from its first statement (BEGIN IMMEDIATE), so the free-slot re-check below cannot
-race. Emails are sent by the caller after the commit (portal.notifications.appointments).
+race.
+
+Transactions: these functions never commit; the caller owns the transaction, so that a view can
+keep a refusal's audit record (commit) or drop a lost race (rollback), and tests and scripts can
+compose them. Other areas hear of a change through the signal `appointment_changed`
+(portal/core/signals.py), which `commit_change` sends only after its commit: notifications
+emails both people, video closes or re-checks the room and tells the therapist's open pages.
+Scheduling imports neither of them. Receivers run in the caller's request and must not raise:
+the change is already committed.
 """
 from datetime import UTC, datetime, timedelta
 
@@ -11,9 +20,12 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from portal.core.db import race_safe_insert
+from portal.core.signals import appointment_changed
+from portal.core.time import utcnow
 from portal.core.vocabulary import AppointmentStatus, SessionKind
 from portal.extensions import db
-from portal.models.schedule import DEFAULT_TYPES, Appointment, SessionType
+from portal.models.schedule import DEFAULT_TYPES, Appointment, DosingReadiness, SessionType
 from portal.scheduling import gates, slots
 from portal.security.audit import record
 
@@ -36,19 +48,27 @@ class PolicyWindow(BookingError):
     pass
 
 
+def commit_change(appointment, change, message=None):
+    """Commit the caller's transaction, then tell the other areas: `change` is "booked",
+    "rescheduled", "cancelled", "completed" or "no_show"; `message` is a therapist's note."""
+    db.session.commit()
+    appointment_changed.send(current_app._get_current_object(), appointment=appointment,
+                             change=change, message=message)
+
+
 def ensure_default_types(therapist):
-    """The four session types of the KAP arc, created once per therapist."""
+    """The four session types of the KAP arc, created once per therapist; when two first visits
+    race, the other's rows win (unique therapist and kind) and ours are dropped."""
     existing = {t.kind for t in db.session.scalars(select(SessionType).where(
         SessionType.therapist_id == therapist.id))}
-    for kind, name, minutes, modality in DEFAULT_TYPES:
-        if kind.value not in existing:
-            db.session.add(SessionType(
-                therapist_id=therapist.id, kind=kind.value, name=name, duration_min=minutes,
-                modality=modality.value, buffer_before_min=30 if kind == SessionKind.DOSING else 0,
-                buffer_after_min=30 if kind == SessionKind.DOSING else 10,
-                location=current_app.config.get("PRACTICE_ADDRESS")
-                if kind == SessionKind.DOSING else None))
-    db.session.flush()
+    missing = [SessionType(
+        therapist_id=therapist.id, kind=kind.value, name=name, duration_min=minutes,
+        modality=modality.value, buffer_before_min=30 if kind == SessionKind.DOSING else 0,
+        buffer_after_min=30 if kind == SessionKind.DOSING else 10,
+        location=current_app.config.get("PRACTICE_ADDRESS") if kind == SessionKind.DOSING else None)
+        for kind, name, minutes, modality in DEFAULT_TYPES if kind.value not in existing]
+    if missing:
+        race_safe_insert(lambda: db.session.add_all(missing))
 
 
 def _lost_race(exc):
@@ -113,13 +133,9 @@ def book(client, session_type, start, idempotency_key, now=None):
     return appointment
 
 
-def policy_window():
-    return timedelta(hours=current_app.config.get("CANCELLATION_WINDOW_HOURS", 24))
-
-
 def _check_client_window(appointment, by, now):
-    if by.id == appointment.client_id and appointment.starts_at - now < policy_window():
-        hours = int(policy_window().total_seconds() // 3600)
+    if by.id == appointment.client_id and appointment.starts_at - now < gates.policy_window():
+        hours = int(gates.policy_window().total_seconds() // 3600)
         raise PolicyWindow(f"Sessions can be changed online up to {hours} hours before they "
                            "start. Please contact your therapist to change this one.")
 
@@ -179,3 +195,17 @@ def set_outcome(appointment, status, by, now=None):
     appointment.status_changed_at = appointment.updated_at = now
     record(f"appointment_{status}", actor=by, obj=("appointment", appointment.id))
     return appointment
+
+
+def save_readiness(appointment, answers, by, now=None):
+    """Clients: the dosing-day answers of one appointment; a second submit updates them, and of
+    two simultaneous first submits the later one updates the winner's row."""
+    def saved():
+        return db.session.scalar(select(DosingReadiness).where(
+            DosingReadiness.appointment_id == appointment.id))
+    row = saved()
+    if row is not None or not race_safe_insert(lambda: db.session.add(
+            DosingReadiness(appointment_id=appointment.id, answers=answers))):
+        row = row or saved()
+        row.answers, row.submitted_at = answers, now or utcnow()
+    record("dosing_readiness_submitted", actor=by, obj=("appointment", appointment.id))
