@@ -1,15 +1,19 @@
 """Cross-area reactions, declared in one place (blinker, which Flask ships).
 
-The area that changes something sends a signal; areas that react connect a receiver in their
-`subscribe()` (called by the app factory). The sender never imports the receiver, so a new
-reaction needs no change where the event happens. Receivers run synchronously, after the
-sender's commit, in the sender's request or socket context.
+The area where something happens sends a signal; areas that react connect a receiver when their
+package is imported (its `__init__.py`; the app factory imports every area). The sender never
+imports the receiver, so a new reaction needs no change where the event happens. Receivers run
+synchronously after the sender's commit, in the sender's request or socket context, and must not
+raise: what they react to is already done.
 
-- sessions_revoked(sender, session_ids): sent by security.sessions when sessions end (logout,
-  password change, role change, deactivation); video closes those sessions' sockets.
-- appointment_changed(appointment, change, message): sent by scheduling and workspace after a
-  booking, reschedule, cancellation or outcome is committed; video closes or re-checks the room,
-  notifications sends the emails and the therapist's live notice.
+- sessions_revoked(sender=app, session_ids): sent by security.sessions and accounts when
+  sessions end (logout, password or role change, deactivation); video closes their sockets.
+- appointment_changed(sender=app, appointment, change, message): sent by
+  scheduling.services.commit_change after a booking, new time, cancellation or outcome is
+  committed; notifications emails both people, video closes or re-checks the room and sends the
+  therapist's live notice of a booking.
+- admission_changed(sender=app, appointment_id): sent by video when a client is admitted, sent
+  back, leaves or the call ends; video's cached grants of that room are dropped.
 """
 from blinker import Namespace
 
