@@ -78,8 +78,20 @@ def _register_hooks(app):
 
 def _register_blueprints(app):
     """Every area's blueprint, each with its own URL prefix and templates folder."""
-    from portal import accounts, admin, audit, care, intake, main, ops, scheduling, video, workspace
-    from portal import notifications  # noqa: F401  (no blueprint: imported for its signal receivers)
+    # notifications has no blueprint: it is imported for its signal receivers.
+    from portal import (
+        accounts,
+        admin,
+        audit,
+        care,
+        intake,
+        main,
+        notifications,  # noqa: F401
+        ops,
+        scheduling,
+        video,
+        workspace,
+    )
     from portal.core.errors import register_error_handlers
 
     for area in (main, accounts, audit, admin, workspace, intake, care, video, scheduling, ops):
