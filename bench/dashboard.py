@@ -199,7 +199,7 @@ def seed_practice(rng):
     from portal.models.types import utcnow
     from portal.models.user import Role, User
     from portal.scheduling import services as booking
-    from portal.workspace.forms_notes import TEMPLATES
+    from portal.workspace.forms import TEMPLATES
     from tests import factories
 
     now = utcnow().replace(microsecond=0)

@@ -11,8 +11,10 @@ from typing import NamedTuple
 from markupsafe import Markup, escape
 
 from portal.core.measures import SCALES
+from portal.workspace.flags import ITEM9_MEANING
 
 CHANGE_THRESHOLD = 5
+WATCHED = "phq9"  # the instrument whose large changes the chart draws and the pages list
 BAND_FILLS = {"minimal": "#e6f3ea", "mild": "#eef4d9", "moderate": "#fcf1d8",
               "moderately severe": "#fbe2cf", "severe": "#f8d7d3"}
 LINE, ALERT, INK, GRID = "#0f6570", "#a4231c", "#1f2a30", "#737d83"
@@ -135,8 +137,7 @@ def _markers(instrument, points, frame, tz):
         parts.append(f'<circle class="point" cx="{cx}" cy="{cy}" r="4.5" fill="{LINE}" '
                      f'stroke="#ffffff" stroke-width="1.5"><title>{escape(text)}</title></circle>')
         if item9:
-            text = (f"{_when(when, tz, True)}: item 9 answered above 0 "
-                    f"(thoughts of being better off dead or of self-harm)")
+            text = f"{_when(when, tz, True)}: item 9 answered above 0 ({ITEM9_MEANING})"
             parts.append(f'<circle class="item9-marker" cx="{cx}" cy="{cy}" r="9.5" fill="none" '
                          f'stroke="{ALERT}" stroke-width="3"><title>{escape(text)}</title></circle>')
     return parts
@@ -164,7 +165,7 @@ def svg_chart(points, instrument, tz=UTC, id_prefix=None, highlight="auto"):
     """The chart as SVG markup (Markup: a str already escaped). `highlight` is the change
     threshold; "auto" means CHANGE_THRESHOLD for PHQ-9 and none for GAD-7."""
     if highlight == "auto":
-        highlight = CHANGE_THRESHOLD if instrument == "phq9" else None
+        highlight = CHANGE_THRESHOLD if instrument == WATCHED else None
     points = ordered(points)
     maximum = SCALES[instrument].max_score
     frame = _Frame(points, maximum)

@@ -1,27 +1,20 @@
-"""Therapist views: the list of their clients (search, arc-of-care filter, latest scores, next
-session) and client invitations."""
-import hashlib
-import secrets
+"""Therapist views of the practice: the list of their clients (search, arc-of-care filter, latest
+scores, next session), client invitations, and the consent documents with publishing a new
+version."""
 from datetime import UTC, datetime
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
-from portal.accounts.services import absolute_url, find_user
-from portal.core.time import utcnow
-from portal.core.vocabulary import STAGE_LABELS, Role
+from portal.accounts.services import find_user
+from portal.core.vocabulary import CLINICIANS, STAGE_LABELS
 from portal.extensions import db
-from portal.models.user import Invitation, User
-from portal.notifications.email import send_email
+from portal.models.consent import ConsentDocument
 from portal.security.access import role_required
-from portal.security.audit import record
+from portal.workspace import queries_clients, services
 from portal.workspace.blueprint import bp
-from portal.workspace.clients import client_rows
-from portal.workspace.forms import InviteForm
-
-CLINICIANS = (Role.THERAPIST, Role.ADMIN)
-
+from portal.workspace.forms import InviteForm, PublishConsentForm
 
 SEARCH_LIMIT = 100
 
@@ -30,16 +23,12 @@ def _render_clients(form):
     search = request.args.get("q", "").strip()[:SEARCH_LIMIT]
     status = request.args.get("status", "all")
     status = status if status in STAGE_LABELS else "all"
-    rows = client_rows(current_user, datetime.now(UTC), search=search, status=status)
-    total = None
-    if search or status != "all":
-        total = db.session.scalar(select(func.count()).select_from(User).where(
-            User.therapist_id == current_user.id, User.role == Role.CLIENT.value))
-    invites = db.session.scalars(select(Invitation).where(
-        Invitation.therapist_id == current_user.id, Invitation.used_at.is_(None),
-        Invitation.expires_at > utcnow()).order_by(Invitation.created_at.desc())).all()
-    return render_template("workspace/clients.html", rows=rows, invites=invites, form=form,
-                           search=search, status=status, statuses=STAGE_LABELS, total=total)
+    rows = queries_clients.client_rows(current_user, datetime.now(UTC), search=search,
+                                       status=status)
+    total = queries_clients.client_count(current_user) if search or status != "all" else None
+    return render_template("workspace/clients.html", rows=rows, form=form, search=search,
+                           invites=queries_clients.open_invitations(current_user),
+                           status=status, statuses=STAGE_LABELS, total=total)
 
 
 @bp.get("/clients")
@@ -60,17 +49,33 @@ def invite():
         form.email.errors.append("Someone already has an account with this email. Ask them to "
                                  "sign in, or contact the practice owner to move them to you.")
         return _render_clients(form), 400
-    token = secrets.token_urlsafe(32)
-    now = utcnow()
-    row = Invitation(email=form.email.data, therapist=current_user,
-                     token_hash=hashlib.sha256(token.encode()).hexdigest(), created_at=now,
-                     expires_at=now + current_app.config["INVITE_MAX_AGE"])
-    db.session.add(row)
-    db.session.flush()
-    record("client_invited", actor=current_user, obj=("invitation", row.id))
-    send_email(row.email, "You are invited to create your portal account", "invite",
-               invite_url=absolute_url("accounts.accept_invite", token=token),
-               days=current_app.config["INVITE_MAX_AGE"].days)
+    services.invite_client(form.email.data, current_user)
     db.session.commit()
     flash("Invitation sent.", "success")
     return redirect(url_for("workspace.clients"))
+
+
+@bp.route("/consents", methods=["GET", "POST"])
+@role_required(*CLINICIANS)
+def consents():
+    """Therapists and admins: the current consent documents; publish a new version of one."""
+    form = PublishConsentForm()
+    if form.validate_on_submit():
+        try:
+            doc = services.publish_consent(form.kind.data, form.title.data, form.body.data,
+                                           current_user)
+            db.session.commit()
+        except IntegrityError:  # someone published the same version number at the same moment
+            db.session.rollback()
+            flash("Someone else published a new version at the same moment. Please check the "
+                  "current version below and publish again if needed.", "warning")
+            return redirect(url_for("workspace.consents"))
+        flash(f"Published “{doc.title}” version {doc.version}. Clients who signed an earlier "
+              f"version will be asked to sign it.", "success")
+        return redirect(url_for("workspace.consents"))
+    documents = ConsentDocument.current()
+    start = next((d for d in documents if d.kind == request.args.get("kind")), None)
+    if start is not None and not form.is_submitted():
+        form.kind.data, form.title.data, form.body.data = start.kind, start.title, start.body
+    return render_template("workspace/consents.html", documents=documents, form=form), \
+        400 if form.is_submitted() else 200

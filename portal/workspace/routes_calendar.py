@@ -6,21 +6,12 @@ from datetime import UTC, datetime, timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from portal.core.time import viewer_zone
-from portal.core.vocabulary import AppointmentStatus, Role, arc_position
+from portal.core.vocabulary import CLINICIANS, AppointmentStatus
 from portal.extensions import db
-from portal.models.measure import SafetyFlag
-from portal.models.schedule import (
-    Appointment,
-    AvailabilityOverride,
-    AvailabilityRule,
-    DosingReadiness,
-    SessionType,
-)
-from portal.scheduling import services
+from portal.models.schedule import AvailabilityOverride, AvailabilityRule
+from portal.scheduling import services as scheduling
 from portal.scheduling.forms import (
     WEEKDAYS,
     OutcomeForm,
@@ -30,75 +21,39 @@ from portal.scheduling.forms import (
     parse_week,
     wall,
 )
-from portal.security.access import get_or_404_for, role_required
-from portal.security.audit import record
+from portal.security.access import role_required
+from portal.workspace import queries_calendar, services_calendar
 from portal.workspace.blueprint import bp
-
-CLINICIANS = (Role.THERAPIST, Role.ADMIN)
-
-
-def own(model, object_id):
-    """A row of the current therapist's own availability; 404 for anyone else's."""
-    row = db.session.get(model, object_id)
-    if row is None or row.therapist_id != current_user.id:
-        abort(404)
-    return row
-
-
-def local_today():
-    return datetime.now(viewer_zone()).date()
+from portal.workspace.queries_calendar import local_today
 
 
 # --- the week calendar ----------------------------------------------------------------------
-def week_appointments(first, zone):
-    start = datetime.combine(first, datetime.min.time(), tzinfo=zone).astimezone(UTC)
-    end = datetime.combine(first + timedelta(days=7), datetime.min.time(),
-                           tzinfo=zone).astimezone(UTC)
-    return db.session.scalars(select(Appointment).options(
-        selectinload(Appointment.client), selectinload(Appointment.session_type)).where(
-        Appointment.therapist_id == current_user.id, Appointment.starts_at >= start,
-        Appointment.starts_at < end).order_by(Appointment.starts_at)).all()
-
-
 @bp.get("/calendar")
 @role_required(*CLINICIANS)
 def calendar():
     """Therapists: a week of their sessions day by day in their zone, starting today."""
     zone, today = viewer_zone(), local_today()
     first = parse_week(request.args.get("week"), today)
-    rows = week_appointments(first, zone)
-    days = [(first + timedelta(days=i), []) for i in range(7)]
-    for appointment in rows:
-        days[(appointment.starts_at.astimezone(zone).date() - first).days][1].append(appointment)
-    ids = [a.id for a in rows]
-    readiness = {r.appointment_id: r.answers for r in db.session.scalars(select(
-        DosingReadiness).where(DosingReadiness.appointment_id.in_(ids)))} if ids else {}
-    flagged = set(db.session.scalars(select(SafetyFlag.client_id).where(
-        SafetyFlag.client_id.in_({a.client_id for a in rows}),
-        SafetyFlag.acknowledged_at.is_(None)))) if rows else set()
-    return render_template("workspace/calendar.html", days=days, first=first, today=today,
-                           previous=first - timedelta(days=7), following=first + timedelta(days=7),
-                           readiness=readiness, flagged=flagged, now=datetime.now(UTC))
+    return render_template("workspace/calendar.html", **queries_calendar.week(current_user, first, zone),
+                           first=first, today=today, previous=first - timedelta(days=7),
+                           following=first + timedelta(days=7), now=datetime.now(UTC))
 
 
 @bp.post("/appointments/<int:appointment_id>/status")
 @role_required(*CLINICIANS)
 def appointment_status(appointment_id):
     """Therapists: mark one of their sessions completed or a no-show (after it started)."""
-    appointment = get_or_404_for(current_user, Appointment, appointment_id)
-    if appointment.therapist_id != current_user.id:
-        abort(404)
+    appointment = queries_calendar.own_appointment(current_user, appointment_id)
     form = OutcomeForm()
     if not form.validate_on_submit():
         abort(400)
     try:
-        services.set_outcome(appointment, form.status.data, by=current_user)
-    except services.BookingError as exc:
+        scheduling.set_outcome(appointment, form.status.data, by=current_user)
+    except scheduling.BookingError as exc:
         flash(str(exc), "error")
     else:
         db.session.commit()
-        label = "completed" if form.status.data == AppointmentStatus.COMPLETED.value \
-            else "a no-show"
+        label = "completed" if form.status.data == AppointmentStatus.COMPLETED else "a no-show"
         flash(f"Marked as {label}.", "success")
     week = appointment.starts_at.astimezone(viewer_zone()).date()
     return redirect(url_for("workspace.calendar", week=week.isoformat()))
@@ -106,24 +61,10 @@ def appointment_status(appointment_id):
 
 # --- weekly hours and date overrides --------------------------------------------------------
 def render_availability(hours_form=None, override_form=None, status=200):
-    rules = db.session.scalars(select(AvailabilityRule).where(
-        AvailabilityRule.therapist_id == current_user.id).order_by(
-        AvailabilityRule.weekday, AvailabilityRule.start_time)).all()
-    overrides = db.session.scalars(select(AvailabilityOverride).where(
-        AvailabilityOverride.therapist_id == current_user.id,
-        AvailabilityOverride.day >= local_today()).order_by(
-        AvailabilityOverride.day, AvailabilityOverride.start_time)).all()
-    by_day = [(name, [r for r in rules if r.weekday == n]) for n, name in enumerate(WEEKDAYS)]
     return render_template(
-        "workspace/availability.html", by_day=by_day, overrides=overrides, wall=wall,
-        hours_form=hours_form or WeeklyHoursForm(prefix="hours", formdata=None),
+        "workspace/availability.html", **queries_calendar.availability(current_user, local_today()),
+        wall=wall, hours_form=hours_form or WeeklyHoursForm(prefix="hours", formdata=None),
         override_form=override_form or OverrideForm(prefix="override", formdata=None)), status
-
-
-def changed(detail):
-    record("availability_changed", actor=current_user, obj=("user", current_user.id),
-           detail=detail)
-    db.session.commit()
 
 
 @bp.get("/availability")
@@ -138,13 +79,11 @@ def availability():
 def add_hours():
     """Therapists: add a range of weekly hours (no overlap with the day's other ranges)."""
     form = WeeklyHoursForm(prefix="hours")
-    form.existing = db.session.scalars(select(AvailabilityRule).where(
-        AvailabilityRule.therapist_id == current_user.id)).all()
+    form.existing = queries_calendar.weekly_hours(current_user)
     if not form.validate_on_submit():
         return render_availability(hours_form=form, status=400)
-    db.session.add(AvailabilityRule(therapist_id=current_user.id, weekday=form.weekday.data,
-                                    start_time=form.start.data, end_time=form.end.data))
-    changed("weekly_hours_added")
+    services_calendar.add_hours(current_user, form.weekday.data, form.start.data, form.end.data)
+    db.session.commit()
     flash(f"Added {WEEKDAYS[form.weekday.data]}s from {wall(form.start.data)} to "
           f"{wall(form.end.data)}.", "success")
     return redirect(url_for("workspace.availability"))
@@ -154,8 +93,9 @@ def add_hours():
 @role_required(*CLINICIANS)
 def remove_hours(rule_id):
     """Therapists: remove one range of their weekly hours."""
-    db.session.delete(own(AvailabilityRule, rule_id))
-    changed("weekly_hours_removed")
+    rule = queries_calendar.own_row(current_user, AvailabilityRule, rule_id)
+    services_calendar.remove_hours(current_user, rule)
+    db.session.commit()
     flash("Those hours were removed.", "success")
     return redirect(url_for("workspace.availability"))
 
@@ -168,11 +108,9 @@ def add_override():
     form.today = local_today()
     if not form.validate_on_submit():
         return render_availability(override_form=form, status=400)
-    db.session.add(AvailabilityOverride(
-        therapist_id=current_user.id, day=form.day.data,
-        available=form.available.data == "extra", start_time=form.start.data,
-        end_time=form.end.data, note=(form.note.data or "").strip() or None))
-    changed("override_added")
+    services_calendar.add_override(current_user, form.day.data, form.available.data == "extra",
+                                   form.start.data, form.end.data, form.note.data)
+    db.session.commit()
     flash(f"Saved the change for {form.day.data:%A %d %B %Y}.", "success")
     return redirect(url_for("workspace.availability"))
 
@@ -181,19 +119,19 @@ def add_override():
 @role_required(*CLINICIANS)
 def remove_override(override_id):
     """Therapists: delete one date override."""
-    db.session.delete(own(AvailabilityOverride, override_id))
-    changed("override_removed")
+    override = queries_calendar.own_row(current_user, AvailabilityOverride, override_id)
+    services_calendar.remove_override(current_user, override)
+    db.session.commit()
     flash("That date change was removed.", "success")
     return redirect(url_for("workspace.availability"))
 
 
 # --- session types --------------------------------------------------------------------------
 def own_types():
-    services.ensure_default_types(current_user)
+    """The therapist's session types, the defaults created (and committed) the first time."""
+    scheduling.ensure_default_types(current_user)
     db.session.commit()
-    types = db.session.scalars(select(SessionType).where(
-        SessionType.therapist_id == current_user.id)).all()
-    return sorted(types, key=lambda t: arc_position(t.kind))
+    return queries_calendar.session_types(current_user)
 
 
 def render_types(types, submitted=None, status=200):
@@ -227,8 +165,7 @@ def save_session_type():
     form = SessionTypeForm(prefix=f"type{chosen.id}")
     if not form.validate_on_submit():
         return render_types(types, submitted=(chosen.id, form), status=400)
-    form.save(chosen)
-    record("session_type_changed", actor=current_user, obj=("session_type", chosen.id))
+    services_calendar.save_session_type(chosen, form, current_user)
     db.session.commit()
     flash(f"{chosen.name}: saved.", "success")
     return redirect(url_for("workspace.session_types") + f"#type-{chosen.id}")

@@ -6,19 +6,14 @@ from flask import render_template, request
 from flask_login import current_user
 
 from portal.core.time import viewer_zone
-from portal.core.vocabulary import Role
+from portal.core.vocabulary import CLINICIANS
 from portal.extensions import db
 from portal.security.access import role_required
 from portal.security.audit import record
-from portal.workspace import dashboard
+from portal.workspace import queries_dashboard
 from portal.workspace.blueprint import bp
-from portal.workspace.forms_review import AcknowledgeForm
+from portal.workspace.forms import AcknowledgeForm
 
-CLINICIANS = (Role.THERAPIST, Role.ADMIN)
-READINESS_LABELS = {"fasting": "Fasting 4 h before", "ride_arranged": "Ride home arranged",
-                    "ride_who": "Who drives them home",
-                    "no_alcohol_benzos": "No alcohol or benzodiazepines in 24 h",
-                    "notes": "Notes for the care team"}
 QUIET_SHOWN = 15  # the longest silences; "Show all" lists the rest on request
 
 
@@ -29,10 +24,9 @@ def dashboard_page():
     record("dashboard_viewed", actor=current_user)
     db.session.commit()  # before loading: a commit would expire every row the page shows
     zone, now = viewer_zone(), datetime.now(UTC)
-    data = dashboard.sections(current_user, zone, now,
-                              quiet_limit=None if request.args.get("quiet") == "all" else QUIET_SHOWN)
-    ack_forms = {flag.id: AcknowledgeForm(formdata=None, prefix=f"flag{flag.id}")
-                 for flag in data["flags"]}
+    data = queries_dashboard.sections(
+        current_user, zone, now, quiet_limit=None if request.args.get("quiet") == "all" else QUIET_SHOWN)
+    ack_forms = {row.flag.id: AcknowledgeForm(formdata=None, prefix=f"flag{row.flag.id}")
+                 for row in data["flags"]}
     return render_template("workspace/dashboard.html", **data, ack_forms=ack_forms,
-                           today=now.astimezone(zone).date(), zone=zone, now=now,
-                           readiness_labels=READINESS_LABELS)
+                           today=now.astimezone(zone).date(), zone=zone, now=now)

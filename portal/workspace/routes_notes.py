@@ -5,16 +5,16 @@ from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.core.time import utcnow
-from portal.core.vocabulary import Role
+from portal.core.vocabulary import CLINICIANS
 from portal.extensions import db
 from portal.models.notes import NoteLocked
 from portal.security.access import role_required
 from portal.security.audit import record
-from portal.workspace import notes
+from portal.workspace import services_notes
 from portal.workspace.blueprint import bp
-from portal.workspace.forms_notes import AddendumForm, content_of, labels, note_form_class
+from portal.workspace.forms import AddendumForm, content_of, labels, note_form_class
+from portal.workspace.queries import note_appointment, note_of
 
-CLINICIANS = (Role.THERAPIST, Role.ADMIN)
 LOCKED = "This note is signed and locked. Add an addendum instead."
 
 
@@ -32,8 +32,8 @@ def render_note(appointment, note, form=None, addendum_form=None, status=200):
 @role_required(*CLINICIANS)
 def note(appointment_id):
     """Therapists: the session note of their appointment (audited)."""
-    appointment = notes.appointment_for(current_user, appointment_id)
-    found = notes.note_of(appointment)
+    appointment = note_appointment(current_user, appointment_id)
+    found = note_of(appointment)
     record("note_viewed", actor=current_user,
            obj=("session_note", found.id) if found else ("appointment", appointment.id))
     db.session.commit()
@@ -44,8 +44,8 @@ def note(appointment_id):
 @role_required(*CLINICIANS)
 def save_note(appointment_id):
     """Therapists: save the draft, or (action=sign) save it and sign and lock it."""
-    appointment = notes.appointment_for(current_user, appointment_id, write=True)
-    found = notes.note_of(appointment)
+    appointment = note_appointment(current_user, appointment_id, write=True)
+    found = note_of(appointment)
     if found is not None and found.signed:
         flash(LOCKED, "warning")
         return render_note(appointment, found, status=409)
@@ -54,10 +54,10 @@ def save_note(appointment_id):
         return render_note(appointment, found, form=form, status=400)
     content = content_of(form, appointment.kind)
     if request.form.get("action") == "sign":
-        notes.sign(appointment, content, current_user)
+        services_notes.sign(appointment, content, current_user)
         flash("Note signed and locked. Later changes can be added as addenda.", "success")
     else:
-        notes.save_draft(appointment, content, current_user)
+        services_notes.save_draft(appointment, content, current_user)
         flash("Draft saved.", "success")
     db.session.commit()
     return redirect(url_for("workspace.note", appointment_id=appointment.id))
@@ -67,13 +67,13 @@ def save_note(appointment_id):
 @role_required(*CLINICIANS)
 def autosave_note(appointment_id):
     """Therapists' note page script: keep the draft while they type (JSON)."""
-    appointment = notes.appointment_for(current_user, appointment_id, write=True)
+    appointment = note_appointment(current_user, appointment_id, write=True)
     form = note_form_class(appointment.kind)()
     if not form.validate_on_submit():
         return jsonify(error={"status": 400, "message": "Not saved: please check the fields.",
                               "fields": sorted(form.errors)}), 400
     try:
-        notes.save_draft(appointment, content_of(form, appointment.kind), current_user,
+        services_notes.save_draft(appointment, content_of(form, appointment.kind), current_user,
                          event="note_autosaved")
     except NoteLocked:
         db.session.rollback()
@@ -86,15 +86,15 @@ def autosave_note(appointment_id):
 @role_required(*CLINICIANS)
 def add_addendum(appointment_id):
     """Therapists: add a dated addendum to a signed note."""
-    appointment = notes.appointment_for(current_user, appointment_id, write=True)
-    found = notes.note_of(appointment)
+    appointment = note_appointment(current_user, appointment_id, write=True)
+    found = note_of(appointment)
     if found is None or not found.signed:
         flash("Addenda are added to signed notes; edit the draft instead.", "warning")
         return render_note(appointment, found, status=409)
     form = AddendumForm()
     if not form.validate_on_submit():
         return render_note(appointment, found, addendum_form=form, status=400)
-    notes.add_addendum(found, form.text.data, current_user)
+    services_notes.add_addendum(found, form.text.data, current_user)
     db.session.commit()
     flash("Addendum added.", "success")
     return redirect(url_for("workspace.note", appointment_id=appointment.id, _anchor="addenda"))

@@ -1,5 +1,6 @@
 """The therapist's clients list: where each client stands in the arc of care, their latest
-PHQ-9 and GAD-7 with a small trend line, and their next booked session.
+PHQ-9 and GAD-7 with a small trend line, and their next booked session; how many clients they
+have in all, and their open invitations.
 
 Three set-based queries whatever the number of clients: the clients with their arc status (one
 CASE over correlated EXISTS subqueries, so the status filter runs in the database), the last
@@ -16,14 +17,15 @@ from sqlalchemy.orm import aliased
 
 from portal.care.arc import stage_expression
 from portal.core.measures import SCALES
+from portal.core.time import utcnow
 from portal.core.vocabulary import STAGE_LABELS, AppointmentStatus, Role
 from portal.extensions import db
 from portal.models.measure import MeasureResult
 from portal.models.schedule import Appointment
-from portal.models.user import User
+from portal.models.user import Invitation, User
 
 TREND_POINTS = 8  # the last scores drawn in a row's trend line
-BOOKED, COMPLETED = AppointmentStatus.BOOKED.value, AppointmentStatus.COMPLETED.value
+BOOKED = AppointmentStatus.BOOKED.value
 SPARK_W, SPARK_H, SPARK_PAD = 96, 28, 3
 SPARK_LINE = "#0f6570"
 
@@ -127,3 +129,16 @@ def client_rows(therapist, now, search="", status="all"):
                   if (client.id, key) in measures}
         rows.append(ClientRow(client, arc, STAGE_LABELS[arc], trends, upcoming.get(client.id)))
     return rows
+
+
+def client_count(therapist):
+    """How many clients the therapist has, whatever the search."""
+    return db.session.scalar(select(func.count()).select_from(User).where(
+        User.therapist_id == therapist.id, User.role == Role.CLIENT.value))
+
+
+def open_invitations(therapist):
+    """The therapist's invitations not yet used nor expired, newest first."""
+    return db.session.scalars(select(Invitation).where(
+        Invitation.therapist_id == therapist.id, Invitation.used_at.is_(None),
+        Invitation.expires_at > utcnow()).order_by(Invitation.created_at.desc())).all()

@@ -1,31 +1,9 @@
-"""Session notes service: load the therapist's appointment, keep the draft, sign and lock, add
-addenda. Every view and change is audited (no content in the audit detail)."""
-from flask import abort
-
-from portal.core.vocabulary import SessionKind
+"""Session notes: keep the draft, sign and lock it, add addenda. Each write is audited (no
+content in the audit detail); the caller commits."""
 from portal.extensions import db
 from portal.models.notes import NoteAddendum, SessionNote
-from portal.models.schedule import Appointment
 from portal.security.audit import record
-from portal.workspace.routes_review import own_client
-
-
-def appointment_for(user, appointment_id, write=False):
-    """The appointment if `user` is its therapist; 404 otherwise, so ids of other therapists'
-    sessions cannot be probed. Reading only: the client's current therapist, or an admin under
-    an active break-glass grant (own_client checks and audits it)."""
-    appointment = db.session.get(Appointment, appointment_id)
-    if appointment is None or appointment.kind not in {k.value for k in SessionKind}:
-        abort(404)
-    if appointment.therapist_id != user.id:
-        if write:
-            abort(404)
-        own_client(appointment.client_id)
-    return appointment
-
-
-def note_of(appointment):
-    return db.session.query(SessionNote).filter_by(appointment_id=appointment.id).one_or_none()
+from portal.workspace.queries import note_of
 
 
 def save_draft(appointment, content, by, event="note_saved"):

@@ -1,7 +1,8 @@
 """The therapist dashboard's queries: one query per section, whatever the number of clients.
 
-Each function takes the therapist and `now` (aware UTC) and returns rows ready for the template;
-related rows (the client, the readiness answers) come in the same query through joins.
+Each function takes the therapist (and, where time matters, `now` as aware UTC) and returns rows
+ready for the template; related rows (the client, the readiness answers) come in the same query
+through joins.
 """
 from datetime import UTC, datetime, time, timedelta
 from typing import NamedTuple
@@ -9,17 +10,34 @@ from typing import NamedTuple
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import contains_eager, load_only
 
-from portal.core.vocabulary import CHECKIN_GAP, AppointmentStatus, FlagKind, IntakeStatus, Role, SessionKind
+from portal.core.vocabulary import (
+    CHECKIN_GAP,
+    URGENT_SEVERITIES,
+    AppointmentStatus,
+    FlagKind,
+    IntakeStatus,
+    Role,
+    SessionKind,
+    Severity,
+)
 from portal.extensions import db
 from portal.models.intake import Intake, ReviewDecision
 from portal.models.measure import SafetyFlag, last_checkin_at
 from portal.models.schedule import Appointment, DosingReadiness
 from portal.models.user import User
 from portal.video import queries as video_queries
+from portal.workspace.flags import dashboard_title, source_words
 
 DOSING_WINDOW = timedelta(hours=72)
-URGENT_SEVERITIES = ("urgent", "exclude")
 
+
+class UrgentFlag(NamedTuple):
+    """An open urgent flag in the dashboard's one-line form."""
+
+    flag: SafetyFlag
+    badge: str
+    title: str
+    raised_from: str
 
 class DosingRow(NamedTuple):
     appointment: Appointment
@@ -32,15 +50,18 @@ class QuietClient(NamedTuple):
 
 
 def urgent_flags(therapist):
-    """Open item-9 flags, then open exclusion flags, oldest first within each group."""
+    """Open item-9 and other urgent flags, then open exclusion flags, oldest first within each
+    group, with their words."""
     urgent_first = case((SafetyFlag.kind == FlagKind.ITEM9.value, 0),
-                        (SafetyFlag.severity == "urgent", 0), else_=1)
-    return db.session.scalars(
+                        (SafetyFlag.severity == Severity.URGENT.value, 0), else_=1)
+    flags = db.session.scalars(
         select(SafetyFlag).join(SafetyFlag.client).options(contains_eager(SafetyFlag.client))
         .where(User.therapist_id == therapist.id, SafetyFlag.acknowledged_at.is_(None),
                or_(SafetyFlag.kind == FlagKind.ITEM9.value,
-                   SafetyFlag.severity.in_(URGENT_SEVERITIES)))
+                   SafetyFlag.severity.in_([s.value for s in URGENT_SEVERITIES])))
         .order_by(urgent_first, SafetyFlag.created_at, SafetyFlag.id)).all()
+    return [UrgentFlag(flag, *dashboard_title(flag), source_words(flag.source, short=True))
+            for flag in flags]
 
 
 def day_bounds(zone, now):

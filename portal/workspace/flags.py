@@ -1,0 +1,54 @@
+"""What the therapist reads about a safety flag, written once for the dashboard and the intake
+review: the item-9 wording, where a flag was raised from, the post-dosing answers behind a
+post-dosing flag, and the title of a flag that no intake rule matches.
+
+The contraindication rules' own titles stay in portal/intake/rules.py; severities and their
+labels are in portal/core/vocabulary.py. Pure functions: a flag in, words out.
+"""
+from portal.care.postdosing import LOW_MOOD
+from portal.core.vocabulary import SEVERITY_LABELS, FlagKind
+
+ITEM9 = "PHQ-9 item 9 above 0"
+ITEM9_MEANING = "thoughts of being better off dead or of self-harm"
+ITEM9_BADGE = "Item 9"
+SOURCES = {"intake": "the intake questionnaire", "checkin": "a check-in",
+           "post_dosing": "the check-in after a dosing session"}
+# The dashboard's one-line form says "the intake" where the review says "the intake questionnaire".
+SHORT_SOURCES = {**SOURCES, "intake": "the intake"}
+# The side effects a client may tick after a dosing session, as the care team reads them.
+SIDE_EFFECTS = {"nausea": "nausea", "headache": "headache", "dissociation": "lingering dissociation",
+                "other": "something else"}
+# The reasons a post-dosing check-in raised a flag (its code joins them with "+").
+POST_DOSING_REASONS = {"item9": ITEM9, "dissociation": SIDE_EFFECTS["dissociation"],
+                       "worry_text": "wrote about a worry",
+                       "low_mood": f"mood {LOW_MOOD}/10 or lower"}
+
+
+def code_title(code):
+    """A flag's code in words ("bp_high" → "Bp high"): the title of a flag no rule describes."""
+    return code.replace("_", " ").capitalize()
+
+
+def source_words(source, short=False):
+    """Where a flag was raised from, as the end of a sentence ("a check-in")."""
+    words = SHORT_SOURCES if short else SOURCES
+    return words.get(source, f"the {source}" if short else source)
+
+
+def review_title(flag):
+    """(title, detail) of an open flag on the intake review when no rule of the answers matches
+    it: item 9 in full, any other flag by its code."""
+    if flag.kind == FlagKind.ITEM9:
+        return f"{ITEM9}: {ITEM9_MEANING}", f"Answered above 0 in {source_words(flag.source)}."
+    return code_title(flag.code), f"Raised from {source_words(flag.source)}."
+
+
+def dashboard_title(flag):
+    """(badge, title) of an urgent flag in the dashboard's one-line form."""
+    if flag.kind == FlagKind.ITEM9:
+        return ITEM9_BADGE, f"{ITEM9} ({ITEM9_MEANING})"
+    badge = SEVERITY_LABELS.get(flag.severity, flag.severity)
+    if flag.kind == FlagKind.POST_DOSING:
+        reasons = ", ".join(POST_DOSING_REASONS.get(code, code) for code in flag.code.split("+"))
+        return badge, f"Worrying answers after a dosing session: {reasons}"
+    return badge, code_title(flag.code)

@@ -1,0 +1,134 @@
+"""One client's record for their therapist: the client page (the arc of care as a timeline,
+intake and review, consents, measures, appointments, session notes, shared journal entries and
+post-dosing check-ins), the shared journal, and the scores over time.
+
+The client page loads in a fixed number of queries whatever the length of the client's history
+(one per kind of record, related rows joined). Only shared journal entries are ever loaded.
+"""
+from datetime import datetime
+from typing import NamedTuple
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from portal.core.measures import SCALES
+from portal.core.time import viewer_zone
+from portal.core.vocabulary import KIND_LABELS, STATUS_LABELS, AppointmentStatus, CareStatus
+from portal.extensions import db
+from portal.models.care import CareStatusChange, PostDosingCheckin
+from portal.models.consent import ConsentDocument, ConsentSignature
+from portal.models.intake import Intake
+from portal.models.journal import JournalEntry
+from portal.models.measure import MeasureResult
+from portal.models.notes import SessionNote
+from portal.models.schedule import Appointment
+from portal.workspace import chart
+from portal.workspace.flags import SIDE_EFFECTS
+
+CARE_WORDS = {CareStatus.ACTIVE: "Care resumed", CareStatus.PAUSED: "Care paused",
+              CareStatus.DISCHARGED: "Discharged"}
+
+
+class Event(NamedTuple):
+    """One step of the arc of care on the timeline."""
+
+    when: datetime
+    title: str
+    detail: str
+    kind: str  # account | appointment | intake | decision | care
+
+
+class Visit(NamedTuple):
+    appointment: Appointment
+    note_id: int | None
+    note_status: str | None
+
+
+def shared_journal(client):
+    """The journal entries the client chose to share, newest first (private ones never load)."""
+    return db.session.scalars(select(JournalEntry).where(
+        JournalEntry.client_id == client.id, JournalEntry.shared.is_(True))
+        .order_by(JournalEntry.written_on.desc(), JournalEntry.id.desc())).all()
+
+
+def measures_of(client):
+    """Every PHQ-9 and GAD-7 result of the client, oldest first."""
+    return db.session.scalars(select(MeasureResult).where(MeasureResult.client_id == client.id)
+                              .order_by(MeasureResult.taken_at, MeasureResult.id)).all()
+
+
+def load_record(client):
+    """Everything the client page shows, one query per kind of record."""
+    intake = db.session.scalar(select(Intake).where(Intake.client_id == client.id)
+                               .options(selectinload(Intake.decisions)))
+    visits = [Visit(a, note_id, status) for a, note_id, status in db.session.execute(
+        select(Appointment, SessionNote.id, SessionNote.status)
+        .outerjoin(SessionNote, SessionNote.appointment_id == Appointment.id)
+        .where(Appointment.client_id == client.id)
+        .order_by(Appointment.starts_at, Appointment.id))]
+    signatures = db.session.scalars(
+        select(ConsentSignature).options(joinedload(ConsentSignature.document))
+        .where(ConsentSignature.client_id == client.id).order_by(ConsentSignature.signed_at)).all()
+    signed = {s.document_id for s in signatures}
+    changes = db.session.scalars(
+        select(CareStatusChange).options(joinedload(CareStatusChange.changed_by))
+        .where(CareStatusChange.client_id == client.id)
+        .order_by(CareStatusChange.changed_at, CareStatusChange.id)).all()
+    checkins = db.session.scalars(
+        select(PostDosingCheckin).options(joinedload(PostDosingCheckin.appointment))
+        .where(PostDosingCheckin.client_id == client.id)
+        .order_by(PostDosingCheckin.created_at.desc())).all()
+    return {"intake": intake, "visits": visits, "signatures": signatures,
+            "unsigned": [d for d in ConsentDocument.current() if d.id not in signed],
+            "changes": changes, "measures": measures_of(client), "journal": shared_journal(client),
+            "checkins": checkins}
+
+
+def timeline(client, data):
+    """The arc of care, oldest first: account, sessions, intake, decisions, care changes."""
+    events = [Event(client.created_at, "Account created", "", "account")]
+    for visit in data["visits"]:
+        a = visit.appointment
+        if a.status != AppointmentStatus.CANCELLED:
+            events.append(Event(a.starts_at, KIND_LABELS.get(a.kind, a.kind.capitalize()),
+                                STATUS_LABELS.get(a.status, a.status), "appointment"))
+    intake = data["intake"]
+    if intake is not None and intake.submitted_at is not None:
+        events.append(Event(intake.submitted_at, "Intake submitted", "", "intake"))
+    for decision in intake.decisions if intake is not None else []:
+        events.append(Event(decision.decided_at, "Review decision", decision.label, "decision"))
+    for change in data["changes"]:
+        events.append(Event(change.changed_at, CARE_WORDS.get(change.status, change.status),
+                            change.reason or "", "care"))
+    return sorted(events, key=lambda e: e.when)
+
+
+def visits_by_time(visits, now):
+    """(upcoming, past): booked sessions not yet over, soonest first; the rest, latest first."""
+    upcoming = [v for v in visits if v.appointment.status == AppointmentStatus.BOOKED
+                and v.appointment.ends_at > now]
+    return upcoming, [v for v in reversed(visits) if v not in upcoming]
+
+
+def measure_series(measures, id_prefix=None):
+    """Per instrument: its results, the chart in the viewer's zone (element ids start with
+    `id_prefix`-<instrument> when given) and, for the watched one, the large changes."""
+    zone = viewer_zone()
+    series = []
+    for scale in SCALES.values():
+        rows = [m for m in measures if m.instrument == scale.key]
+        points = [(m.taken_at, m.total, m.item9_positive) for m in rows]
+        series.append({"key": scale.key, "name": scale.name, "rows": rows,
+                       "svg": chart.svg_chart(points, scale.key, tz=zone, id_prefix=(
+                           f"{id_prefix}-{scale.key}" if id_prefix else None)),
+                       "changes": chart.large_changes(points) if scale.key == chart.WATCHED
+                       else []})
+    return series
+
+
+def checkin_summary(answers):
+    """The post-dosing answers in a few plain words (for the care team)."""
+    effects = [word for key, word in SIDE_EFFECTS.items() if answers.get(key)]
+    return {"sleep": answers.get("sleep"), "mood": answers.get("mood"),
+            "effects": effects, "item9": answers.get("phq9_9"),
+            "worry": answers.get("worry_text") or ""}

@@ -1,0 +1,76 @@
+"""The therapist's writes about clients: invitations, care status, the intake review decision,
+acknowledging a safety flag and publishing a consent document. Each write adds its audit record
+in the same transaction; the caller commits."""
+from flask import current_app
+from sqlalchemy import func, select
+
+from portal.accounts.services import absolute_url
+from portal.core.time import utcnow
+from portal.core.tokens import new_token, token_hash
+from portal.core.vocabulary import CONSENT_TITLES, CareStatus, ConsentKind
+from portal.extensions import db
+from portal.models.care import CareStatusChange
+from portal.models.consent import ConsentDocument
+from portal.models.intake import ReviewDecision
+from portal.models.user import Invitation
+from portal.notifications.email import send_email
+from portal.security.audit import record
+
+
+def invite_client(email, by):
+    """Invite `email` to register as `by`'s client: the invitation (only the token's hash is
+    kept) and the email with the link."""
+    token, now = new_token(), utcnow()
+    max_age = current_app.config["INVITE_MAX_AGE"]
+    row = Invitation(email=email, therapist=by, token_hash=token_hash(token), created_at=now,
+                     expires_at=now + max_age)
+    db.session.add(row)
+    db.session.flush()
+    record("client_invited", actor=by, obj=("invitation", row.id))
+    send_email(row.email, "You are invited to create your portal account", "invite",
+               invite_url=absolute_url("accounts.accept_invite", token=token), days=max_age.days)
+    return row
+
+
+def change_care_status(client, status, reason, by):
+    """Pause, discharge or resume a client's care; the reason is kept with the change."""
+    new = CareStatus(status).value
+    db.session.add(CareStatusChange(client_id=client.id, status=new, reason=reason,
+                                    changed_by_id=by.id))
+    detail = f"{client.care_status}->{new}"
+    client.care_status = new
+    record("client_care_status_changed", actor=by, obj=("user", client.id), detail=detail)
+    return new
+
+
+def record_decision(intake, values, by):
+    """A review decision on a submitted intake (`values`: the ReviewDecision columns)."""
+    decision = ReviewDecision(intake_id=intake.id, therapist_id=by.id, **values)
+    db.session.add(decision)
+    record("intake_decision", actor=by, obj=("intake", intake.id), detail=values["decision"])
+    return decision
+
+
+def acknowledge_flag(flag, note, by):
+    """Close an open safety flag with the clinician's note of what they did or will do."""
+    flag.acknowledged_at, flag.acknowledged_by_id = utcnow(), by.id
+    flag.acknowledgement_note = note
+    record("safety_flag_acknowledged", actor=by, obj=("safety_flag", flag.id), detail=flag.code)
+
+
+def publish_consent(kind, title, body, by):
+    """A new version of a consent document; clients who signed an older one must re-sign.
+
+    When two clinicians publish the same kind at the same moment, the second flush or commit
+    raises IntegrityError (one version number per kind); the caller tells them."""
+    current = next((d for d in ConsentDocument.current() if d.kind == kind), None)
+    version = (db.session.scalar(select(func.max(ConsentDocument.version))
+                                 .where(ConsentDocument.kind == kind)) or 0) + 1
+    doc = ConsentDocument(kind=kind, version=version, body=body, published_by_id=by.id,
+                          title=title or (current.title if current
+                                          else CONSENT_TITLES[ConsentKind(kind)]))
+    db.session.add(doc)
+    db.session.flush()
+    record("consent_published", actor=by, obj=("consent_document", doc.id),
+           detail=f"{kind} v{version}")
+    return doc
