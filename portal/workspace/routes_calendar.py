@@ -52,7 +52,7 @@ def appointment_status(appointment_id):
     except scheduling.BookingError as exc:
         flash(str(exc), "error")
     else:
-        db.session.commit()
+        scheduling.commit_change(appointment, form.status.data)
         label = "completed" if form.status.data == AppointmentStatus.COMPLETED else "a no-show"
         flash(f"Marked as {label}.", "success")
     week = appointment.starts_at.astimezone(viewer_zone()).date()
