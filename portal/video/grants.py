@@ -28,6 +28,7 @@ from flask import current_app, request
 from flask_login import current_user
 from sqlalchemy import select
 
+from portal.core.vocabulary import ROOM_CLOSES_AFTER
 from portal.extensions import db
 from portal.models.call import Call
 from portal.security import sessions
@@ -81,7 +82,7 @@ def remember(appointment, admitted):
     """Cache a grant for this socket after a full participant check (also run by join)."""
     row = sessions.current_session()
     cfg = current_app.config
-    limits = [appointment.ends_at + access.LATE_END]
+    limits = [appointment.ends_at + ROOM_CLOSES_AFTER]
     if row is not None:
         limits += [row.last_seen_at + cfg["SESSION_IDLE_TIMEOUT"],
                    row.created_at + cfg["SESSION_ABSOLUTE_TIMEOUT"]]
