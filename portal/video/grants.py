@@ -8,8 +8,9 @@ wall clock on every event). Older grants are taken again from the database (the 
 join, admit, leave and end always run).
 
 Changes reach the grant at once where this process sees them: admit, send back, leave and end
-drop the room's grants; logout, password changes, deactivation and cancellation close the
-sockets (registry). A change made in another process (several workers behind Redis) is seen
+drop the room's grants, and so does any change to the appointment (`appointment_changed`);
+logout, password changes, deactivation and cancellation close the sockets (registry's
+receivers of portal/core/signals.py). A change made in another process (several workers behind Redis) is seen
 within REVALIDATE_SECONDS, and the sweeper closes such sockets within SWEEP_SECONDS; an
 admission is never taken from the cache as refused (grant_for's need_admitted).
 

@@ -2,10 +2,15 @@
 
 Every signed-in page joins its user's own room, `user_room(user_id)`; alerts go to that room.
 """
+import logging
+
 from flask_login import current_user
 from flask_socketio import join_room
 
+from portal.extensions import socketio
+
 NS = "/notify"
+log = logging.getLogger(__name__)
 
 
 def user_room(user_id):
@@ -19,6 +24,19 @@ def on_notify_connect(auth=None):
         return False
     join_room(user_room(current_user.id))
     return True
+
+
+def announce_booking(_sender, appointment, change, message=None, **_extra):
+    """Receiver of `appointment_changed`: after a booking, the therapist's open pages get the
+    live notice `appointment_booked` {"appointment_id"} (the dashboard offers a refresh)."""
+    if change != "booked":
+        return
+    try:
+        socketio.emit("appointment_booked", {"appointment_id": appointment.id},
+                      namespace=NS, to=user_room(appointment.therapist_id))
+    except Exception as exc:  # the booking is committed: a lost live notice is no error page
+        log.error("live notice failed appointment=%s error=%s", appointment.id,
+                  type(exc).__name__)
 
 
 def register(socketio_ext):

@@ -4,8 +4,9 @@ grant and their recent relay messages (the per-socket rate limit).
 A sweeper re-checks every socket every SWEEP_SECONDS against the database and disconnects those
 whose portal session ended (logout, idle or absolute timeout) or whose appointment is no longer
 open (cancelled, over). That covers sockets that stay silent, and works per process when several
-servers share rooms through Redis. Where this process can, it acts at once: `sessions_revoked`
-(portal/core/signals.py) closes those sessions' sockets, close_room a cancelled room's sockets.
+servers share rooms through Redis. Two receivers of portal/core/signals.py act at once where this
+process can: `sessions_revoked` closes those sessions' sockets, `appointment_changed` drops the
+room's grants and closes its sockets when the change closed the room.
 """
 import logging
 import threading
@@ -162,3 +163,13 @@ def close_room(appointment_id):
     for sid, _entry in _sockets_in(appointment_id):
         _close(sid, "room_closed", ROOM_CLOSED)
 
+
+def room_changed(_sender, appointment, change, message=None, **_extra):
+    """Receiver of `appointment_changed` (booked, rescheduled, cancelled, an outcome set): drop
+    the room's grants, so that the next relay event is checked against the database, and close
+    at once this process's sockets of the people the room no longer admits (everyone when it
+    was cancelled; after a reschedule, whoever's room now opens later)."""
+    registry.invalidate(appointment.id)
+    for sid, entry in _sockets_in(appointment.id):
+        if access.closed_reason(appointment, entry.user_id) is not None:
+            _close(sid, "room_closed", ROOM_CLOSED)

@@ -2,8 +2,8 @@
 
 These come many per second during call setup. When the socket holds a fresh grant
 (portal/video/grants.py: taken from the database at most REVALIDATE_SECONDS ago, dropped at
-once by admission changes, leaving, ending, cancelling and revocations in this process), the
-event is checked against it and relayed straight on the Socket.IO server, without
+once by admission changes, leaving, ending, changes to the appointment and revocations in this
+process), the event is checked against it and relayed straight on the Socket.IO server, without
 building a Flask request context (about half of an event's cost: the environ's request, URL
 matching, the cookie, teardown). Without a fresh grant the event takes the full path
 (events.relay_full), which runs the participant check against the database, caches a new grant
