@@ -137,5 +137,20 @@ def test_a_lost_live_notice_logs_only_the_error_type(app, people, monkeypatch, c
     assert "secret" not in caplog.text
 
 
+def test_a_room_that_cannot_be_closed_logs_only_the_error_type(app, people, monkeypatch,
+                                                                caplog):
+    therapist, client_user = people
+    appointment = video_appointment(client_user)
+    in_call(app, appointment, client_user, therapist)
+
+    def broken(*args, **kwargs):
+        raise ConnectionError("redis://secret@queue refused")
+    monkeypatch.setattr(socketio, "emit", broken)
+    with caplog.at_level(logging.ERROR):  # the cancellation stands: nothing is raised
+        changed(app, appointment.id, "cancelled", status=AppointmentStatus.CANCELLED.value)
+    assert f"appointment={appointment.id} error=ConnectionError" in caplog.text
+    assert "secret" not in caplog.text
+
+
 def test_the_notify_room_is_named_once():
     assert user_room(7) == "user-7" == user_room("7")

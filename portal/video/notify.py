@@ -31,11 +31,13 @@ def announce_booking(_sender, appointment, change, message=None, **_extra):
     live notice `appointment_booked` {"appointment_id"} (the dashboard offers a refresh)."""
     if change != "booked":
         return
+    appointment_id = None
     try:
-        socketio.emit("appointment_booked", {"appointment_id": appointment.id},
+        appointment_id = appointment.id
+        socketio.emit("appointment_booked", {"appointment_id": appointment_id},
                       namespace=NS, to=user_room(appointment.therapist_id))
     except Exception as exc:  # the booking is committed: a lost live notice is no error page
-        log.error("live notice failed appointment=%s error=%s", appointment.id,
+        log.error("live notice failed appointment=%s error=%s", appointment_id,
                   type(exc).__name__)
 
 

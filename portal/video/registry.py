@@ -168,8 +168,15 @@ def room_changed(_sender, appointment, change, message=None, **_extra):
     """Receiver of `appointment_changed` (booked, rescheduled, cancelled, an outcome set): drop
     the room's grants, so that the next relay event is checked against the database, and close
     at once this process's sockets of the people the room no longer admits (everyone when it
-    was cancelled; after a reschedule, whoever's room now opens later)."""
-    registry.invalidate(appointment.id)
-    for sid, entry in _sockets_in(appointment.id):
-        if access.closed_reason(appointment, entry.user_id) is not None:
-            _close(sid, "room_closed", ROOM_CLOSED)
+    was cancelled; after a reschedule, whoever's room now opens later). It never raises: the
+    change is committed, and the sweeper closes what this missed within SWEEP_SECONDS."""
+    appointment_id = None
+    try:
+        appointment_id = appointment.id
+        registry.invalidate(appointment_id)
+        for sid, entry in _sockets_in(appointment_id):
+            if access.closed_reason(appointment, entry.user_id) is not None:
+                _close(sid, "room_closed", ROOM_CLOSED)
+    except Exception as exc:  # the error type is enough for the log (no PHI in messages)
+        log.error("room close failed appointment=%s error=%s", appointment_id,
+                  type(exc).__name__)
