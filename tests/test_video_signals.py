@@ -1,17 +1,19 @@
-"""Video's reactions to `appointment_changed` (portal/core/signals.py), sent as scheduling and
-workspace send it: sender the app, after the commit, in the sender's request. A cancelled or
-moved session closes this process's sockets of whoever the room no longer admits and drops the
-room's grants; a new booking is announced live to the therapist's open pages."""
+"""Video's reactions to `appointment_changed` (portal/core/signals.py), sent as scheduling
+sends it: sender the app, after the commit, in the sender's request. A cancelled or moved
+session closes this process's sockets of whoever the room no longer admits and drops the room's
+grants; a new booking is announced live to the therapist's open pages. And video's own
+`admission_changed`, sent after admit, send back, leave and end."""
 import contextvars
 import logging
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
-from portal.core.signals import appointment_changed
+from portal.core.signals import admission_changed, appointment_changed
 from portal.core.vocabulary import AppointmentStatus
 from portal.extensions import db, socketio
+from portal.models.call import Call
 from portal.models.schedule import Appointment
 from portal.video import registry as registry_module
 from portal.video.notify import user_room
@@ -150,6 +152,25 @@ def test_a_room_that_cannot_be_closed_logs_only_the_error_type(app, people, monk
         changed(app, appointment.id, "cancelled", status=AppointmentStatus.CANCELLED.value)
     assert f"appointment={appointment.id} error=ConnectionError" in caplog.text
     assert "secret" not in caplog.text
+
+
+def test_admission_changes_are_announced_after_the_commit(app, people):
+    therapist, client_user = people
+    appointment = video_appointment(client_user)
+    client, clinician = in_call(app, appointment, client_user, therapist)
+    heard = []
+
+    def receiver(sender, appointment_id):
+        with db.engine.connect() as conn:  # its own connection: sees committed rows only
+            admitted = conn.execute(select(Call.client_admitted_at).where(
+                Call.appointment_id == appointment_id)).scalar() is not None
+        heard.append((sender, appointment_id, admitted))
+    with admission_changed.connected_to(receiver):
+        assert clinician.emit("send_back", appointment_id=appointment.id) == {"ok": True}
+        assert clinician.emit("admit", appointment_id=appointment.id) == {"ok": True}
+        client.emit("leave", appointment_id=appointment.id)
+        assert clinician.emit("end", appointment_id=appointment.id) == {"ok": True}
+    assert heard == [(app, appointment.id, admitted) for admitted in (False, True, True, False)]
 
 
 def test_the_notify_room_is_named_once():

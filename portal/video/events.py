@@ -13,6 +13,7 @@ from flask_login import current_user
 from flask_socketio import disconnect, emit, join_room, leave_room
 from sqlalchemy import select
 
+from portal.core.signals import admission_changed
 from portal.core.vocabulary import Role
 from portal.extensions import db, socketio
 from portal.models.call import Call, CallEvent, call_for
@@ -54,10 +55,10 @@ def _state(role, call):
 
 
 def _settle(appointment_id, event, payload=None):
-    """Commit, drop the room's grants (after the commit: a re-check must see the change), then
-    tell everyone in the room."""
+    """Commit, announce `admission_changed` (after the commit: the room's grants are dropped and
+    a re-check must see the change), then tell everyone in the room."""
     db.session.commit()
-    registry.invalidate(appointment_id)
+    admission_changed.send(current_app._get_current_object(), appointment_id=appointment_id)
     emit(event, payload or {}, to=access.room_name(appointment_id))
 
 

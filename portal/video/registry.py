@@ -4,9 +4,10 @@ grant and their recent relay messages (the per-socket rate limit).
 A sweeper re-checks every socket every SWEEP_SECONDS against the database and disconnects those
 whose portal session ended (logout, idle or absolute timeout) or whose appointment is no longer
 open (cancelled, over). That covers sockets that stay silent, and works per process when several
-servers share rooms through Redis. Two receivers of portal/core/signals.py act at once where this
-process can: `sessions_revoked` closes those sessions' sockets, `appointment_changed` drops the
-room's grants and closes its sockets when the change closed the room.
+servers share rooms through Redis. Receivers of portal/core/signals.py act at once where this
+process can: `sessions_revoked` closes those sessions' sockets, `admission_changed` drops the
+room's grants, `appointment_changed` drops them too and closes the sockets of whoever the room
+no longer admits.
 """
 import logging
 import threading
@@ -148,6 +149,12 @@ def disconnect_user_sessions(_sender, session_ids):
     for sid, entry in registry.snapshot().items():
         if entry.session_id in session_ids:
             _close(sid, "signed_out", "You signed out.")
+
+
+def drop_grants(_sender, appointment_id, **_extra):
+    """Receiver of `admission_changed` (admitted, sent back, left, ended): the room's relay
+    events are checked against the database again."""
+    registry.invalidate(appointment_id)
 
 
 def _sockets_in(appointment_id):
