@@ -234,8 +234,8 @@ def measure(server, people_file, messages):
 # --- the portal's people --------------------------------------------------------------------
 def minted_cookie(app, user_id):
     """A fully signed-in session, as the login form would leave it, without the HTTP round."""
+    from portal.core.time import utcnow
     from portal.extensions import db
-    from portal.models.types import utcnow
     from portal.models.user import UserSession
 
     token = secrets.token_urlsafe(32)

@@ -19,8 +19,8 @@ from portal.models.call import Call
 from portal.models.schedule import Appointment
 from portal.models.user import User
 from portal.security import sessions
-from portal.video import events, signaling, turn
 from portal.video import registry as registry_module
+from portal.video import signaling, turn
 from tests.video_helpers import (
     NOTIFY,
     Participant,
@@ -356,7 +356,7 @@ def test_a_flood_is_rate_limited_and_other_rooms_keep_working(app, monkeypatch, 
                                                               therapist, client_user,
                                                               appointment):
     clock = Clock()
-    monkeypatch.setattr(events, "time", clock)
+    monkeypatch.setattr(registry_module, "time", clock)
     a_client, a_therapist = in_call(app, appointment, client_user, therapist)
     other, other_client, other_therapist = another_room(factories)
     b_client, b_therapist = in_call(app, other, other_client, other_therapist)

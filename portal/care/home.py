@@ -80,7 +80,7 @@ def next_session(client, now):
     if appointment is None:
         return None
     can_join = appointment.is_video and video_access.refusal(client, appointment, now) is None
-    return NextSession(appointment, appointment.starts_at - video_access.EARLY_CLIENT, can_join,
+    return NextSession(appointment, appointment.starts_at - video_access.JOIN_EARLY, can_join,
                        relative(appointment.starts_at - now))
 
 

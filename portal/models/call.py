@@ -20,7 +20,6 @@ class Call(db.Model):
                                                            ondelete="CASCADE"), unique=True)
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     client_admitted_at = mapped_column(UTCDateTime)
-    first_connected_at = mapped_column(UTCDateTime)
     ended_at = mapped_column(UTCDateTime)
     reconnections: Mapped[int] = mapped_column(default=0)
     # Where the client is for this session (safety panel); PHI, so encrypted.
@@ -41,7 +40,7 @@ class Call(db.Model):
 
 
 class CallEvent(db.Model):
-    """join, leave, admit, send_back, reconnect, end: the call record (no content)."""
+    """join, rejoin, leave, admit, send_back, end: the call record (no content)."""
 
     __tablename__ = "call_events"
     __table_args__ = (Index("ix_call_events_call", "call_id", "at"),)

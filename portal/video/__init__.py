@@ -1,6 +1,6 @@
 """Video sessions: waiting room, peer-to-peer WebRTC calls (signaling only on the server),
 and a pre-call check against a server-side aiortc echo peer."""
-from portal.core.signals import sessions_revoked
+from portal.core.signals import admission_changed, appointment_changed, sessions_revoked
 from portal.video import events, notify, registry, routes  # noqa: F401  (the views attach to the blueprint)
 from portal.video.blueprint import bp  # noqa: F401  (the app factory registers it)
 
@@ -11,5 +11,8 @@ def register_events(socketio_ext):
     notify.register(socketio_ext)
 
 
-# Reactions to other areas' events (portal/core/signals.py); connected once, at import.
+# Receivers of portal/core/signals.py (admission_changed is video's own), connected once, at import.
 sessions_revoked.connect(registry.disconnect_user_sessions)
+admission_changed.connect(registry.drop_grants)
+appointment_changed.connect(registry.room_changed)
+appointment_changed.connect(notify.announce_booking)

@@ -1,12 +1,11 @@
 """Socket.IO signaling on namespace /video. Every event re-checks that the sender is a signed-in
 participant of that appointment and that the room is open; the room name is derived here. Join,
-admit, send back, leave and end check against the database; the relay events (signal, chat,
-media state, heartbeat) against a grant at most a few seconds old (grants.py, relay.py).
+announce, admit, send back, leave and end check against the database; the relay events (signal,
+chat, media state, heartbeat) against a grant at most a few seconds old (grants.py, relay.py).
 
 Clients wait until the therapist admits them (never automatically); admission is stored on the
 Call, so a participant who reconnects during the appointment goes straight back into the call.
 """
-import time
 from datetime import UTC, datetime
 
 from flask import current_app, request
@@ -14,12 +13,17 @@ from flask_login import current_user
 from flask_socketio import disconnect, emit, join_room, leave_room
 from sqlalchemy import select
 
+from portal.core.signals import admission_changed
+from portal.core.vocabulary import Role
 from portal.extensions import db, socketio
 from portal.models.call import Call, CallEvent, call_for
+from portal.scheduling import services as booking
 from portal.security import sessions
 from portal.security.audit import record
-from portal.video import access, grants, precheck, precheck_events, signaling
+from portal.video import access, grants, precheck, precheck_events, relay, signaling
+from portal.video.notify import user_room
 from portal.video.registry import registry
+from portal.video.turn import ice_servers
 
 NS = "/video"
 
@@ -43,6 +47,19 @@ def _log(call, kind, audit_event=None):
     if audit_event:
         record(audit_event, actor=current_user, obj=("appointment", call.appointment_id),
                detail=kind)
+
+
+def _state(role, call):
+    """Where a participant stands: the therapist is always in the call, the client once admitted."""
+    return "in_call" if role == Role.THERAPIST or call.admitted else "waiting"
+
+
+def _settle(appointment_id, event, payload=None):
+    """Commit, announce `admission_changed` (after the commit: the room's grants are dropped and
+    a re-check must see the change), then tell everyone in the room."""
+    db.session.commit()
+    admission_changed.send(current_app._get_current_object(), appointment_id=appointment_id)
+    emit(event, payload or {}, to=access.room_name(appointment_id))
 
 
 def participant(message):
@@ -72,18 +89,6 @@ def guarded(handler):
     wrapper.__name__ = handler.__name__
     wrapper.__doc__ = handler.__doc__
     return wrapper
-
-
-def rate_ok(sid, limit, window):
-    """At most `limit` relay messages per `window` seconds per socket (in this process)."""
-    stamps = registry.stamps(sid)
-    now = time.monotonic()
-    while stamps and now - stamps[0] > window:
-        stamps.popleft()
-    if len(stamps) >= limit:
-        return False
-    stamps.append(now)
-    return True
 
 
 def on_connect(auth=None):
@@ -125,18 +130,18 @@ def on_join(message):
     if rejoin:
         call.reconnections += 1
     _log(call, "rejoin" if rejoin else "join", "call_join")
-    state = "in_call" if role == "therapist" or call.admitted else "waiting"
+    state = _state(role, call)
     grants.remember(appointment, call.admitted)
     # Everything the emits need is read before the commit: afterwards the rows are expired and
     # reading them would open a new transaction (on SQLite: take the write lock) while emitting.
-    joined = {"role": role, "state": state, "ice_servers": _ice(appointment)}
+    joined = {"role": role, "state": state, "ice_servers": ice_servers(current_user, appointment)}
     appointment_id, therapist_id = appointment.id, appointment.therapist_id
     db.session.commit()
     emit("joined", joined)
     emit("peer_joined", {"role": role, "state": state}, to=room, include_self=False)
-    if role == "client" and state == "waiting":
+    if role == Role.CLIENT and state == "waiting":
         socketio.emit("client_waiting", {"appointment_id": appointment_id},
-                      to=f"user-{therapist_id}", namespace="/notify")
+                      to=user_room(therapist_id), namespace="/notify")
     return {"ok": True, "state": state}
 
 
@@ -154,18 +159,12 @@ def _call_and_rejoin(appointment, user_id):
     return row[0], bool(row[1])
 
 
-def _ice(appointment):
-    from portal.video.turn import ice_servers
-    return ice_servers(current_user, appointment)
-
-
 @guarded
 def on_announce(message):
     """Sent by a participant to (re)state its presence, e.g. when the other side arrives."""
     appointment = participant(message)
     role = access.role_in(current_user, appointment)
-    call = _call_for(appointment)
-    state = "in_call" if role == "therapist" or call.admitted else "waiting"
+    state = _state(role, _call_for(appointment))
     room = access.room_name(appointment.id)
     db.session.commit()
     emit("peer_joined", {"role": role, "state": state}, to=room, include_self=False)
@@ -184,10 +183,7 @@ def on_admit(message):
     call = _call_for(appointment)
     call.client_admitted_at = datetime.now(UTC)
     _log(call, "admit", "call_admit")
-    appointment_id = appointment.id
-    db.session.commit()
-    registry.invalidate(appointment_id)  # after the commit: a re-check must see the change
-    emit("admitted", {}, to=access.room_name(appointment_id))
+    _settle(appointment.id, "admitted")
     return {"ok": True}
 
 
@@ -199,18 +195,13 @@ def on_send_back(message):
     call = _call_for(appointment)
     call.client_admitted_at = None
     _log(call, "send_back", "call_send_back")
-    appointment_id = appointment.id
-    db.session.commit()
-    registry.invalidate(appointment_id)  # after the commit: a re-check must see the change
-    emit("sent_back", {}, to=access.room_name(appointment_id))
+    _settle(appointment.id, "sent_back")
     return {"ok": True}
 
 
 def relay_full(event):
     """The relay event's handler when the socket has no fresh grant: the participant check
     against the database (which caches a new grant), then the same relay as the fast path."""
-    from portal.video import relay
-
     @guarded
     def handler(message):
         grant = grants.grant_for(message, participant,
@@ -228,10 +219,7 @@ def on_leave(message):
     leave_room(access.room_name(appointment.id))
     registry.left(request.sid)
     _log(call, "leave", "call_leave")
-    appointment_id, role = appointment.id, access.role_in(current_user, appointment)
-    db.session.commit()
-    registry.invalidate(appointment_id)  # after the commit: a re-check must see the change
-    emit("peer_left", {"role": role}, to=access.room_name(appointment_id))
+    _settle(appointment.id, "peer_left", {"role": access.role_in(current_user, appointment)})
 
 
 @guarded
@@ -244,20 +232,14 @@ def on_end(message):
     call.ended_at = now
     call.client_admitted_at = None
     _log(call, "end", "call_end")
-    appointment_id = appointment.id
+    appointment_id, answer = appointment.id, {"ok": True}
     if message.get("completed"):
-        from portal.scheduling import services as booking
         try:
             booking.set_outcome(appointment, "completed", current_user, now=now)
         except booking.BookingError as exc:
-            db.session.commit()
-            registry.invalidate(appointment_id)
-            emit("ended", {}, to=access.room_name(appointment_id))
-            return {"ok": False, "message": str(exc)}
-    db.session.commit()
-    registry.invalidate(appointment_id)
-    emit("ended", {}, to=access.room_name(appointment_id))
-    return {"ok": True}
+            answer = {"ok": False, "message": str(exc)}
+    _settle(appointment_id, "ended")
+    return answer
 
 
 EVENTS = [
@@ -275,9 +257,11 @@ EVENTS = [
 
 
 def register(socketio_ext):
-    """Attach the /video handlers to this app's Socket.IO server (called by create_app); the
-    relay events (signal, chat, media state, heartbeat) go through relay.py's fast path first."""
-    from portal.video import relay
+    """Attach the /video handlers to this app's Socket.IO server (called by create_app): each
+    relay event (signal, chat, media state, heartbeat) with its full handler, then relay.py's
+    fast path in front of it."""
     for event, handler in EVENTS:
         socketio_ext.on_event(event, handler, namespace=NS)
-    relay.register(socketio_ext, {event: relay_full(event) for event in relay.FAST})
+    for event in relay.FAST:
+        socketio_ext.on_event(event, relay_full(event), namespace=NS)
+    relay.register(socketio_ext.server)

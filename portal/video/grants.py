@@ -8,8 +8,9 @@ wall clock on every event). Older grants are taken again from the database (the 
 join, admit, leave and end always run).
 
 Changes reach the grant at once where this process sees them: admit, send back, leave and end
-drop the room's grants; logout, password changes, deactivation and cancellation close the
-sockets (registry). A change made in another process (several workers behind Redis) is seen
+drop the room's grants, and so does any change to the appointment (`appointment_changed`);
+logout, password changes, deactivation and cancellation close the sockets (registry's
+receivers of portal/core/signals.py). A change made in another process (several workers behind Redis) is seen
 within REVALIDATE_SECONDS, and the sweeper closes such sockets within SWEEP_SECONDS; an
 admission is never taken from the cache as refused (grant_for's need_admitted).
 
@@ -28,6 +29,7 @@ from flask import current_app, request
 from flask_login import current_user
 from sqlalchemy import select
 
+from portal.core.vocabulary import ROOM_CLOSES_AFTER
 from portal.extensions import db
 from portal.models.call import Call
 from portal.security import sessions
@@ -81,7 +83,7 @@ def remember(appointment, admitted):
     """Cache a grant for this socket after a full participant check (also run by join)."""
     row = sessions.current_session()
     cfg = current_app.config
-    limits = [appointment.ends_at + access.LATE_END]
+    limits = [appointment.ends_at + ROOM_CLOSES_AFTER]
     if row is not None:
         limits += [row.last_seen_at + cfg["SESSION_IDLE_TIMEOUT"],
                    row.created_at + cfg["SESSION_ABSOLUTE_TIMEOUT"]]

@@ -1,16 +1,46 @@
-"""Namespace /notify: live alerts on any portal page (a client is waiting, a new booking)."""
+"""Namespace /notify: live alerts on any portal page (a client is waiting, a new booking).
+
+Every signed-in page joins its user's own room, `user_room(user_id)`; alerts go to that room.
+"""
+import logging
+
 from flask_login import current_user
 from flask_socketio import join_room
+
+from portal.extensions import socketio
+
+NS = "/notify"
+log = logging.getLogger(__name__)
+
+
+def user_room(user_id):
+    """The /notify room of one person's open pages."""
+    return f"user-{int(user_id)}"
 
 
 def on_notify_connect(auth=None):
     """Any signed-in page: joins the user's own alert room; refused when signed out."""
     if not current_user.is_authenticated:
         return False
-    join_room(f"user-{current_user.id}")
+    join_room(user_room(current_user.id))
     return True
+
+
+def announce_booking(_sender, appointment, change, message=None, **_extra):
+    """Receiver of `appointment_changed`: after a booking, the therapist's open pages get the
+    live notice `appointment_booked` {"appointment_id"} (the dashboard offers a refresh)."""
+    if change != "booked":
+        return
+    appointment_id = None
+    try:
+        appointment_id = appointment.id
+        socketio.emit("appointment_booked", {"appointment_id": appointment_id},
+                      namespace=NS, to=user_room(appointment.therapist_id))
+    except Exception as exc:  # the booking is committed: a lost live notice is no error page
+        log.error("live notice failed appointment=%s error=%s", appointment_id,
+                  type(exc).__name__)
 
 
 def register(socketio_ext):
     """Attach the /notify handler to this app's Socket.IO server (called by create_app)."""
-    socketio_ext.on_event("connect", on_notify_connect, namespace="/notify")
+    socketio_ext.on_event("connect", on_notify_connect, namespace=NS)

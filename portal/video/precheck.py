@@ -8,9 +8,10 @@ shutdown. At most PRECHECK_MAX_CONCURRENT echo peers run at once (each costs ~1/
 import asyncio
 import atexit
 import logging
+import sys
 import threading
 
-from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
 from aiortc.contrib.media import MediaRelay
 from flask import current_app
 
@@ -35,12 +36,11 @@ class EchoService:
                 return self._loop
             self._loop = asyncio.new_event_loop()
             thread_class = threading.Thread
-            try:  # under gevent, aiortc needs a real OS thread
-                from gevent import monkey
-                if monkey.is_module_patched("threading"):
-                    thread_class = monkey.get_original("threading", "Thread")
-            except ImportError:
-                pass
+            # Under gevent, aiortc needs a real OS thread. Patching imported gevent.monkey
+            # first, so without it in sys.modules nothing is patched.
+            monkey = sys.modules.get("gevent.monkey")
+            if monkey is not None and monkey.is_module_patched("threading"):
+                thread_class = monkey.get_original("threading", "Thread")
             self._thread = thread_class(target=self._loop.run_forever, name="aiortc-loop",
                                         daemon=True)
             self._thread.start()
@@ -64,7 +64,6 @@ class EchoService:
             raise
 
     async def _answer(self, sid, sdp, max_seconds, ice_servers):
-        from aiortc import RTCIceServer
         config = RTCConfiguration(iceServers=[RTCIceServer(**s) for s in ice_servers])
         pc = RTCPeerConnection(configuration=config)
         with self._lock:

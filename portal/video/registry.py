@@ -1,18 +1,30 @@
-"""This process's open /video sockets: who they belong to and which room they joined.
+"""This process's open /video sockets: who they belong to, which room they joined, their relay
+grant and their recent relay messages (the per-socket rate limit).
 
 A sweeper re-checks every socket every SWEEP_SECONDS against the database and disconnects those
 whose portal session ended (logout, idle or absolute timeout) or whose appointment is no longer
 open (cancelled, over). That covers sockets that stay silent, and works per process when several
-servers share rooms through Redis.
+servers share rooms through Redis. Receivers of portal/core/signals.py act at once where this
+process can: `sessions_revoked` closes those sessions' sockets, `admission_changed` drops the
+room's grants, `appointment_changed` drops them too and closes the sockets of whoever the room
+no longer admits.
 """
 import logging
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from flask import current_app
+
+from portal.extensions import db, socketio
+from portal.models.user import UserSession
+from portal.video import access
+
 log = logging.getLogger(__name__)
 SWEEP_SECONDS = 10
+ROOM_CLOSED = "This session is no longer open."
 
 
 @dataclass
@@ -43,9 +55,18 @@ class Registry:
     def get(self, sid):
         return self._entries.get(sid)
 
-    def stamps(self, sid):
+    def rate_ok(self, sid, limit, window):
+        """At most `limit` relay messages per `window` seconds per socket (in this process)."""
         entry = self._entries.get(sid)
-        return entry.stamps if entry else deque()
+        if entry is None:
+            return True
+        stamps, now = entry.stamps, time.monotonic()
+        while stamps and now - stamps[0] > window:
+            stamps.popleft()
+        if len(stamps) >= limit:
+            return False
+        stamps.append(now)
+        return True
 
     def joined(self, sid, appointment_id, role):
         with self._lock:
@@ -71,7 +92,6 @@ class Registry:
             return dict(self._entries)
 
     def start_sweeper(self, app):
-        from portal.extensions import socketio
         with self._lock:
             # The sockets belong to the server of the latest app bound to `socketio` (one per
             # process in production, one per test in a test run): sweep with that app's database.
@@ -81,7 +101,6 @@ class Registry:
             self._sweeper = socketio.start_background_task(self._sweep_forever)
 
     def _sweep_forever(self):
-        from portal.extensions import socketio
         while True:
             socketio.sleep(SWEEP_SECONDS)
             try:
@@ -96,12 +115,6 @@ registry = Registry()
 
 def sweep_once(now=None):
     """Disconnect sockets whose session or appointment is no longer valid; returns how many."""
-    from flask import current_app
-
-    from portal.extensions import db
-    from portal.models.user import UserSession
-    from portal.video import access
-
     now = now or datetime.now(UTC)
     cfg = current_app.config
     to_close = []
@@ -125,7 +138,6 @@ def sweep_once(now=None):
 
 
 def _close(sid, code, message):
-    from portal.extensions import socketio
     socketio.emit("error", {"code": code, "message": message}, to=sid, namespace="/video")
     socketio.server.disconnect(sid, namespace="/video")
     registry.forget(sid)
@@ -139,10 +151,39 @@ def disconnect_user_sessions(_sender, session_ids):
             _close(sid, "signed_out", "You signed out.")
 
 
+def drop_grants(_sender, appointment_id, **_extra):
+    """Receiver of `admission_changed` (admitted, sent back, left, ended): the room's relay
+    events are checked against the database again."""
+    registry.invalidate(appointment_id)
+
+
+def _sockets_in(appointment_id):
+    """(sid, entry) of this process's sockets in an appointment's room, or holding its grant."""
+    return [(sid, entry) for sid, entry in registry.snapshot().items()
+            if entry.appointment_id == appointment_id
+            or (entry.grant is not None and entry.grant.appointment_id == appointment_id)]
+
+
 def close_room(appointment_id):
-    """Close this process's sockets in an appointment's room at once (e.g. it was cancelled);
+    """Close this process's sockets in an appointment's room at once, whoever they belong to;
     other processes' sweepers and grants catch up within seconds."""
-    for sid, entry in registry.snapshot().items():
-        if entry.appointment_id == appointment_id or (
-                entry.grant is not None and entry.grant.appointment_id == appointment_id):
-            _close(sid, "room_closed", "This session is no longer open.")
+    for sid, _entry in _sockets_in(appointment_id):
+        _close(sid, "room_closed", ROOM_CLOSED)
+
+
+def room_changed(_sender, appointment, change, message=None, **_extra):
+    """Receiver of `appointment_changed` (booked, rescheduled, cancelled, an outcome set): drop
+    the room's grants, so that the next relay event is checked against the database, and close
+    at once this process's sockets of the people the room no longer admits (everyone when it
+    was cancelled; after a reschedule, whoever's room now opens later). It never raises: the
+    change is committed, and the sweeper closes what this missed within SWEEP_SECONDS."""
+    appointment_id = None
+    try:
+        appointment_id = appointment.id
+        registry.invalidate(appointment_id)
+        for sid, entry in _sockets_in(appointment_id):
+            if access.closed_reason(appointment, entry.user_id) is not None:
+                _close(sid, "room_closed", ROOM_CLOSED)
+    except Exception as exc:  # the error type is enough for the log (no PHI in messages)
+        log.error("room close failed appointment=%s error=%s", appointment_id,
+                  type(exc).__name__)

@@ -2,12 +2,18 @@
 
 These come many per second during call setup. When the socket holds a fresh grant
 (portal/video/grants.py: taken from the database at most REVALIDATE_SECONDS ago, dropped at
-once by admission changes, leaving, ending, cancelling and revocations in this process), the
-event is checked against it and relayed straight on the Socket.IO server, without building a
-Flask request context (about half of an event's cost: the environ's request, URL matching, the
-cookie, teardown). Without a fresh grant the event takes the full path (events.relay_full), which
-runs the participant check against the database, caches a new grant and then runs the same
-function below: one set of rules (rate limit, admission, validation) for both paths.
+once by admission changes, leaving, ending, changes to the appointment and revocations in this
+process), the event is checked against it and relayed straight on the Socket.IO server, without
+building a Flask request context (about half of an event's cost: the environ's request, URL
+matching, the cookie, teardown). Without a fresh grant the event takes the full path
+(events.relay_full), which runs the participant check against the database, caches a new grant
+and then runs the same function below: one set of rules (rate limit, admission, validation) for
+both paths.
+
+Both paths sit on public APIs: events.register attaches the full handler with Flask-SocketIO's
+`on_event`, which puts a wrapper (the Flask request context, the user's session) in
+python-socketio's handler table; `register` below takes that wrapper from the table
+(`server.handlers`) and puts the fast path in front of it with `server.on`.
 """
 from datetime import UTC, datetime
 
@@ -72,9 +78,8 @@ class Context:
         self.server, self.sid = server, sid
 
     def limit(self):
-        from portal.video.events import rate_ok
         app = self.server.get_environ(self.sid, namespace=NS)["flask.app"]
-        if not rate_ok(self.sid, *app.config["SIGNAL_RATE"]):
+        if not registry_module.registry.rate_ok(self.sid, *app.config["SIGNAL_RATE"]):
             raise signaling.SignalError("rate_limited", "Too many messages; slow down.")
 
     @staticmethod
@@ -87,26 +92,30 @@ class Context:
                          skip_sid=None if include_self else self.sid, namespace=NS)
 
 
-def register(socketio_ext, full_handlers):
-    """Attach the relay events: the fast path above, or the full handler (in a Flask request
-    context, through Flask-SocketIO) when the socket has no fresh grant."""
-    server = socketio_ext.server
+def registered_handler(server, event):
+    """The handler python-socketio calls for a /video event: its table, `server.handlers`."""
+    return server.handlers[NS][event]
 
-    def attach(event, fast):
-        full = full_handlers[event]
 
-        def handler(sid, message=None):
-            message = message if isinstance(message, dict) else {}
-            grant = _fresh_grant(sid, event, message)
-            if grant is None:
-                return socketio_ext._handle_event(full, event, NS, sid, message)
-            try:
-                return fast(Context(server, sid), grant, message)
-            except signaling.SignalError as exc:
-                server.emit("error", {"code": exc.code, "message": str(exc)}, to=sid,
-                            namespace=NS)
-                return None
-        server.on(event, handler, namespace=NS)
-
+def register(server):
+    """Put the fast path in front of each relay event's full handler, which events.register
+    attached first through Flask-SocketIO (it runs in a Flask request context); the full handler
+    runs when the socket has no fresh grant."""
     for event, fast in FAST.items():
-        attach(event, fast)
+        server.on(event, _fast_path(server, event, fast, registered_handler(server, event)),
+                  namespace=NS)
+
+
+def _fast_path(server, event, fast, full):
+    def handler(sid, message=None):
+        message = message if isinstance(message, dict) else {}
+        grant = _fresh_grant(sid, event, message)
+        if grant is None:
+            return full(sid, message)
+        try:
+            return fast(Context(server, sid), grant, message)
+        except signaling.SignalError as exc:
+            server.emit("error", {"code": exc.code, "message": str(exc)}, to=sid, namespace=NS)
+            return None
+    handler.__name__ = f"relay_{event}"
+    return handler

@@ -4,7 +4,9 @@ from datetime import UTC, datetime
 from flask import current_app, redirect, render_template, url_for
 from flask_login import current_user
 
+from portal.core.vocabulary import Role
 from portal.extensions import db
+from portal.intake.services import intake_for
 from portal.models.call import call_for
 from portal.security.audit import record
 from portal.video import access
@@ -35,12 +37,12 @@ def room(appointment_id):
         return page, status
     role = access.role_in(current_user, appointment)
     call = _call(appointment)
-    if role == "client" and call.location_confirmed_at is None:
+    if role == Role.CLIENT and call.location_confirmed_at is None:
         db.session.commit()
         return redirect(url_for("video.confirm_location", appointment_id=appointment.id))
     record("call_page_opened", actor=current_user, obj=("appointment", appointment.id))
     safety = None
-    if role == "therapist":
+    if role == Role.THERAPIST:
         safety = _safety_panel(appointment, call)
     db.session.commit()
     return render_template("video/room.html", appointment=appointment, role=role,
@@ -51,7 +53,6 @@ def room(appointment_id):
 def _safety_panel(appointment, call):
     """What the therapist needs if something goes wrong: where the client is, how to reach
     them, their emergency contact (from the intake) and the local emergency number."""
-    from portal.intake.services import intake_for
     intake = intake_for(appointment.client, create=False)
     about = intake.answers("about") if intake else {}
     record("safety_panel_viewed", actor=current_user, obj=("appointment", appointment.id))
@@ -67,7 +68,7 @@ def confirm_location(appointment_id):
     appointment, page, status = _room_or_refusal(appointment_id)
     if appointment is None:
         return page, status
-    if access.role_in(current_user, appointment) != "client":
+    if access.role_in(current_user, appointment) != Role.CLIENT:
         return redirect(url_for("video.room", appointment_id=appointment.id))
     call = _call(appointment)
     form = LocationForm(location=call.client_location, phone=call.client_phone)

@@ -4,6 +4,7 @@ A participant sends {"type": "offer"|"answer", "sdp": str} or {"type": "candidat
 {"type": "bye"}; anything else, anything too large, SDP without a DTLS fingerprint or with SDES
 keys (a=crypto, which would let the signaling server see media keys) is refused.
 """
+import json
 from dataclasses import dataclass
 
 MAX_MESSAGE_BYTES = 16 * 1024
@@ -37,7 +38,6 @@ class Signal:
 
 
 def _size(message):
-    import json
     try:
         return len(json.dumps(message))
     except (TypeError, ValueError) as exc:

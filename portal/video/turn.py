@@ -8,7 +8,7 @@ import hmac
 
 from flask import current_app
 
-from portal.video.access import LATE_END
+from portal.core.vocabulary import ROOM_CLOSES_AFTER
 
 
 def credentials(secret, user_id, expires_at):
@@ -27,6 +27,6 @@ def ice_servers(user, appointment):
     turn = [u for u in cfg.get("TURN_URLS", []) if u]
     if turn and cfg.get("TURN_SECRET"):
         username, password = credentials(cfg["TURN_SECRET"], user.id,
-                                         appointment.ends_at + LATE_END)
+                                         appointment.ends_at + ROOM_CLOSES_AFTER)
         servers.append({"urls": turn, "username": username, "credential": password})
     return servers
