@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 from flask import redirect, render_template, request, session, url_for
 from flask_login import current_user
 
+from portal.care.queries_home import home_for
 from portal.main.blueprint import bp
 from portal.security.access import public
 from portal.security.redirects import safe_next
@@ -23,7 +24,6 @@ def home():
     """Signed-in users: the landing page of their role."""
     if current_user.is_clinician:
         return redirect(url_for("workspace.dashboard_page"))
-    from portal.care.home import home_for
     return render_template("main/home_client.html", therapist=current_user.therapist,
                            home=home_for(current_user, datetime.now(UTC)))
 

@@ -11,13 +11,14 @@ from datetime import datetime, timedelta
 from flask import current_app, url_for
 from sqlalchemy import select
 
-from portal.care import postdosing
-from portal.core.vocabulary import CHECKIN_GAP, AppointmentStatus, Decision, SessionKind
+from portal.care.queries import open_checkins
+from portal.core.time import zone_of
+from portal.core.vocabulary import CHECKIN_GAP, JOIN_EARLY, AppointmentStatus, Decision, SessionKind
 from portal.extensions import db
 from portal.intake.services import intake_for
 from portal.models.measure import last_checkin_at
 from portal.models.schedule import Appointment, SessionType
-from portal.notifications.appointments import DAY_RULES, zone_of
+from portal.notifications.appointments import DAY_RULES
 from portal.scheduling import gates
 from portal.video import access as video_access
 
@@ -79,7 +80,7 @@ def next_session(client, now):
     if appointment is None:
         return None
     can_join = appointment.is_video and video_access.refusal(client, appointment, now) is None
-    return NextSession(appointment, appointment.starts_at - video_access.EARLY_CLIENT, can_join,
+    return NextSession(appointment, appointment.starts_at - JOIN_EARLY, can_join,
                        relative(appointment.starts_at - now))
 
 
@@ -137,7 +138,7 @@ def _after_dosing_step(client, appointments, dosing, now):
             text = "Please book an integration session to talk your dosing session through."
         return NextStep("book_integration_after_dosing", text,
                         _book(client, SessionKind.INTEGRATION), "Book my integration session")
-    due = postdosing.due_for(client, now)
+    due = open_checkins(now, client)
     if due:
         return NextStep("post_dosing_checkin", "Please tell us how you are after your dosing "
                         "session: a short check-in is waiting for you.",
@@ -188,7 +189,7 @@ def pending_checkins(client, now):
                             f"{a.starts_at.astimezone(zone_of(client)):%-d %B}.",
                             url_for("care.post_dosing", appointment_id=a.id),
                             "Start the check-in")
-             for a in postdosing.due_for(client, now)]
+             for a in open_checkins(now, client)]
     if client.in_care and _quiet(client, now):
         found.append(PendingCheckin("It has been a while since your last check-in: two short "
                                     "questionnaires, about three minutes.",
