@@ -1,4 +1,9 @@
-"""The client's own care between sessions: check-ins, the post-dosing check-in, the
-integration journal, re-consent and "my data"."""
+"""The client's care: the arc of care (arc.py, also the therapist's clients list), the home
+page's read model (queries_home.py), check-ins and their email invitations (invitations.py, sent
+by `flask send-reminders`), the post-dosing check-in, the integration journal,
+re-consent (the consents.py request hook) and "my data".
+
+Views in routes*.py, reads in queries*.py, writes in services.py, forms in forms.py; pure rules
+in arc.py and postdosing.py."""
 from portal.care import routes, routes_journal, routes_postdosing  # noqa: F401  (the views attach to the blueprint)
 from portal.care.blueprint import bp  # noqa: F401  (the app factory registers it)

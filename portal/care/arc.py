@@ -11,6 +11,16 @@ client. First match wins:
   5. eligible: the latest review decision is "eligible";
   6. intake submitted: the intake is submitted (no decision yet, or not "eligible");
   7. consultation: everyone else (a new client, a consultation, an intake in progress).
+
+Two pages read it: the therapist's clients list (`stage_expression`, filtered and counted in
+SQL) and the client's home page (`stage_of`), whose one next step is chosen by the stage
+(portal/care/queries_home.py, STEP_OF_STAGE). The home page then adds detail finer than a stage:
+a draft intake or none (continue / start), a review still to come or a decision to talk through,
+a preparation session booked or done, the booking gates' reason, a dosing session ended or still
+to come, an integration session and the post-dosing check-in after it. A dosing session that has
+ended but is not yet marked completed is in the dosing stage here, and the home page treats it
+as done for the client. Because the stage comes first, a client with a dosing session is shown
+the dosing steps even if their intake's decision changed later, as the clients list shows them.
 """
 from sqlalchemy import and_, case, literal, select
 

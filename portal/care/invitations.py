@@ -22,6 +22,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from portal.care.queries import open_checkins
 from portal.core.time import utcnow
 from portal.core.vocabulary import CHECKIN_GAP, AppointmentStatus, CareStatus, IntakeStatus, Role, SessionKind
 from portal.extensions import db
@@ -66,7 +67,6 @@ def find_due(now):
 def find_post_dosing_due(now):
     """Dosing sessions whose check-in opened (the morning after) and is neither answered nor
     claimed, within a week of the session."""
-    from portal.care.postdosing import open_checkins
     return [Due(a.id, POST_DOSING_INVITE, a.client_id)
             for a in _unclaimed(open_checkins(now), POST_DOSING_INVITE)]
 

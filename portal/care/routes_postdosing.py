@@ -4,9 +4,9 @@ from datetime import UTC, datetime
 from flask import flash, redirect, render_template, session, url_for
 from flask_login import current_user
 
-from portal.care import postdosing
+from portal.care import queries, services
 from portal.care.blueprint import bp
-from portal.care.forms_postdosing import PostDosingForm
+from portal.care.forms import PostDosingForm
 from portal.core.vocabulary import Role
 from portal.extensions import db
 from portal.security.access import role_required
@@ -20,17 +20,17 @@ def _thanks():
 @role_required(Role.CLIENT)
 def post_dosing(appointment_id):
     """The client of an ended dosing session: how they are the day after (worrying answers flag)."""
-    appointment = postdosing.appointment_for(current_user, appointment_id, datetime.now(UTC))
-    if postdosing.already_sent(appointment):
+    appointment = queries.ended_dosing(current_user, appointment_id, datetime.now(UTC))
+    if queries.post_dosing_sent(appointment):
         db.session.commit()
         return _thanks()
     form = PostDosingForm()
     if form.validate_on_submit():
-        reasons = postdosing.submit(current_user, appointment, form.answers())
+        reasons = services.submit_post_dosing(current_user, appointment, form.answers())
         if reasons is None:  # a second submit won the race a moment ago
             return _thanks()
         db.session.commit()
-        postdosing.notify_after_commit(current_user, reasons)
+        services.notify_after_post_dosing(current_user, reasons)
         if reasons:
             session["crisis_notice"] = True
             return redirect(url_for("main.crisis"))

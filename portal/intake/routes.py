@@ -2,21 +2,22 @@
 from flask import abort, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
+from portal.core.measures import SCALES, STEM
 from portal.core.vocabulary import Role
 from portal.extensions import db
 from portal.intake import services
 from portal.intake.blueprint import bp
 from portal.intake.forms import AmendmentForm
 from portal.intake.steps import STEP_FORMS, STEP_TITLES, next_step, previous_step
-from portal.models.intake import STEPS, AmendmentRequest
+from portal.models.intake import STEPS
 from portal.security.access import role_required
 
 
 def _render_step(intake, step, form, status=200):
     return render_template("intake/step.html", intake=intake, step=step, form=form,
                            steps=STEPS, titles=STEP_TITLES, index=STEPS.index(step),
-                           done=intake.completed_steps(),
-                           previous=previous_step(step)), status
+                           done=intake.completed_steps(), previous=previous_step(step),
+                           stem=STEM, scales=SCALES), status
 
 
 def _valid_step(step):
@@ -57,26 +58,15 @@ def save_step(step):
         return redirect(url_for("intake.review"))
     step = _valid_step(step)
     action = request.form.get("action", "next")
-    form = services.form_for(step, intake, formdata=request.form)
-    if action == "add_row" and step == "medications":
-        form.medications.append_entry()
-    if action == "next" and form.validate():
-        services.complete_step(intake, step, form)
-        db.session.commit()
+    form, completed = services.save_step(intake, step, action, request.form)
+    db.session.commit()
+    if completed:
         if step == "measures" and str(form.phq9_9.data) not in ("0", "None"):
             session["crisis_notice"] = True
             return redirect(url_for("main.crisis", next=url_for("intake.start")))
         return redirect(url_for("intake.step", step=next_step(step))
                         if next_step(step) else url_for("intake.review"))
-    # Keep what was typed; a step stays "done" when its answers are still valid (checked on a
-    # separate form so that Back or Save never shows errors).
-    still_valid = services.form_for(step, intake, formdata=request.form).validate()
-    services.save_draft(intake, step, services.draft_from(request.form, step),
-                       complete=still_valid)
-    going_back = action == "back" and previous_step(step)
-    intake.current_step = previous_step(step) if going_back else step
-    db.session.commit()
-    if going_back:
+    if action == "back" and previous_step(step):
         return redirect(url_for("intake.step", step=previous_step(step)))
     if action == "save":
         flash("Saved. You can come back any time; we keep your answers.", "success")
@@ -93,8 +83,7 @@ def autosave(step):
         return jsonify(error={"status": 404, "message": "Unknown step."}), 404
     if intake.submitted:
         return jsonify(error={"status": 409, "message": "Your intake is already submitted."}), 409
-    services.save_draft(intake, step, services.draft_from(request.form, step))
-    intake.current_step = step  # the step the client is looking at is where they resume
+    services.autosave(intake, step, request.form)
     db.session.commit()
     return jsonify(saved=True, at=intake.updated_at.isoformat())
 
@@ -106,13 +95,8 @@ def review():
     intake = services.intake_for(current_user)
     db.session.commit()
     return render_template("intake/review.html", intake=intake, steps=STEPS, titles=STEP_TITLES,
-                           missing=services.missing_steps(intake), forms=_filled_forms(intake),
-                           amendment=AmendmentForm())
-
-
-def _filled_forms(intake):
-    return {step: services.form_for(step, intake) for step in STEPS
-            if step != "consents" and intake.step(step) is not None}
+                           missing=services.missing_steps(intake),
+                           forms=services.review_forms(intake), amendment=AmendmentForm())
 
 
 @bp.post("/submit")
@@ -142,9 +126,7 @@ def request_amendment():
     if not intake.submitted or not form.validate_on_submit():
         flash("Please write what you would like to change (up to 2,000 characters).", "error")
         return redirect(url_for("intake.review"))
-    db.session.add(AmendmentRequest(intake_id=intake.id, message=form.message.data))
-    services.record("amendment_requested", actor=current_user, obj=("intake", intake.id))
-    services.notify_therapist(current_user, "amendment")
+    services.request_amendment(intake, form.message.data)
     db.session.commit()
     flash("Your request was sent to your therapist.", "success")
     return redirect(url_for("intake.review"))

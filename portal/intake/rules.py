@@ -25,10 +25,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from portal.models.intake import STEPS as INTAKE_STEPS
+
 EXCLUDE, CLEARANCE, CAUTION = "exclude", "needs_clearance", "caution"
 SEVERITY_ORDER = (EXCLUDE, CLEARANCE, CAUTION)
 SEVERITY_LABELS = {EXCLUDE: "Exclusion", CLEARANCE: "Needs medical clearance", CAUTION: "Caution"}
-STEPS = ("about", "history", "medical", "psychiatric", "medications", "measures", "goals")
+STEPS = tuple(step for step in INTAKE_STEPS if step != "consents")  # the steps with answers
 BP_SYSTOLIC_LIMIT, BP_DIASTOLIC_LIMIT = 140, 90
 
 

@@ -1,4 +1,8 @@
-"""Intake workflows: drafts, completing steps, consents, submission, safety flags, measures."""
+"""Intake workflows: drafts, saving and completing steps, consents, submission, amendment
+requests, safety flags and measures; and the intake's reads its pages and the therapist's review
+share (the client's intake, a step's form filled from its draft, the steps still missing).
+
+Each write has its audit record; the caller commits once."""
 import logging
 
 from flask import current_app, request
@@ -6,13 +10,14 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from portal.core import measures
+from portal.core.measures import SCALES
 from portal.core.time import utcnow
 from portal.core.vocabulary import FlagKind, IntakeStatus
 from portal.extensions import db
 from portal.intake import rules
-from portal.intake.steps import STEP_FORMS, next_step
+from portal.intake.steps import STEP_FORMS, next_step, previous_step
 from portal.models.consent import ConsentSignature
-from portal.models.intake import STEPS, Intake, IntakeStep
+from portal.models.intake import STEPS, AmendmentRequest, Intake, IntakeStep
 from portal.models.measure import MeasureResult, SafetyFlag
 from portal.models.user import User
 from portal.notifications.email import send_email
@@ -25,6 +30,7 @@ MAX_DRAFT_KEYS = 300
 
 
 def intake_for(client, create=True):
+    """The client's intake, started (and audited) on first use unless `create` is False."""
     intake = db.session.scalar(select(Intake).where(Intake.client_id == client.id))
     if intake is None and create:
         intake = Intake(client=client)
@@ -82,9 +88,39 @@ def form_for(step, intake, formdata=None):
     return form_class.build(intake, formdata=formdata, prefill=False)
 
 
-def complete_step(intake, step, form):
+def review_forms(intake):
+    """The saved steps' forms, filled, for the review page (consents are shown apart)."""
+    return {step: form_for(step, intake) for step in STEPS
+            if step != "consents" and intake.step(step) is not None}
+
+
+def save_step(intake, step, action, formdata):
+    """The client pressed `action` on a step: "next" completes a valid step and moves on; any
+    other button (or an invalid "next") keeps what was typed as a draft, and the step stays done
+    when its answers are still valid. Returns (the form to show, completed?)."""
+    form = form_for(step, intake, formdata=formdata)
+    if action == "add_row" and step == "medications":
+        form.medications.append_entry()
+    if action == "next" and form.validate():
+        complete_step(intake, step, form, formdata)
+        return form, True
+    # checked on a separate form so that Back or Save never shows errors
+    still_valid = form_for(step, intake, formdata=formdata).validate()
+    save_draft(intake, step, draft_from(formdata, step), complete=still_valid)
+    going_back = action == "back" and previous_step(step)
+    intake.current_step = previous_step(step) if going_back else step
+    return form, False
+
+
+def autosave(intake, step, formdata):
+    """The browser's draft while the client types; the step looked at is where they resume."""
+    save_draft(intake, step, draft_from(formdata, step))
+    intake.current_step = step
+
+
+def complete_step(intake, step, form, formdata):
     """A valid step: keep its answers, mark it complete, move the bookmark on."""
-    save_draft(intake, step, draft_from(request.form, step), complete=True)
+    save_draft(intake, step, draft_from(formdata, step), complete=True)
     if step == "measures":
         check_item9(intake.client, form.phq9_9.data, source="intake")
     if step == "consents":
@@ -93,6 +129,7 @@ def complete_step(intake, step, form):
 
 
 def sign_consents(client, form):
+    """One signature per document of the form not signed yet by the client (audited)."""
     for document, name_field in form.signatures():
         exists = db.session.scalar(select(ConsentSignature).where(
             ConsentSignature.client_id == client.id, ConsentSignature.document_id == document.id))
@@ -118,7 +155,7 @@ def submit(intake):
     now = utcnow()
     intake.status, intake.submitted_at = IntakeStatus.SUBMITTED.value, now
     item9 = False
-    for instrument in ("phq9", "gad7"):
+    for instrument in SCALES:
         result = measures.score(instrument, measures.items_from(answers, instrument))
         store_measure(intake.client, result, measures.items_from(answers, instrument),
                       source="intake", difficulty=answers.get("phq9_difficulty"))
@@ -129,6 +166,13 @@ def submit(intake):
     record("intake_submitted", actor=intake.client, obj=("intake", intake.id))
     notify_therapist(intake.client, "intake_submitted")
     return item9
+
+
+def request_amendment(intake, message):
+    """The client asks for a change to their submitted intake; the therapist is told."""
+    db.session.add(AmendmentRequest(intake_id=intake.id, message=message))
+    record("amendment_requested", actor=intake.client, obj=("intake", intake.id))
+    notify_therapist(intake.client, "amendment")
 
 
 def store_measure(client, result, items, source, difficulty=None):

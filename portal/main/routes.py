@@ -2,7 +2,7 @@
 from flask import redirect, render_template, request, session, url_for
 from flask_login import current_user
 
-from portal.care.home import home_for
+from portal.care.queries_home import home_for
 from portal.core.time import utcnow
 from portal.main.blueprint import bp
 from portal.security.access import public

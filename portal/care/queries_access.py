@@ -1,5 +1,5 @@
-"""Who accessed my record: the audit events about a client's record made by other people, in
-plain words, without other users' emails, addresses or browsers.
+"""The read model of "who accessed my record": the audit events about a client's record made by
+other people, in plain words, without other users' emails, addresses or browsers.
 
 "About the record": events on the client's user row, and on their intake, journal entries,
 questionnaire results, safety flags, appointments and session notes. The client's own actions

@@ -1,9 +1,10 @@
 """The client's home page, computed on the server: the next session (join button or dosing-day
 address and rules), the one next step in the arc of care, and the check-ins waiting.
 
-The arc: intake → therapist's review → preparation → dosing → integration. Reasons a session
-cannot be booked come from portal.scheduling.gates.refusal, so the home page and the booking
-pages use the same words.
+The next step is chosen by the client's stage in the arc (portal.care.arc.stage_of, the same
+rules as the therapist's clients list; see arc.py), then refined within the stage. Reasons a
+session cannot be booked come from portal.scheduling.gates.refusal, so the home page and the
+booking pages use the same words.
 """
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -11,9 +12,10 @@ from datetime import datetime, timedelta
 from flask import current_app, url_for
 from sqlalchemy import select
 
-from portal.care import postdosing
+from portal.care.arc import stage_of
+from portal.care.queries import open_checkins
 from portal.core.time import zone_of
-from portal.core.vocabulary import CHECKIN_GAP, AppointmentStatus, Decision, SessionKind
+from portal.core.vocabulary import CHECKIN_GAP, JOIN_EARLY, AppointmentStatus, SessionKind, Stage
 from portal.extensions import db
 from portal.intake.services import intake_for
 from portal.models.measure import last_checkin_at
@@ -25,6 +27,7 @@ from portal.video import access as video_access
 INTEGRATION_WITHIN = timedelta(hours=72)
 BOOKED = AppointmentStatus.BOOKED.value
 COMPLETED = AppointmentStatus.COMPLETED.value
+OUT_OF_CARE = (Stage.PAUSED, Stage.DISCHARGED)
 
 
 @dataclass(frozen=True)
@@ -80,7 +83,7 @@ def next_session(client, now):
     if appointment is None:
         return None
     can_join = appointment.is_video and video_access.refusal(client, appointment, now) is None
-    return NextSession(appointment, appointment.starts_at - video_access.JOIN_EARLY, can_join,
+    return NextSession(appointment, appointment.starts_at - JOIN_EARLY, can_join,
                        relative(appointment.starts_at - now))
 
 
@@ -95,42 +98,70 @@ def _book(client, kind):
         else url_for("scheduling.book")
 
 
-def _appointments(client):
-    return db.session.scalars(select(Appointment).where(
-        Appointment.client_id == client.id, Appointment.status.in_([BOOKED, COMPLETED]))
-        .order_by(Appointment.starts_at)).all()
-
-
-def _intake_step(client):
-    intake = intake_for(client, create=False)
-    if intake is None or not intake.submitted:
-        verb = "Continue" if intake else "Start"
-        return NextStep("intake", f"Please {verb.lower() if intake else 'complete'} your intake. "
-                        "It asks about your health, your history and what you hope for, and "
-                        "takes about 20 minutes. Your answers are saved as you go.",
-                        url_for("intake.start"), f"{verb} my intake")
-    decision = intake.latest_decision
-    if decision is None:
-        return NextStep("waiting_review", "Thank you for sending your intake. Your therapist "
-                        "will read it and contact you.", url_for("intake.review"), "See my intake",
-                        reason=_reason(client, SessionKind.PREPARATION))
-    if decision.decision != Decision.ELIGIBLE:
-        return NextStep("talk_with_therapist", f"Your therapist reviewed your intake: "
-                        f"{decision.label.lower()}. Please talk the next steps through with them.",
-                        url_for("intake.review"), "See my intake",
-                        reason=_reason(client, SessionKind.PREPARATION))
-    return None
-
-
 def _reason(client, kind):
     found = _type(client, kind)
     return gates.refusal(client, found) if found is not None else None
 
 
-def _after_dosing_step(client, appointments, dosing, now):
-    later = [a for a in appointments if a.kind == SessionKind.INTEGRATION.value
-             and a.starts_at >= dosing.ends_at]
-    if not later:
+def _sessions(client, *kinds):
+    """The client's booked and completed sessions of these kinds, oldest first."""
+    return db.session.scalars(select(Appointment).where(
+        Appointment.client_id == client.id, Appointment.status.in_([BOOKED, COMPLETED]),
+        Appointment.kind.in_([kind.value for kind in kinds]))
+        .order_by(Appointment.starts_at)).all()
+
+
+# --- the next step of each stage (Stage.PAUSED and Stage.DISCHARGED have none) -----------------
+
+def _consultation_step(client, now):
+    """No intake sent yet: start it, or continue the draft."""
+    draft = intake_for(client, create=False)
+    verb = "Continue" if draft else "Start"
+    return NextStep("intake", f"Please {'continue' if draft else 'complete'} your intake. "
+                    "It asks about your health, your history and what you hope for, and "
+                    "takes about 20 minutes. Your answers are saved as you go.",
+                    url_for("intake.start"), f"{verb} my intake")
+
+
+def _intake_submitted_step(client, now):
+    """Sent, not found eligible: waiting for the review, or talking about its decision."""
+    decision = intake_for(client, create=False).latest_decision
+    if decision is None:
+        return NextStep("waiting_review", "Thank you for sending your intake. Your therapist "
+                        "will read it and contact you.", url_for("intake.review"), "See my intake",
+                        reason=_reason(client, SessionKind.PREPARATION))
+    return NextStep("talk_with_therapist", f"Your therapist reviewed your intake: "
+                    f"{decision.label.lower()}. Please talk the next steps through with them.",
+                    url_for("intake.review"), "See my intake",
+                    reason=_reason(client, SessionKind.PREPARATION))
+
+
+def _eligible_step(client, now):
+    """Eligible, no preparation session yet: book the first."""
+    return NextStep("book_preparation", "Book your first preparation session. You will "
+                    "talk about your intentions and what to expect.",
+                    _book(client, SessionKind.PREPARATION), "Book a preparation session")
+
+
+def _preparing_step(client, now):
+    """A preparation session booked or done: wait for it, or book a dosing session after it
+    (a past one not marked completed is not done yet: the client books another)."""
+    preparations = _sessions(client, SessionKind.PREPARATION)
+    if not any(a.status == COMPLETED for a in preparations):
+        if any(a.status == BOOKED and a.ends_at > now for a in preparations):
+            return NextStep("preparation_booked", "Your first preparation session is booked. "
+                            "You can book a dosing session after it.")
+        return _eligible_step(client, now)
+    reason = _reason(client, SessionKind.DOSING)
+    if reason:
+        return NextStep("dosing_blocked", "Your next step is a dosing session.", reason=reason)
+    return NextStep("book_dosing", "You have completed a preparation session: you can book a "
+                    "dosing session.", _book(client, SessionKind.DOSING), "Book a dosing session")
+
+
+def _after_dosing_step(client, integrations, dosing, now):
+    """Right after a dose: an integration session, then the post-dosing check-in."""
+    if not [a for a in integrations if a.starts_at >= dosing.ends_at]:
         if now - dosing.ends_at <= INTEGRATION_WITHIN:
             text = ("Your integration session is suggested within 72 hours of your dosing "
                     "session, while the experience is fresh.")
@@ -138,7 +169,7 @@ def _after_dosing_step(client, appointments, dosing, now):
             text = "Please book an integration session to talk your dosing session through."
         return NextStep("book_integration_after_dosing", text,
                         _book(client, SessionKind.INTEGRATION), "Book my integration session")
-    due = postdosing.due_for(client, now)
+    due = open_checkins(now, client)
     if due:
         return NextStep("post_dosing_checkin", "Please tell us how you are after your dosing "
                         "session: a short check-in is waiting for you.",
@@ -147,40 +178,39 @@ def _after_dosing_step(client, appointments, dosing, now):
     return None
 
 
-def next_step(client, now):
-    """The one thing to do next in the arc of care (None for paused or discharged clients)."""
-    if not client.in_care:
-        return None
-    step = _intake_step(client)
-    if step is not None:
-        return step
-    appointments = _appointments(client)
-    of_kind = {kind: [a for a in appointments if a.kind == kind.value] for kind in SessionKind}
-    doses = [a for a in of_kind[SessionKind.DOSING] if a.ends_at <= now]
+def _dosing_step(client, now):
+    """Dosing and integrating: a dosing session has ended, is booked, or both. For the client a
+    session that has ended counts as done even before the therapist marks it completed."""
+    sessions = _sessions(client, SessionKind.DOSING, SessionKind.INTEGRATION)
+    doses = [a for a in sessions if a.kind == SessionKind.DOSING.value and a.ends_at <= now]
     if doses:
-        step = _after_dosing_step(client, appointments, doses[-1], now)
+        integrations = [a for a in sessions if a.kind == SessionKind.INTEGRATION.value]
+        step = _after_dosing_step(client, integrations, doses[-1], now)
         if step is not None:
             return step
-    upcoming = [a for a in appointments if a.status == BOOKED and a.ends_at > now]
-    if any(a.kind == SessionKind.DOSING.value for a in upcoming):
+    if any(a.kind == SessionKind.DOSING.value and a.status == BOOKED and a.ends_at > now
+           for a in sessions):
         return NextStep("dosing_booked", "Your dosing session is booked. Please read the "
                         "dosing-day rules with your next session.")
-    if doses:
-        return NextStep("book_integration", "Book your next integration session when it suits "
-                        "you.", _book(client, SessionKind.INTEGRATION), "Book a session")
-    prepared = any(a.status == COMPLETED for a in of_kind[SessionKind.PREPARATION])
-    if not prepared:
-        if any(a.kind == SessionKind.PREPARATION.value for a in upcoming):
-            return NextStep("preparation_booked", "Your first preparation session is booked. "
-                            "You can book a dosing session after it.")
-        return NextStep("book_preparation", "Book your first preparation session. You will "
-                        "talk about your intentions and what to expect.",
-                        _book(client, SessionKind.PREPARATION), "Book a preparation session")
-    reason = _reason(client, SessionKind.DOSING)
-    if reason:
-        return NextStep("dosing_blocked", "Your next step is a dosing session.", reason=reason)
-    return NextStep("book_dosing", "You have completed a preparation session: you can book a "
-                    "dosing session.", _book(client, SessionKind.DOSING), "Book a dosing session")
+    return NextStep("book_integration", "Book your next integration session when it suits "
+                    "you.", _book(client, SessionKind.INTEGRATION), "Book a session")
+
+
+STEP_OF_STAGE = {
+    Stage.CONSULTATION: _consultation_step,
+    Stage.INTAKE_SUBMITTED: _intake_submitted_step,
+    Stage.ELIGIBLE: _eligible_step,
+    Stage.PREPARING: _preparing_step,
+    Stage.DOSING: _dosing_step,
+    Stage.INTEGRATING: _dosing_step,
+}
+assert set(STEP_OF_STAGE) | set(OUT_OF_CARE) == set(Stage)
+
+
+def next_step(client, now, stage=None):
+    """The one thing to do next in the arc of care (None for paused or discharged clients)."""
+    stage = stage or stage_of(client)
+    return None if stage in OUT_OF_CARE else STEP_OF_STAGE[stage](client, now)
 
 
 def pending_checkins(client, now):
@@ -189,7 +219,7 @@ def pending_checkins(client, now):
                             f"{a.starts_at.astimezone(zone_of(client)):%-d %B}.",
                             url_for("care.post_dosing", appointment_id=a.id),
                             "Start the check-in")
-             for a in postdosing.due_for(client, now)]
+             for a in open_checkins(now, client)]
     if client.in_care and _quiet(client, now):
         found.append(PendingCheckin("It has been a while since your last check-in: two short "
                                     "questionnaires, about three minutes.",
@@ -207,12 +237,12 @@ def _quiet(client, now):
 
 def home_for(client, now):
     """Everything the client's home page shows."""
+    stage = stage_of(client)
     contact = None
-    if not client.in_care:
+    if stage in OUT_OF_CARE:
         cfg = current_app.config
         contact = {"phone": cfg["PRACTICE_PHONE"], "address": cfg["PRACTICE_ADDRESS"],
                    "therapist": client.therapist.name if client.therapist else None,
                    "status": client.care_status}
-    return Home(session=next_session(client, now),
-                step=next_step(client, now), checkins=pending_checkins(client, now),
-                contact=contact)
+    return Home(session=next_session(client, now), step=next_step(client, now, stage),
+                checkins=pending_checkins(client, now), contact=contact)
