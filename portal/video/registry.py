@@ -164,13 +164,6 @@ def _sockets_in(appointment_id):
             or (entry.grant is not None and entry.grant.appointment_id == appointment_id)]
 
 
-def close_room(appointment_id):
-    """Close this process's sockets in an appointment's room at once, whoever they belong to;
-    other processes' sweepers and grants catch up within seconds."""
-    for sid, _entry in _sockets_in(appointment_id):
-        _close(sid, "room_closed", ROOM_CLOSED)
-
-
 def room_changed(_sender, appointment, change, message=None, **_extra):
     """Receiver of `appointment_changed` (booked, rescheduled, cancelled, an outcome set): drop
     the room's grants, so that the next relay event is checked against the database, and close
