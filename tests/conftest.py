@@ -22,6 +22,7 @@ from sqlalchemy import create_engine, text
 from portal import create_app
 from portal.config import TestingConfig
 from portal.extensions import db, limiter
+from tests.ports import free_port
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 ON_PG = PG_URL.startswith("postgresql")
@@ -103,13 +104,6 @@ def database_url(database_template, tmp_path):
         path = tmp_path / "portal.sqlite3"
         shutil.copy(database_template, path)
         yield f"sqlite:///{path}"
-
-
-def free_port():
-    import socket
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 # --- email ----------------------------------------------------------------------------------
