@@ -1,6 +1,6 @@
 """Shared fixtures: a fresh database per test (SQLite or PostgreSQL), a real SMTP server, login,
 the people most tests need (`therapist`, their `client_user` or `eligible_client`, `other_client`,
-`other_therapist`, `admin`), built by tests/factories.py.
+`other_therapist`, `admin`, built by tests/factories.py) and `no_gates` for booking freely.
 
 The database comes from real migrations, never create_all(): SQLite tests copy a migrated
 template file; PostgreSQL tests get a database of their own per run (TEST_DATABASE_URL names the
@@ -24,6 +24,7 @@ from sqlalchemy import create_engine, text
 from portal import create_app
 from portal.config import TestingConfig
 from portal.extensions import db, limiter
+from portal.scheduling import gates
 from tests.ports import free_port
 from tests.scheduling_helpers import make_eligible
 
@@ -325,6 +326,14 @@ def other_therapist(factories):
 def admin(factories):
     """A practice administrator, with two-step sign-in enrolled."""
     return factories.make_admin()
+
+
+# --- booking --------------------------------------------------------------------------------
+@pytest.fixture
+def no_gates(monkeypatch):
+    """Any session may be booked, dosing included, whatever the client's arc of care (the
+    gates are tested in tests/test_booking_gates.py)."""
+    monkeypatch.setattr(gates, "refusal", lambda client, session_type: None)
 
 
 def pytest_collection_modifyitems(config, items):

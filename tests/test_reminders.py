@@ -48,12 +48,6 @@ def works_8_to_6_every_day(therapist):
     db.session.commit()
 
 
-@pytest.fixture
-def no_gates(monkeypatch):
-    """Dosing sessions booked directly: the gates of the arc are tested elsewhere."""
-    monkeypatch.setattr(services.gates, "refusal", lambda client, session_type: None)
-
-
 def book(factories, therapist, start, kind=SessionKind.CONSULTATION, client=None):
     client = client or factories.make_client(therapist, timezone="Europe/London")
     session_type = db.session.scalar(select(SessionType).where(
