@@ -97,9 +97,9 @@ def make_video_pair(starts_in=timedelta(minutes=5), with_totp=True):
     """A therapist, their client and a video appointment starting soon (call in an app context)."""
     from sqlalchemy import select
 
+    from portal.core.time import utcnow
     from portal.extensions import db
     from portal.models.schedule import Appointment, SessionKind, SessionType
-    from portal.models.types import utcnow
     from portal.scheduling import services as booking
     from tests import factories
 
