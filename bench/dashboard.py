@@ -132,7 +132,7 @@ class BareServer:
     """The bare app under the same gunicorn worker as the portal, on a free loopback port."""
 
     def __init__(self, workdir, sizes):
-        from tests.rtc import free_port
+        from tests.ports import free_port
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = Path(workdir) / f"bare-{self.port}.log"

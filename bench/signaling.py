@@ -105,7 +105,7 @@ class BareServer:
     """The bare relay in a subprocess of its own, on a free loopback port."""
 
     def __init__(self):
-        from tests.rtc import free_port
+        from tests.ports import free_port
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = None

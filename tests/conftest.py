@@ -1,4 +1,6 @@
-"""Shared fixtures: a fresh database per test (SQLite or PostgreSQL), a real SMTP server, login.
+"""Shared fixtures: a fresh database per test (SQLite or PostgreSQL), a real SMTP server, login,
+the people most tests need (`therapist`, their `client_user` or `eligible_client`, `other_client`,
+`other_therapist`, `admin`, built by tests/factories.py) and `no_gates` for booking freely.
 
 The database comes from real migrations, never create_all(): SQLite tests copy a migrated
 template file; PostgreSQL tests get a database of their own per run (TEST_DATABASE_URL names the
@@ -22,6 +24,9 @@ from sqlalchemy import create_engine, text
 from portal import create_app
 from portal.config import TestingConfig
 from portal.extensions import db, limiter
+from portal.scheduling import gates
+from tests.ports import free_port
+from tests.scheduling_helpers import make_eligible
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 ON_PG = PG_URL.startswith("postgresql")
@@ -103,13 +108,6 @@ def database_url(database_template, tmp_path):
         path = tmp_path / "portal.sqlite3"
         shutil.copy(database_template, path)
         yield f"sqlite:///{path}"
-
-
-def free_port():
-    import socket
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 # --- email ----------------------------------------------------------------------------------
@@ -275,6 +273,67 @@ def section(html, name):
 def factories(app):
     from tests import factories
     return factories
+
+
+# --- people ---------------------------------------------------------------------------------
+# A module whose tests read the therapist's or the client's name, email or time zone says so
+# by overriding `therapist_details` or `client_details`, as it would `app_config`.
+@pytest.fixture
+def therapist_details():
+    """Override in a test module: fields of `therapist` its tests rely on (otherwise the
+    factories' defaults: a numbered name and email, New York time)."""
+    return {}
+
+
+@pytest.fixture
+def therapist(factories, therapist_details):
+    """A therapist with two-step sign-in enrolled (the secret is on `therapist.totp_secret`)."""
+    return factories.make_therapist(**therapist_details)
+
+
+@pytest.fixture
+def client_details():
+    """Override in a test module: fields of `client_user` its tests rely on."""
+    return {}
+
+
+@pytest.fixture
+def client_user(factories, therapist, client_details):
+    """A verified client of `therapist` (`client` is Flask's test client)."""
+    return factories.make_client(therapist, **client_details)
+
+
+@pytest.fixture
+def eligible_client(client_user):
+    """`client_user` with their intake reviewed as eligible and the current consents signed, so
+    consultation, preparation and integration sessions are open to them."""
+    return make_eligible(client_user)
+
+
+@pytest.fixture
+def other_client(factories, therapist):
+    """A second client of the same therapist."""
+    return factories.make_client(therapist)
+
+
+@pytest.fixture
+def other_therapist(factories):
+    """A therapist who does not treat `client_user`, with two-step sign-in enrolled."""
+    return factories.make_therapist()
+
+
+@pytest.fixture
+def admin(factories):
+    """A practice administrator, with two-step sign-in enrolled."""
+    return factories.make_admin()
+
+
+# --- booking --------------------------------------------------------------------------------
+@pytest.fixture
+def no_gates(monkeypatch):
+    """Any session may be booked, dosing included, whatever the client's arc of care (the
+    gates are tested in tests/test_booking_gates.py)."""
+    monkeypatch.setattr(gates, "refusal", lambda client, session_type: None)
 
 
 def pytest_collection_modifyitems(config, items):

@@ -7,8 +7,7 @@ from portal.models.audit import AuditEvent
 from tests.factories import DEFAULT_PASSWORD
 
 
-def sign_in_admin(auth, factories):
-    admin = factories.make_admin()
+def sign_in_admin(auth, admin):
     auth.login(admin.email, DEFAULT_PASSWORD, totp_secret=admin.totp_secret)
     return admin
 
@@ -17,8 +16,8 @@ def audited(event):
     return db.session.scalars(select(AuditEvent).where(AuditEvent.event == event)).all()
 
 
-def test_admin_creates_a_therapist_who_must_enrol_mfa(client, auth, factories):
-    sign_in_admin(auth, factories)
+def test_admin_creates_a_therapist_who_must_enrol_mfa(client, auth, admin):
+    sign_in_admin(auth, admin)
     response = auth.post("/admin/users", {"name": "Dr. New", "email": "dr.new@example.com",
                                           "role": "therapist", "timezone": "America/Chicago",
                                           "password": "maple-lantern-quartz-19"},
@@ -29,29 +28,27 @@ def test_admin_creates_a_therapist_who_must_enrol_mfa(client, auth, factories):
     assert audited("user_created")[-1].object_id == str(user.id)
 
 
-def test_role_change_needs_the_admins_password_and_is_audited(client, auth, factories):
-    sign_in_admin(auth, factories)
-    other = factories.make_therapist()
-    path = f"/admin/users/{other.id}"
+def test_role_change_needs_the_admins_password_and_is_audited(client, auth, admin, therapist):
+    sign_in_admin(auth, admin)
+    path = f"/admin/users/{therapist.id}"
     refused = auth.post(path, {"role": "admin", "current": "wrong password entirely"},
                         form_path=path)
     assert refused.status_code == 200 and "not your password" in refused.get_data(as_text=True)
-    db.session.refresh(other)
-    assert other.role == "therapist"
+    db.session.refresh(therapist)
+    assert therapist.role == "therapist"
     auth.post(path, {"role": "admin", "current": DEFAULT_PASSWORD}, form_path=path)
-    db.session.refresh(other)
-    assert other.role == "admin"
+    db.session.refresh(therapist)
+    assert therapist.role == "admin"
     assert audited("role_changed")[-1].detail == "therapist->admin"
 
 
-def test_mfa_reset_signs_the_person_out_and_forces_enrolment(app, client, auth, factories):
-    therapist = factories.make_therapist()
+def test_mfa_reset_signs_the_person_out_and_forces_enrolment(app, client, auth, therapist, admin):
     other = app.test_client()
     from tests.conftest import Auth
     Auth(other).login(therapist.email, DEFAULT_PASSWORD, totp_secret=therapist.totp_secret)
     assert other.get("/therapist/clients").status_code == 200
     admin_path = f"/admin/users/{therapist.id}"
-    sign_in_admin(auth, factories)
+    sign_in_admin(auth, admin)
     response = auth.post(f"{admin_path}/mfa-reset", {"mfa-current": DEFAULT_PASSWORD},
                          form_path=admin_path)
     assert response.status_code == 302
@@ -63,8 +60,8 @@ def test_mfa_reset_signs_the_person_out_and_forces_enrolment(app, client, auth, 
     assert again.headers["Location"] == "/auth/mfa/setup"
 
 
-def test_deactivated_accounts_cannot_sign_in(app, client, auth, factories):
-    sign_in_admin(auth, factories)
+def test_deactivated_accounts_cannot_sign_in(app, client, auth, factories, admin):
+    sign_in_admin(auth, admin)
     person = factories.make_client()
     path = f"/admin/users/{person.id}"
     auth.post(f"{path}/active", {"da-current": DEFAULT_PASSWORD}, form_path=path)

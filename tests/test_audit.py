@@ -145,11 +145,10 @@ def test_sign_in_and_out_are_audited(client, auth, factories):
     assert all(r.ip == "127.0.0.1" for r in rows if r.event in ("login_success", "logout"))
 
 
-def test_therapists_see_only_their_own_clients_events(client, auth, factories):
-    therapist = factories.make_therapist()
-    mine = factories.make_client(therapist=therapist)
-    other = factories.make_client()
-    record("marker_mine", actor=mine, obj=("user", mine.id))
+def test_therapists_see_only_their_own_clients_events(client, auth, factories, therapist,
+                                                     client_user):
+    other = factories.make_client()  # a client of another therapist
+    record("marker_mine", actor=client_user, obj=("user", client_user.id))
     record("marker_other", actor=other, obj=("user", other.id))
     db.session.commit()
     auth.login(therapist.email, DEFAULT_PASSWORD, totp_secret=therapist.totp_secret)
@@ -157,8 +156,7 @@ def test_therapists_see_only_their_own_clients_events(client, auth, factories):
     assert "marker_mine" in page and "marker_other" not in page
 
 
-def test_admins_filter_the_audit_log(client, auth, factories):
-    admin = factories.make_admin()
+def test_admins_filter_the_audit_log(client, auth, admin):
     record("marker_a")
     record("marker_b", outcome="failure")
     db.session.commit()

@@ -37,6 +37,12 @@ def recovery_codes_in(page):
     return re.findall(r"<li>([a-z2-9]{5}-[a-z2-9]{5})</li>", page)
 
 
+@pytest.fixture
+def unenrolled_therapist(factories):
+    """A therapist as an admin creates them: two-step sign-in not set up yet."""
+    return factories.make_therapist(with_totp=False)
+
+
 def wrong_code_for(secret):
     """A 6-digit code that is not valid in the current, previous or next window."""
     totp = pyotp.TOTP(secret)
@@ -46,9 +52,8 @@ def wrong_code_for(secret):
 
 
 # --- clinicians -----------------------------------------------------------------------------
-def test_therapist_first_sign_in_forces_totp_enrolment(client, auth, factories):
-    therapist = factories.make_therapist(with_totp=False)
-    response = auth.login(therapist.email, DEFAULT_PASSWORD)
+def test_therapist_first_sign_in_forces_totp_enrolment(client, auth, unenrolled_therapist):
+    response = auth.login(unenrolled_therapist.email, DEFAULT_PASSWORD)
     assert response.headers["Location"] == "/auth/mfa/setup"
     assert_signed_out(client)
     assert client.get("/auth/mfa").headers["Location"] == "/auth/mfa/setup"
@@ -64,23 +69,21 @@ def test_therapist_first_sign_in_forces_totp_enrolment(client, auth, factories):
     codes = recovery_codes_in(response.get_data(as_text=True))
     assert len(codes) == 10 and len(set(codes)) == 10
     assert client.get("/therapist/clients").status_code == 200
-    assert therapist.mfa_enabled_at is not None
-    assert mfa.user_secret(therapist) == key
+    assert unenrolled_therapist.mfa_enabled_at is not None
+    assert mfa.user_secret(unenrolled_therapist) == key
 
 
-def test_a_wrong_enrolment_code_does_not_turn_on_two_step_sign_in(client, auth, factories):
-    therapist = factories.make_therapist(with_totp=False)
-    auth.login(therapist.email, DEFAULT_PASSWORD)
+def test_a_wrong_enrolment_code_does_not_turn_on_two_step_sign_in(client, auth, unenrolled_therapist):
+    auth.login(unenrolled_therapist.email, DEFAULT_PASSWORD)
     key = enrolment_key(client.get("/auth/mfa/setup").get_data(as_text=True))
     response = auth.post("/auth/mfa/setup", {"code": wrong_code_for(key)})
     assert "That code did not match" in response.get_data(as_text=True)
-    assert therapist.mfa_enabled_at is None
+    assert unenrolled_therapist.mfa_enabled_at is None
     assert_signed_out(client)
 
 
-def test_after_enrolment_the_password_alone_reaches_nothing(client, auth, factories):
-    therapist = factories.make_admin()  # an admin: the most to protect
-    response = auth.login(therapist.email, DEFAULT_PASSWORD)
+def test_after_enrolment_the_password_alone_reaches_nothing(client, auth, admin):
+    response = auth.login(admin.email, DEFAULT_PASSWORD)  # an admin: the most to protect
     assert response.headers["Location"] == "/auth/mfa"
     assert_signed_out(client)
     assert client.get("/auth/mfa/setup").headers["Location"] == "/auth/login"  # no re-enrolling
@@ -88,14 +91,13 @@ def test_after_enrolment_the_password_alone_reaches_nothing(client, auth, factor
                           headers={"Accept": "application/json"})
     assert keepalive.status_code == 401
 
-    response = auth.post("/auth/mfa", {"code": pyotp.TOTP(therapist.totp_secret).now()})
+    response = auth.post("/auth/mfa", {"code": pyotp.TOTP(admin.totp_secret).now()})
     assert response.headers["Location"] == "/home"
     for path in PROTECTED_PAGES[1:]:
         assert client.get(path).status_code == 200, path
 
 
-def test_a_totp_code_cannot_be_used_twice(client, auth, factories):
-    therapist = factories.make_therapist()
+def test_a_totp_code_cannot_be_used_twice(client, auth, therapist):
     with time_machine.travel(START, tick=False) as traveller:
         code = pyotp.TOTP(therapist.totp_secret).now()
         assert auth.login(therapist.email, DEFAULT_PASSWORD, code=code).status_code == 302
@@ -112,8 +114,7 @@ def test_a_totp_code_cannot_be_used_twice(client, auth, factories):
         assert response.headers["Location"] == "/home"
 
 
-def test_a_recovery_code_works_once_and_only_once(client, auth, factories):
-    therapist = factories.make_therapist()
+def test_a_recovery_code_works_once_and_only_once(client, auth, therapist):
     codes = mfa.new_recovery_codes(therapist)
     db.session.commit()
 
@@ -129,16 +130,15 @@ def test_a_recovery_code_works_once_and_only_once(client, auth, factories):
     assert mfa.remaining_recovery_codes(therapist) == 9
 
 
-def test_recovery_codes_and_totp_key_are_not_stored_in_clear(client, auth, factories):
-    therapist = factories.make_therapist(with_totp=False)
-    auth.login(therapist.email, DEFAULT_PASSWORD)
+def test_recovery_codes_and_totp_key_are_not_stored_in_clear(client, auth, unenrolled_therapist):
+    auth.login(unenrolled_therapist.email, DEFAULT_PASSWORD)
     key = enrolment_key(client.get("/auth/mfa/setup").get_data(as_text=True))
     page = auth.post("/auth/mfa/setup", {"code": pyotp.TOTP(key).now()}).get_data(as_text=True)
     codes = recovery_codes_in(page)
     assert len(codes) == 10
 
     stored = [row[0] for row in db.session.execute(text(
-        "SELECT code_hash FROM recovery_codes WHERE user_id = :u"), {"u": therapist.id})]
+        "SELECT code_hash FROM recovery_codes WHERE user_id = :u"), {"u": unenrolled_therapist.id})]
     assert len(stored) == 10
     dump = " ".join(stored)
     for code in codes:
@@ -146,12 +146,11 @@ def test_recovery_codes_and_totp_key_are_not_stored_in_clear(client, auth, facto
     assert all(re.fullmatch(r"[0-9a-f]{64}", value) for value in stored)
 
     [secret_column] = db.session.execute(text(
-        "SELECT totp_secret_enc FROM users WHERE id = :u"), {"u": therapist.id}).one()
+        "SELECT totp_secret_enc FROM users WHERE id = :u"), {"u": unenrolled_therapist.id}).one()
     assert key not in secret_column
 
 
-def test_wrong_second_factor_codes_count_toward_lockout(client, auth, factories, mailbox):
-    therapist = factories.make_therapist()
+def test_wrong_second_factor_codes_count_toward_lockout(client, auth, therapist, mailbox):
     with time_machine.travel(START, tick=False):
         auth.login(therapist.email, DEFAULT_PASSWORD)
         wrong = wrong_code_for(therapist.totp_secret)

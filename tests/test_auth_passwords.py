@@ -210,8 +210,7 @@ def test_a_reset_link_dies_when_the_password_is_changed_another_way(client, auth
     assert verify_password(stored_hash(user.email), NEW_PASSWORD)
 
 
-def test_a_reset_does_not_skip_the_second_factor(client, auth, factories, mailbox):
-    therapist = factories.make_therapist()
+def test_a_reset_does_not_skip_the_second_factor(client, auth, therapist, mailbox):
     link = request_reset(auth, mailbox, therapist.email)
     choose_new_password(auth, link)
 

@@ -47,8 +47,7 @@ def assert_nothing_reachable(client):
 
 
 # --- self-registration ----------------------------------------------------------------------
-def test_a_new_client_confirms_their_email_before_signing_in(client, auth, mailbox, factories):
-    therapist = factories.make_therapist()
+def test_a_new_client_confirms_their_email_before_signing_in(client, auth, mailbox, therapist):
     response = register(auth, "jordan@example.com")
     assert response.status_code == 200
     assert "Check your email" in response.get_data(as_text=True)

@@ -84,10 +84,9 @@ def test_signing_in_again_replaces_the_previous_session(app, client, auth, facto
     assert first.revoked_at is not None and second.revoked_at is None
 
 
-def test_passing_the_second_factor_issues_a_new_session_id(app, client, auth, factories):
+def test_passing_the_second_factor_issues_a_new_session_id(app, client, auth, therapist):
     """The id that existed after the password step alone must not become a full sign-in
     (otherwise a cookie planted before the victim's second factor would ride along)."""
-    therapist = factories.make_therapist()
     auth.login(therapist.email, DEFAULT_PASSWORD)
     pending = cookie_value(client)
     pending_sid = cookie_state(app, client)["sid"]

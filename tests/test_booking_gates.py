@@ -36,16 +36,16 @@ PREPARATION, INTEGRATION, DOSING = SessionKind.PREPARATION, SessionKind.INTEGRAT
 
 
 @pytest.fixture
-def therapist(factories):
-    therapist = factories.make_therapist(timezone=NEW_YORK)
+def therapist_details():
+    """Times here are wall-clock times in New York, the therapist's zone."""
+    return {"timezone": NEW_YORK}
+
+
+@pytest.fixture(autouse=True)
+def works_every_day(therapist):
+    """The therapist works 9 to 5 every day, so a refusal here is never for want of a free time.
+    (`client_user` starts verified, with no intake: each test walks the arc from there.)"""
     weekly_hours(therapist, days=EVERY_DAY)
-    return therapist
-
-
-@pytest.fixture
-def person(factories, therapist):
-    """A verified client of the therapist, with no intake yet."""
-    return factories.make_client(therapist=therapist)
 
 
 def book(client, kind, start=START, therapist=None):
@@ -74,11 +74,11 @@ def dosing_ready(client):
 
 
 # --- consultation ---------------------------------------------------------------------------
-def test_any_verified_client_may_book_a_free_consultation(person):
-    appointment = book(person, SessionKind.CONSULTATION)  # no intake at all
+def test_any_verified_client_may_book_a_free_consultation(client_user):
+    appointment = book(client_user, SessionKind.CONSULTATION)  # no intake at all
     assert (appointment.kind, appointment.status) == ("consultation", "booked")
-    decide(person, Decision.NOT_ELIGIBLE)  # nor does a refusal close the door to talking
-    assert book(person, SessionKind.CONSULTATION, start=START + timedelta(days=1)).id
+    decide(client_user, Decision.NOT_ELIGIBLE)  # nor does a refusal close the door to talking
+    assert book(client_user, SessionKind.CONSULTATION, start=START + timedelta(days=1)).id
 
 
 def test_an_unverified_account_cannot_book(factories, therapist):
@@ -86,15 +86,15 @@ def test_an_unverified_account_cannot_book(factories, therapist):
     assert "confirmed client accounts" in refusal(unverified, SessionKind.CONSULTATION)
 
 
-def test_a_session_type_of_another_therapist_is_refused(factories, person):
-    other = factories.make_therapist(timezone=NEW_YORK)
-    weekly_hours(other, days=EVERY_DAY)
-    assert "not offered to you" in refusal(person, SessionKind.CONSULTATION, therapist=other)
+def test_a_session_type_of_another_therapist_is_refused(client_user, other_therapist):
+    weekly_hours(other_therapist, days=EVERY_DAY)
+    assert "not offered to you" in refusal(client_user, SessionKind.CONSULTATION,
+                                           therapist=other_therapist)
 
 
-def test_an_inactive_session_type_is_refused(person, therapist):
+def test_an_inactive_session_type_is_refused(client_user, therapist):
     session_type(therapist, SessionKind.CONSULTATION, active=False)
-    assert "not offered to you" in refusal(person, SessionKind.CONSULTATION)
+    assert "not offered to you" in refusal(client_user, SessionKind.CONSULTATION)
 
 
 # --- preparation and integration: a submitted intake reviewed as eligible ---------------------
@@ -123,79 +123,79 @@ INTAKE_STATES = [
 
 
 @pytest.mark.parametrize(("state", "reason"), INTAKE_STATES, ids=[s.__name__ for s, _ in INTAKE_STATES])
-def test_preparation_and_integration_wait_for_an_eligible_review(person, state, reason):
-    state(person)
-    assert reason in refusal(person, PREPARATION)
-    assert reason in refusal(person, INTEGRATION)
+def test_preparation_and_integration_wait_for_an_eligible_review(client_user, state, reason):
+    state(client_user)
+    assert reason in refusal(client_user, PREPARATION)
+    assert reason in refusal(client_user, INTEGRATION)
 
 
-def test_a_later_eligible_decision_opens_preparation_and_integration(person):
-    decide(person, Decision.NEEDS_CLEARANCE)
-    decide(person, Decision.ELIGIBLE)  # clearance arrived: the latest decision counts
-    assert book(person, PREPARATION).kind == "preparation"
-    assert book(person, INTEGRATION, start=START + timedelta(days=1)).kind == "integration"
+def test_a_later_eligible_decision_opens_preparation_and_integration(client_user):
+    decide(client_user, Decision.NEEDS_CLEARANCE)
+    decide(client_user, Decision.ELIGIBLE)  # clearance arrived: the latest decision counts
+    assert book(client_user, PREPARATION).kind == "preparation"
+    assert book(client_user, INTEGRATION, start=START + timedelta(days=1)).kind == "integration"
 
 
 # --- dosing ---------------------------------------------------------------------------------
-def test_dosing_is_booked_when_every_condition_is_met(person):
-    dosing_ready(person)
-    appointment = book(person, DOSING)
+def test_dosing_is_booked_when_every_condition_is_met(client_user):
+    dosing_ready(client_user)
+    appointment = book(client_user, DOSING)
     assert appointment.modality == "in_person" and appointment.location
 
 
-def test_dosing_needs_an_eligible_review(person):
-    complete_preparation(person)
-    sign_current_consents(person)
-    assert "once your intake is complete" in refusal(person, DOSING)
+def test_dosing_needs_an_eligible_review(client_user):
+    complete_preparation(client_user)
+    sign_current_consents(client_user)
+    assert "once your intake is complete" in refusal(client_user, DOSING)
 
 
-def test_dosing_needs_the_current_consents_signed_again_after_a_new_version(person):
-    dosing_ready(person)
+def test_dosing_needs_the_current_consents_signed_again_after_a_new_version(client_user):
+    dosing_ready(client_user)
     publish_new_version()  # signed version 1; version 2 of the KAP consent is now current
-    assert "sign the current consent documents" in refusal(person, DOSING)
-    sign_current_consents(person)
-    assert book(person, DOSING).kind == "dosing"
+    assert "sign the current consent documents" in refusal(client_user, DOSING)
+    sign_current_consents(client_user)
+    assert book(client_user, DOSING).kind == "dosing"
 
 
-def test_dosing_needs_a_completed_preparation_session(person, therapist):
-    make_eligible(person)
-    booked = make_appointment(person, session_type(therapist, PREPARATION), NOW - timedelta(days=3))
-    assert "completed preparation session" in refusal(person, DOSING)  # booked is not enough
+def test_dosing_needs_a_completed_preparation_session(client_user, therapist):
+    make_eligible(client_user)
+    booked = make_appointment(client_user, session_type(therapist, PREPARATION), NOW - timedelta(days=3))
+    assert "completed preparation session" in refusal(client_user, DOSING)  # booked is not enough
     booked.status = AppointmentStatus.NO_SHOW.value
     db.session.commit()
-    assert "completed preparation session" in refusal(person, DOSING)
+    assert "completed preparation session" in refusal(client_user, DOSING)
 
 
-def test_dosing_waits_while_an_item9_flag_is_open(person, therapist):
-    dosing_ready(person)
-    flag = open_item9_flag(person)
-    assert "would like to talk with you" in refusal(person, DOSING)
+def test_dosing_waits_while_an_item9_flag_is_open(client_user, therapist):
+    dosing_ready(client_user)
+    flag = open_item9_flag(client_user)
+    assert "would like to talk with you" in refusal(client_user, DOSING)
     acknowledge(flag, therapist)
-    assert book(person, DOSING).kind == "dosing"
+    assert book(client_user, DOSING).kind == "dosing"
 
 
-def test_a_client_cannot_reschedule_into_a_session_they_no_longer_may_have(person):
-    make_eligible(person)
-    appointment = book(person, PREPARATION)
-    decide(person, Decision.NOT_ELIGIBLE)
+def test_a_client_cannot_reschedule_into_a_session_they_no_longer_may_have(client_user):
+    make_eligible(client_user)
+    appointment = book(client_user, PREPARATION)
+    decide(client_user, Decision.NOT_ELIGIBLE)
     with pytest.raises(services.GateRefused):
-        services.reschedule(appointment, START + timedelta(days=2), by=person, now=NOW)
+        services.reschedule(appointment, START + timedelta(days=2), by=client_user, now=NOW)
     db.session.rollback()
     assert db.session.get(Appointment, appointment.id).starts_at == START
 
 
 # --- the policy window ----------------------------------------------------------------------
 @pytest.fixture
-def appointment(person, therapist):
-    return make_appointment(person, session_type(therapist, SessionKind.CONSULTATION), START)
+def appointment(client_user, therapist):
+    return make_appointment(client_user, session_type(therapist, SessionKind.CONSULTATION), START)
 
 
-def test_the_client_cancels_until_24_hours_before(appointment, person):
+def test_the_client_cancels_until_24_hours_before(appointment, client_user):
     with pytest.raises(services.PolicyWindow, match="contact your therapist"):
-        services.cancel(appointment, by=person, now=START - timedelta(hours=23))
-    services.cancel(appointment, by=person, now=START - timedelta(hours=25))
+        services.cancel(appointment, by=client_user, now=START - timedelta(hours=23))
+    services.cancel(appointment, by=client_user, now=START - timedelta(hours=25))
     db.session.commit()
-    assert (appointment.status, appointment.cancelled_by_id) == ("cancelled", person.id)
+    assert (appointment.status, appointment.cancelled_by_id) == ("cancelled", client_user.id)
 
 
 def test_the_therapist_cancels_inside_the_window_with_a_message(appointment, therapist):
@@ -206,19 +206,19 @@ def test_the_therapist_cancels_inside_the_window_with_a_message(appointment, the
     assert appointment.cancel_message == "I am unwell, sorry." and appointment.sequence == 1
 
 
-def test_the_client_reschedules_until_24_hours_before(appointment, person, therapist):
+def test_the_client_reschedules_until_24_hours_before(appointment, client_user, therapist):
     later = START + timedelta(days=2)
     with pytest.raises(services.PolicyWindow):
-        services.reschedule(appointment, later, by=person, now=START - timedelta(hours=23))
+        services.reschedule(appointment, later, by=client_user, now=START - timedelta(hours=23))
     services.reschedule(appointment, later, by=therapist, now=START - timedelta(hours=23))
     db.session.commit()
     assert (appointment.starts_at, appointment.sequence) == (later, 1)
 
 
 @pytest.mark.parametrize("app_config", [{"CANCELLATION_WINDOW_HOURS": 48}])
-def test_the_policy_window_is_configurable(appointment, person):
+def test_the_policy_window_is_configurable(appointment, client_user):
     with pytest.raises(services.PolicyWindow, match="48 hours"):
-        services.cancel(appointment, by=person, now=START - timedelta(hours=30))
+        services.cancel(appointment, by=client_user, now=START - timedelta(hours=30))
 
 
 # --- outcomes and freed times ---------------------------------------------------------------
@@ -237,14 +237,13 @@ def test_a_cancelled_session_cannot_be_marked(appointment, therapist):
         services.set_outcome(appointment, "completed", by=therapist, now=START + timedelta(hours=1))
 
 
-def test_a_cancelled_time_is_free_again_at_once(factories, person, therapist):
+def test_a_cancelled_time_is_free_again_at_once(client_user, therapist, other_client):
     consultation = session_type(therapist, SessionKind.CONSULTATION)
-    appointment = book(person, SessionKind.CONSULTATION)
+    appointment = book(client_user, SessionKind.CONSULTATION)
     window = (START - timedelta(hours=1), START + timedelta(hours=1))
     assert START not in free_slots(consultation, *window, now=NOW)
 
-    services.cancel(appointment, by=person, now=NOW)
+    services.cancel(appointment, by=client_user, now=NOW)
     assert START in free_slots(consultation, *window, now=NOW)  # even before the commit
     db.session.commit()
-    other = factories.make_client(therapist=therapist)
-    assert book(other, SessionKind.CONSULTATION).starts_at == START
+    assert book(other_client, SessionKind.CONSULTATION).starts_at == START

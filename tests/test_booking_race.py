@@ -24,10 +24,15 @@ SLOT = at(NEW_YORK, 2026, 6, 3, 10)  # Wednesday 10:00, well inside notice and h
 
 
 @pytest.fixture
-def therapist(factories):
-    therapist = factories.make_therapist(timezone=NEW_YORK)
+def therapist_details():
+    """Times here are wall-clock times in New York, the therapist's zone."""
+    return {"timezone": NEW_YORK}
+
+
+@pytest.fixture(autouse=True)
+def works_weekdays(therapist):
+    """The therapist works 9 to 5 on weekdays, so SLOT (a Wednesday at 10:00) is on offer."""
     weekly_hours(therapist)
-    return therapist
 
 
 @pytest.fixture

@@ -22,16 +22,16 @@ from tests.scheduling_helpers import EVERY_DAY, make_appointment, session_type, 
 REASON = "Travelling abroad for two months"
 
 
-@pytest.fixture
-def therapist(factories):
-    therapist = factories.make_therapist()
+@pytest.fixture(autouse=True)
+def works_every_day(therapist):
+    """The therapist works 9 to 5 every day: a refused booking here is refused for the care status."""
     weekly_hours(therapist, days=EVERY_DAY)
-    return therapist
 
 
 @pytest.fixture
-def patient(factories, therapist):
-    return factories.make_client(therapist, name="Casey Care")
+def client_details():
+    """The therapist's page names the client."""
+    return {"name": "Casey Care"}
 
 
 @pytest.fixture
@@ -59,18 +59,18 @@ def soon(hours):
 
 # --- the therapist's form -------------------------------------------------------------------
 def test_pausing_stores_the_change_audits_it_without_the_reason_and_says_so(desk, therapist,
-                                                                           patient):
-    response = set_status(desk, patient, "paused")
+                                                                           client_user):
+    response = set_status(desk, client_user, "paused")
     assert response.status_code == 302
-    assert response.headers["Location"] == f"/therapist/clients/{patient.id}#care"
-    assert status_of(patient) == CareStatus.PAUSED.value
+    assert response.headers["Location"] == f"/therapist/clients/{client_user.id}#care"
+    assert status_of(client_user) == CareStatus.PAUSED.value
     change = db.session.scalar(select(CareStatusChange))
     assert (change.client_id, change.status, change.reason, change.changed_by_id) == (
-        patient.id, "paused", REASON, therapist.id)
+        client_user.id, "paused", REASON, therapist.id)
     audit = db.session.scalar(select(AuditEvent).where(
         AuditEvent.event == "client_care_status_changed"))
     assert (audit.actor_id, audit.object_type, audit.object_id) == (therapist.id, "user",
-                                                                    str(patient.id))
+                                                                    str(client_user.id))
     assert "Travelling" not in (audit.detail or "") and audit.detail == "active->paused"
     html = desk.get(response.headers["Location"]).get_data(as_text=True)
     assert "Casey Care&#39;s care is paused." in html
@@ -83,78 +83,77 @@ def test_pausing_stores_the_change_audits_it_without_the_reason_and_says_so(desk
     ("no", "Please write between 3 and 500 characters."),
     ("x" * 501, "Please write between 3 and 500 characters."),
 ])
-def test_a_reason_of_3_to_500_characters_is_required(desk, patient, reason, message):
-    response = set_status(desk, patient, "paused", reason=reason)
+def test_a_reason_of_3_to_500_characters_is_required(desk, client_user, reason, message):
+    response = set_status(desk, client_user, "paused", reason=reason)
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert f'<p class="error" id="reason-error">{message}</p>' in html
     assert 'aria-describedby="reason-help reason-error"' in html
     assert '<label for="reason">Reason</label>' in html
-    assert status_of(patient) == "active" and db.session.scalar(select(CareStatusChange)) is None
+    assert status_of(client_user) == "active" and db.session.scalar(select(CareStatusChange)) is None
 
 
 @pytest.mark.parametrize("status", ["", "on_holiday"])
-def test_an_unknown_status_is_refused(desk, patient, status):
-    response = set_status(desk, patient, status)
+def test_an_unknown_status_is_refused(desk, client_user, status):
+    response = set_status(desk, client_user, status)
     assert response.status_code == 400 and 'id="status-error"' in response.get_data(as_text=True)
-    assert status_of(patient) == "active"
+    assert status_of(client_user) == "active"
 
 
-def test_setting_the_current_status_again_is_refused(desk, patient):
-    response = set_status(desk, patient, "active")
+def test_setting_the_current_status_again_is_refused(desk, client_user):
+    response = set_status(desk, client_user, "active")
     assert response.status_code == 400
     assert "already the client&#39;s care status" in response.get_data(as_text=True)
 
 
-def test_without_csrf_nothing_changes(desk, patient):
-    response = desk.post(f"/therapist/clients/{patient.id}/care-status",
+def test_without_csrf_nothing_changes(desk, client_user):
+    response = desk.post(f"/therapist/clients/{client_user.id}/care-status",
                          data={"status": "paused", "reason": REASON})
-    assert response.status_code == 400 and status_of(patient) == "active"
+    assert response.status_code == 400 and status_of(client_user) == "active"
 
 
-def test_only_the_clients_own_therapist_may_change_it(app, factories, patient):
+def test_only_the_clients_own_therapist_may_change_it(app, client_user, other_therapist, admin):
     from portal.models.breakglass import BreakGlassGrant
-    admin = factories.make_admin()
-    BreakGlassGrant.start(admin, patient, "Therapist unreachable; client asked for help", 2)
+    BreakGlassGrant.start(admin, client_user, "Therapist unreachable; client asked for help", 2)
     db.session.commit()
-    for person in (factories.make_therapist(), admin):
+    for person in (other_therapist, admin):
         browser = app.test_client()
         Auth(browser).login(person.email, DEFAULT_PASSWORD, totp_secret=person.totp_secret)
         token = csrf_from(browser.get("/account").get_data(as_text=True))
-        response = browser.post(f"/therapist/clients/{patient.id}/care-status",
+        response = browser.post(f"/therapist/clients/{client_user.id}/care-status",
                                 data={"csrf_token": token, "status": "paused", "reason": REASON})
         assert response.status_code == 404
-    assert status_of(patient) == "active"
+    assert status_of(client_user) == "active"
 
 
 # --- booking while paused or discharged -----------------------------------------------------
 @pytest.mark.parametrize("status, words", [("paused", "is paused"), ("discharged", "has ended")])
-def test_the_server_refuses_booking_with_the_practice_phone(app, therapist, patient, status,
+def test_the_server_refuses_booking_with_the_practice_phone(app, therapist, client_user, status,
                                                             words):
-    patient.care_status = status
+    client_user.care_status = status
     db.session.commit()
     consultation = session_type(therapist, SessionKind.CONSULTATION)
-    reason = gates.refusal(patient, consultation)
+    reason = gates.refusal(client_user, consultation)
     assert reason == (f"Your care with the practice {words}. To book again, please contact "
                       f"the practice at {app.config['PRACTICE_PHONE']}.")
     with pytest.raises(services.GateRefused):
-        services.book(patient, consultation, soon(72), uuid.uuid4().hex)
+        services.book(client_user, consultation, soon(72), uuid.uuid4().hex)
     db.session.rollback()
 
 
-def test_without_a_practice_phone_the_message_still_reads_well(app, therapist, patient):
+def test_without_a_practice_phone_the_message_still_reads_well(app, therapist, client_user):
     app.config["PRACTICE_PHONE"] = ""
-    patient.care_status = "discharged"
-    assert gates.not_in_care(patient) == ("Your care with the practice has ended. To book again, "
+    client_user.care_status = "discharged"
+    assert gates.not_in_care(client_user) == ("Your care with the practice has ended. To book again, "
                                           "please contact the practice.")
 
 
 def test_paused_client_sees_contact_and_crisis_help_instead_of_sessions(
-        app, client, auth, desk, therapist, patient):
+        app, client, auth, desk, therapist, client_user):
     consultation = session_type(therapist, SessionKind.CONSULTATION)
-    kept = make_appointment(patient, consultation, soon(30))
-    assert set_status(desk, patient, "paused").status_code == 302
-    auth.login(patient.email, DEFAULT_PASSWORD)
+    kept = make_appointment(client_user, consultation, soon(30))
+    assert set_status(desk, client_user, "paused").status_code == 302
+    auth.login(client_user.email, DEFAULT_PASSWORD)
     html = client.get("/book").get_data(as_text=True)
     assert "Your care with the practice is paused." in html
     assert app.config["PRACTICE_PHONE"] in html and 'href="tel:988"' in html
@@ -170,17 +169,17 @@ def test_paused_client_sees_contact_and_crisis_help_instead_of_sessions(
     assert db.session.get(Appointment, kept.id).status == "booked"  # the therapist decides
 
 
-def test_resuming_opens_booking_again(client, auth, desk, therapist, patient):
+def test_resuming_opens_booking_again(client, auth, desk, therapist, client_user):
     consultation = session_type(therapist, SessionKind.CONSULTATION)
-    assert set_status(desk, patient, "discharged").status_code == 302
-    assert set_status(desk, patient, "active", reason="Back from travels").status_code == 302
-    assert status_of(patient) == "active"
-    assert gates.refusal(db.session.get(User, patient.id), consultation) is None
-    auth.login(patient.email, DEFAULT_PASSWORD)
+    assert set_status(desk, client_user, "discharged").status_code == 302
+    assert set_status(desk, client_user, "active", reason="Back from travels").status_code == 302
+    assert status_of(client_user) == "active"
+    assert gates.refusal(db.session.get(User, client_user.id), consultation) is None
+    auth.login(client_user.email, DEFAULT_PASSWORD)
     html = client.get("/book").get_data(as_text=True)
     assert f'href="/book/{consultation.id}"' in html and "Your care with the practice" not in html
     changes = db.session.scalars(select(CareStatusChange.status)
                                  .order_by(CareStatusChange.id)).all()
     assert changes == ["discharged", "active"]
-    timeline = desk.get(f"/therapist/clients/{patient.id}").get_data(as_text=True)
+    timeline = desk.get(f"/therapist/clients/{client_user.id}").get_data(as_text=True)
     assert "<strong>Discharged</strong>" in timeline and "<strong>Care resumed</strong>" in timeline

@@ -25,13 +25,15 @@ COMPLETED = AppointmentStatus.COMPLETED
 
 
 @pytest.fixture
-def therapist(factories):
-    return factories.make_therapist(timezone=ZONE)
+def therapist_details():
+    """Times on the page are in the therapist's zone."""
+    return {"timezone": ZONE}
 
 
 @pytest.fixture
-def patient(factories, therapist):
-    return factories.make_client(therapist, name="Robin Record")
+def client_details():
+    """The dashboard links the client's name to this page."""
+    return {"name": "Robin Record"}
 
 
 def url(client):
@@ -90,9 +92,9 @@ def whole_arc(therapist, client):
     db.session.commit()
 
 
-def test_timeline_shows_each_step_of_the_arc(app, therapist, patient):
-    whole_arc(therapist, patient)
-    timeline = section(page(app, therapist, patient), "timeline")
+def test_timeline_shows_each_step_of_the_arc(app, therapist, client_user):
+    whole_arc(therapist, client_user)
+    timeline = section(page(app, therapist, client_user), "timeline")
     steps = ["Account created", "Consultation", "Intake submitted", "Review decision",
              "Preparation session", "Dosing session", "Integration session", "Care paused"]
     for step in steps:
@@ -105,14 +107,14 @@ def test_timeline_shows_each_step_of_the_arc(app, therapist, patient):
 
 
 def test_page_shows_intake_consents_scores_appointments_notes_and_checkins(app, therapist,
-                                                                          patient):
-    whole_arc(therapist, patient)
+                                                                          client_user):
+    whole_arc(therapist, client_user)
     publish_new_version()
-    soon = upcoming(therapist, patient, SessionKind.INTEGRATION, days=4)
-    html = page(app, therapist, patient)
+    soon = upcoming(therapist, client_user, SessionKind.INTEGRATION, days=4)
+    html = page(app, therapist, client_user)
     intake = section(html, "intake")
     assert "Eligible for ketamine-assisted therapy" in intake
-    assert f'href="/therapist/clients/{patient.id}/intake"' in intake
+    assert f'href="/therapist/clients/{client_user.id}/intake"' in intake
     consents = section(html, "consents")
     assert "signed" in consents and "Not signed" in consents and "version 2" in consents
     measures = section(html, "measures")
@@ -127,67 +129,65 @@ def test_page_shows_intake_consents_scores_appointments_notes_and_checkins(app, 
     assert "sleep fair" in checkins and "headache" in checkins
 
 
-def test_times_are_in_the_therapists_zone(app, therapist, patient):
-    visit(therapist, patient, SessionKind.CONSULTATION, 0)  # 09:00 UTC = 10:00 in Berlin
-    assert "Mon 05 Feb 2024, 10:00 AM CET" in section(page(app, therapist, patient), "timeline")
+def test_times_are_in_the_therapists_zone(app, therapist, client_user):
+    visit(therapist, client_user, SessionKind.CONSULTATION, 0)  # 09:00 UTC = 10:00 in Berlin
+    assert "Mon 05 Feb 2024, 10:00 AM CET" in section(page(app, therapist, client_user), "timeline")
 
 
-def test_only_shared_journal_entries_appear(app, therapist, patient):
-    journal(patient, "Shared: the walk by the lake helped", shared=True)
-    journal(patient, "PRIVATE-CANARY never for the therapist", shared=False)
-    html = page(app, therapist, patient)
+def test_only_shared_journal_entries_appear(app, therapist, client_user):
+    journal(client_user, "Shared: the walk by the lake helped", shared=True)
+    journal(client_user, "PRIVATE-CANARY never for the therapist", shared=False)
+    html = page(app, therapist, client_user)
     assert "the walk by the lake helped" in section(html, "journal")
     assert "PRIVATE-CANARY" not in html
-    assert f'href="/therapist/clients/{patient.id}/journal"' in html
+    assert f'href="/therapist/clients/{client_user.id}/journal"' in html
 
 
-def test_empty_record_reads_calmly(app, therapist, patient):
-    html = page(app, therapist, patient)
+def test_empty_record_reads_calmly(app, therapist, client_user):
+    html = page(app, therapist, client_user)
     for text in ("Intake not started yet.", "No consent signed yet.", "No PHQ-9 scores yet.",
                  "Nothing booked.", "No session notes yet.", "No shared entries.",
                  "No check-ins after dosing yet."):
         assert text in html
 
 
-def test_each_open_writes_exactly_one_audit_row(app, therapist, patient):
+def test_each_open_writes_exactly_one_audit_row(app, therapist, client_user):
     browser = signed_in(app, therapist)
     before = db.session.scalar(select(func.max(AuditEvent.id))) or 0
-    assert browser.get(url(patient)).status_code == 200
+    assert browser.get(url(client_user)).status_code == 200
     rows = db.session.scalars(select(AuditEvent).where(AuditEvent.id > before)).all()
     assert [(r.event, r.actor_id, r.object_type, r.object_id) for r in rows] == [
-        ("client_page_viewed", therapist.id, "user", str(patient.id))]
+        ("client_page_viewed", therapist.id, "user", str(client_user.id))]
 
 
-def test_another_therapist_gets_404_and_nothing_is_audited(app, factories, patient):
-    other = factories.make_therapist()
-    response = signed_in(app, other).get(url(patient))
+def test_another_therapist_gets_404_and_nothing_is_audited(app, client_user, other_therapist):
+    response = signed_in(app, other_therapist).get(url(client_user))
     assert response.status_code == 404
     assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
         AuditEvent.event == "client_page_viewed")) == 0
 
 
-def test_clients_cannot_open_it(app, client, auth, patient):
-    auth.login(patient.email, DEFAULT_PASSWORD)
-    assert client.get(url(patient)).status_code == 403
+def test_clients_cannot_open_it(app, client, auth, client_user):
+    auth.login(client_user.email, DEFAULT_PASSWORD)
+    assert client.get(url(client_user)).status_code == 403
 
 
-def test_admin_reads_under_break_glass_without_the_care_form(app, factories, patient):
-    admin = factories.make_admin()
+def test_admin_reads_under_break_glass_without_the_care_form(app, client_user, admin):
     browser = signed_in(app, admin)
-    assert browser.get(url(patient)).status_code == 404
-    BreakGlassGrant.start(admin, patient, "Therapist unreachable; client in crisis call", 1)
+    assert browser.get(url(client_user)).status_code == 404
+    BreakGlassGrant.start(admin, client_user, "Therapist unreachable; client in crisis call", 1)
     db.session.commit()
-    response = browser.get(url(patient))
+    response = browser.get(url(client_user))
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "Only the client's own therapist can change their care status." in html
     assert 'action="/therapist/clients/' not in section(html, "care")
 
 
-def test_dashboard_names_link_to_the_client_page(app, therapist, patient):
-    upcoming(therapist, patient, SessionKind.CONSULTATION, days=0)
+def test_dashboard_names_link_to_the_client_page(app, therapist, client_user):
+    upcoming(therapist, client_user, SessionKind.CONSULTATION, days=0)
     html = signed_in(app, therapist).get("/therapist/dashboard").get_data(as_text=True)
-    assert f'href="/therapist/clients/{patient.id}">Robin Record</a>' in html
+    assert f'href="/therapist/clients/{client_user.id}">Robin Record</a>' in html
 
 
 # --- no N+1 ---------------------------------------------------------------------------------

@@ -27,8 +27,9 @@ READY = {"fasting": "yes", "ride_arranged": "yes", "ride_who": "Sam, my partner"
 
 
 @pytest.fixture
-def therapist(factories):
-    return factories.make_therapist(timezone=ZONE)
+def therapist_details():
+    """Today and tomorrow are days in the therapist's zone."""
+    return {"timezone": ZONE}
 
 
 def page(app, therapist):
@@ -72,9 +73,8 @@ def test_home_sends_clinicians_to_the_dashboard_with_a_nav_link(app, therapist):
     assert f'href="{URL}" aria-current="page">Dashboard' in html
 
 
-def test_clients_cannot_open_the_dashboard(app, client, auth, factories, therapist):
-    patient = factories.make_client(therapist)
-    auth.login(patient.email, DEFAULT_PASSWORD)
+def test_clients_cannot_open_the_dashboard(app, client, auth, client_user):
+    auth.login(client_user.email, DEFAULT_PASSWORD)
     assert client.get(URL).status_code == 403
 
 

@@ -14,16 +14,6 @@ from tests.video_helpers import video_appointment
 SECRET = "NOTE-CANARY-7d21: client described a recurring dream"
 
 
-@pytest.fixture
-def therapist(factories):
-    return factories.make_therapist()
-
-
-@pytest.fixture
-def patient(factories, therapist):
-    return factories.make_client(therapist, name="Robin Client")
-
-
 def url(appointment, tail=""):
     return f"/therapist/appointments/{appointment.id}/note{tail}"
 
@@ -52,8 +42,8 @@ def events(name):
                           "Discharge time", "Escort"]),
     (SessionKind.INTEGRATION, ["Insights", "Emotions", "Action steps"]),
 ])
-def test_each_session_kind_has_its_note_template(app, therapist, patient, kind, labels):
-    appointment = video_appointment(patient, kind=kind)
+def test_each_session_kind_has_its_note_template(app, therapist, client_user, kind, labels):
+    appointment = video_appointment(client_user, kind=kind)
     html = signed_in(app, therapist).get(url(appointment)).get_data(as_text=True)
     for label in labels:
         assert label in html
@@ -61,8 +51,8 @@ def test_each_session_kind_has_its_note_template(app, therapist, patient, kind, 
 
 
 # --- drafts ---------------------------------------------------------------------------------
-def test_saving_a_draft_keeps_it_editable(app, therapist, patient):
-    appointment = video_appointment(patient, kind=SessionKind.INTEGRATION)
+def test_saving_a_draft_keeps_it_editable(app, therapist, client_user):
+    appointment = video_appointment(client_user, kind=SessionKind.INTEGRATION)
     browser = signed_in(app, therapist)
     response = post_form(browser, appointment, {"insights": SECRET, "action": "save"})
     assert response.status_code == 302
@@ -73,8 +63,8 @@ def test_saving_a_draft_keeps_it_editable(app, therapist, patient):
     assert again.status_code == 302 and stored(appointment).content["insights"] == "Revised"
 
 
-def test_autosave_stores_the_draft_as_json(app, therapist, patient):
-    appointment = video_appointment(patient, kind=SessionKind.DOSING)
+def test_autosave_stores_the_draft_as_json(app, therapist, client_user):
+    appointment = video_appointment(client_user, kind=SessionKind.DOSING)
     browser = signed_in(app, therapist)
     response = post_form(browser, appointment, {"bp_before": "128/84", "escort": "Sam"},
                          tail="/autosave", headers={"Accept": "application/json"})
@@ -86,8 +76,8 @@ def test_autosave_stores_the_draft_as_json(app, therapist, patient):
 
 
 # --- sign and lock --------------------------------------------------------------------------
-def test_signed_note_refuses_edits_and_allows_addenda(app, therapist, patient):
-    appointment = video_appointment(patient, kind=SessionKind.PREPARATION)
+def test_signed_note_refuses_edits_and_allows_addenda(app, therapist, client_user):
+    appointment = video_appointment(client_user, kind=SessionKind.PREPARATION)
     browser = signed_in(app, therapist)
     signed = post_form(browser, appointment, {"intentions": SECRET, "action": "sign"})
     assert signed.status_code == 302
@@ -116,8 +106,8 @@ def test_signed_note_refuses_edits_and_allows_addenda(app, therapist, patient):
     assert "Client called the next day: all well." in page and therapist.name in page
 
 
-def test_addenda_need_a_signed_note(app, therapist, patient):
-    appointment = video_appointment(patient, kind=SessionKind.PREPARATION)
+def test_addenda_need_a_signed_note(app, therapist, client_user):
+    appointment = video_appointment(client_user, kind=SessionKind.PREPARATION)
     browser = signed_in(app, therapist)
     assert post_form(browser, appointment, {"text": "Too early"}, tail="/addenda").status_code \
         == 409
@@ -128,10 +118,9 @@ def test_addenda_need_a_signed_note(app, therapist, patient):
 
 
 # --- access ---------------------------------------------------------------------------------
-def test_another_therapist_gets_404(app, factories, therapist, patient):
-    appointment = video_appointment(patient)
-    other = factories.make_therapist()
-    browser = signed_in(app, other)
+def test_another_therapist_gets_404(app, client_user, other_therapist):
+    appointment = video_appointment(client_user)
+    browser = signed_in(app, other_therapist)
     token = csrf_from(browser.get("/account").get_data(as_text=True))
     assert browser.get(url(appointment)).status_code == 404
     for tail, data in (("", {"intentions": "x", "action": "save"}), ("/autosave", {}),
@@ -142,10 +131,10 @@ def test_another_therapist_gets_404(app, factories, therapist, patient):
     assert browser.get("/therapist/appointments/999999/note").status_code == 404
 
 
-def test_the_client_gets_403_and_never_sees_the_note(app, therapist, patient):
-    appointment = video_appointment(patient)
+def test_the_client_gets_403_and_never_sees_the_note(app, therapist, client_user):
+    appointment = video_appointment(client_user)
     post_form(signed_in(app, therapist), appointment, {"intentions": SECRET, "action": "sign"})
-    browser = signed_in(app, patient)
+    browser = signed_in(app, client_user)
     token = csrf_from(browser.get("/account").get_data(as_text=True))
     assert browser.get(url(appointment)).status_code == 403
     for tail in ("", "/autosave", "/addenda"):
@@ -156,8 +145,8 @@ def test_the_client_gets_403_and_never_sees_the_note(app, therapist, patient):
 
 
 # --- audit and encryption -------------------------------------------------------------------
-def test_every_view_and_change_is_audited(app, therapist, patient):
-    appointment = video_appointment(patient)
+def test_every_view_and_change_is_audited(app, therapist, client_user):
+    appointment = video_appointment(client_user)
     browser = signed_in(app, therapist)
     browser.get(url(appointment))
     post_form(browser, appointment, {"intentions": "a"}, tail="/autosave")
@@ -171,8 +160,8 @@ def test_every_view_and_change_is_audited(app, therapist, patient):
     assert not any(d and ("later" in d or SECRET in d) for d in details)
 
 
-def test_note_and_addenda_are_encrypted_at_rest(app, therapist, patient):
-    appointment = video_appointment(patient)
+def test_note_and_addenda_are_encrypted_at_rest(app, therapist, client_user):
+    appointment = video_appointment(client_user)
     browser = signed_in(app, therapist)
     post_form(browser, appointment, {"intentions": SECRET, "action": "sign"})
     post_form(browser, appointment, {"text": SECRET}, tail="/addenda")
@@ -181,10 +170,10 @@ def test_note_and_addenda_are_encrypted_at_rest(app, therapist, patient):
     assert all(value and SECRET not in value and "NOTE-CANARY" not in value for value in raw)
 
 
-def test_an_admin_without_break_glass_gets_404(app, factories, therapist, patient):
-    appointment = video_appointment(patient)
+def test_an_admin_without_break_glass_gets_404(app, therapist, client_user, admin):
+    appointment = video_appointment(client_user)
     post_form(signed_in(app, therapist), appointment, {"intentions": SECRET, "action": "save"})
-    browser = signed_in(app, factories.make_admin())
+    browser = signed_in(app, admin)
     token = csrf_from(browser.get("/account").get_data(as_text=True))
     assert browser.get(url(appointment)).status_code == 404
     assert browser.post(url(appointment), data={"csrf_token": token, "intentions": "x",

@@ -59,12 +59,6 @@ def book(therapist, client, kind=SessionKind.CONSULTATION, start=START):
     return appointment
 
 
-@pytest.fixture
-def no_gates(monkeypatch):
-    """For dosing emails: the gates of the arc are tested elsewhere."""
-    monkeypatch.setattr(services.gates, "refusal", lambda client, session_type: None)
-
-
 def invitation(message):
     """(METHOD parameter of the attachment, the parsed calendar) of an email's `.ics`."""
     parts = [p for p in message.iter_attachments() if p.get_content_type() == "text/calendar"]

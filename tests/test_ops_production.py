@@ -27,8 +27,9 @@ import socketio
 from sqlalchemy import create_engine, text
 
 from portal.config import TestingConfig
-from tests.conftest import csrf_from, free_port
+from tests.conftest import csrf_from
 from tests.factories import DEFAULT_PASSWORD
+from tests.ports import free_port
 from tests.test_ops_upgrades import app_for
 
 pytestmark = pytest.mark.once

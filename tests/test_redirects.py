@@ -100,9 +100,8 @@ def test_an_anonymous_visit_returns_to_the_page_after_sign_in(client, auth, fact
 
 @pytest.mark.parametrize(("target", "landing"), [("/account", "/account"),
                                                  ("//evil.example", "/home")])
-def test_next_survives_the_second_factor_but_stays_local(client, auth, factories, target,
+def test_next_survives_the_second_factor_but_stays_local(client, auth, therapist, target,
                                                          landing):
-    therapist = factories.make_therapist()
     response = sign_in_with_next(client, therapist.email, quote(target, safe=""))
     assert response.headers["Location"] == "/auth/mfa"
     response = auth.post("/auth/mfa", {"code": pyotp.TOTP(therapist.totp_secret).now()})

@@ -33,20 +33,19 @@ SUBJECT_READINESS = reminders.SUBJECTS[reminders.READINESS]
 
 
 @pytest.fixture
-def therapist(factories):
-    therapist = factories.make_therapist(timezone="America/New_York")
+def therapist_details():
+    """START is 9:00 AM in New York, the therapist's zone."""
+    return {"timezone": "America/New_York"}
+
+
+@pytest.fixture(autouse=True)
+def works_8_to_6_every_day(therapist):
+    """The therapist works 8 AM to 6 PM every day and offers the default session types."""
     for weekday in range(7):
         db.session.add(AvailabilityRule(therapist_id=therapist.id, weekday=weekday,
                                         start_time=time(8), end_time=time(18)))
     services.ensure_default_types(therapist)
     db.session.commit()
-    return therapist
-
-
-@pytest.fixture
-def no_gates(monkeypatch):
-    """Dosing sessions booked directly: the gates of the arc are tested elsewhere."""
-    monkeypatch.setattr(services.gates, "refusal", lambda client, session_type: None)
 
 
 def book(factories, therapist, start, kind=SessionKind.CONSULTATION, client=None):

@@ -113,8 +113,7 @@ def test_clients_cannot_reach_therapist_or_admin_routes(app, client, auth, facto
         check_headers(response)
 
 
-def test_therapists_cannot_reach_admin_routes(app, client, auth, factories):
-    therapist = factories.make_therapist()
+def test_therapists_cannot_reach_admin_routes(app, client, auth, therapist):
     auth.login(therapist.email, DEFAULT_PASSWORD, totp_secret=therapist.totp_secret)
     admin_only = [r for r in routes(app, "GET")
                   if getattr(app.view_functions[r.endpoint], "roles", None) == {"admin"}]
@@ -123,8 +122,7 @@ def test_therapists_cannot_reach_admin_routes(app, client, auth, factories):
         assert client.get(sample_url(rule)).status_code == 403, rule.rule
 
 
-def test_signed_in_pages_carry_security_headers(app, client, auth, factories):
-    admin = factories.make_admin()
+def test_signed_in_pages_carry_security_headers(app, client, auth, admin):
     auth.login(admin.email, DEFAULT_PASSWORD, totp_secret=admin.totp_secret)
     for rule in routes(app, "GET"):
         if rule.endpoint in PUBLIC_ENDPOINTS:

@@ -52,20 +52,26 @@ def sent(monkeypatch):
 
 
 @pytest.fixture
-def therapist(factories):
-    therapist = factories.make_therapist(timezone=NEW_YORK, name="Dr Morgan Lee")
+def therapist_details():
+    """Every time on a page is checked against the therapist's zone and the client's."""
+    return {"timezone": NEW_YORK}
+
+
+@pytest.fixture(autouse=True)
+def works_every_day(therapist):
+    """The therapist works 9 to 5 every day, so every week has free times."""
     weekly_hours(therapist, time(9), time(17), days=EVERY_DAY)
-    return therapist
 
 
 @pytest.fixture
-def client_user(factories, therapist):
-    return make_eligible(factories.make_client(therapist, timezone=SYDNEY, name="Robin Ash"))
+def client_details():
+    """The client lives in Sydney; the therapist's calendar names them."""
+    return {"timezone": SYDNEY, "name": "Robin Ash"}
 
 
 @pytest.fixture
-def as_client(auth, client_user):
-    auth.login(client_user.email, DEFAULT_PASSWORD)
+def as_client(auth, eligible_client):
+    auth.login(eligible_client.email, DEFAULT_PASSWORD)
     return auth
 
 
@@ -125,7 +131,7 @@ def soon(hours):
 
 # --- booking through the pages --------------------------------------------------------------
 def test_client_books_a_preparation_session_in_their_own_zone(
-        client, as_client, therapist, client_user, sent):
+        client, as_client, therapist, eligible_client, sent):
     preparation = kind_of(therapist, SessionKind.PREPARATION)
     text = page(client, "/book")
     assert f'href="/book/{preparation.id}"' in text
@@ -140,7 +146,7 @@ def test_client_books_a_preparation_session_in_their_own_zone(
     response = client.post(f"/book/{preparation.id}", data=form)
     assert response.status_code == 302 and response.headers["Location"] == "/appointments"
 
-    [appointment] = appointments_of(client_user)
+    [appointment] = appointments_of(eligible_client)
     assert appointment.starts_at == start and appointment.kind == SessionKind.PREPARATION.value
     assert ("email", appointment.id, "booked") in sent
     assert ("socket", appointment.id,
@@ -150,19 +156,19 @@ def test_client_books_a_preparation_session_in_their_own_zone(
 
 
 def test_a_repeated_submit_of_the_confirm_form_returns_the_same_booking(
-        client, as_client, therapist, client_user, sent):
+        client, as_client, therapist, eligible_client, sent):
     consultation = kind_of(therapist, SessionKind.CONSULTATION)
     _, form = confirm_form(client, first_free_slot(client, consultation.id))
     first = client.post(f"/book/{consultation.id}", data=form)
     second = client.post(f"/book/{consultation.id}", data=form)
     assert first.status_code == second.status_code == 302
-    assert len(appointments_of(client_user)) == 1
-    assert [c for c in sent if c[0] == "email"] == [("email", appointments_of(client_user)[0].id,
+    assert len(appointments_of(eligible_client)) == 1
+    assert [c for c in sent if c[0] == "email"] == [("email", appointments_of(eligible_client)[0].id,
                                                      "booked")]
 
 
 def test_a_slot_taken_meanwhile_gets_409_with_the_nearest_free_times(
-        client, as_client, factories, therapist, client_user):
+        client, as_client, factories, therapist, eligible_client):
     consultation = kind_of(therapist, SessionKind.CONSULTATION)
     link = first_free_slot(client, consultation.id)
     _, form = confirm_form(client, link)
@@ -175,7 +181,7 @@ def test_a_slot_taken_meanwhile_gets_409_with_the_nearest_free_times(
     assert response.status_code == 409 and "This time was just taken" in text
     nearest = links(text, "/confirm")
     assert nearest and all(start_of(n) != start_of(link) for n in nearest)
-    assert appointments_of(client_user) == []
+    assert appointments_of(eligible_client) == []
     assert client.get(nearest[0]).status_code == 200  # each is bookable
 
 
@@ -207,8 +213,8 @@ def test_a_gated_type_is_explained_and_refused_with_403(client, auth, factories,
 
 
 def test_dosing_waits_for_an_open_item9_flag_with_the_reason(client, as_client, therapist,
-                                                             client_user):
-    open_item9_flag(client_user)
+                                                             eligible_client):
+    open_item9_flag(eligible_client)
     dosing = kind_of(therapist, SessionKind.DOSING)
     assert "would like to talk with you" in page(client, f"/book/{dosing.id}", status=403)
 
@@ -225,8 +231,8 @@ def test_a_missing_or_unreadable_start_gets_400_with_a_message(client, as_client
     assert "We could not read that time" in response.get_data(as_text=True)
 
 
-def test_another_therapists_session_type_is_not_found(client, as_client, factories):
-    other = kind_of(factories.make_therapist(), SessionKind.CONSULTATION)
+def test_another_therapists_session_type_is_not_found(client, as_client, other_therapist):
+    other = kind_of(other_therapist, SessionKind.CONSULTATION)
     page(client, f"/book/{other.id}", status=404)
     page(client, f"/book/{other.id}/confirm?start={soon(48).isoformat()}", status=404)
 
@@ -244,10 +250,10 @@ def test_the_week_pages_move_forward_and_say_when_a_week_has_no_times(
 
 
 def test_integration_times_after_a_dosing_session_are_suggested_first(
-        client, as_client, therapist, client_user):
+        client, as_client, therapist, eligible_client):
     dosing = kind_of(therapist, SessionKind.DOSING)
     integration = kind_of(therapist, SessionKind.INTEGRATION)
-    done = make_appointment(client_user, dosing, soon(-6), status=AppointmentStatus.COMPLETED)
+    done = make_appointment(eligible_client, dosing, soon(-6), status=AppointmentStatus.COMPLETED)
     text = page(client, f"/book/{integration.id}")
     suggested = text.split("Suggested for after your dosing session")[1].split("</section>")[0]
     starts = [start_of(link) for link in links(suggested, "/confirm")]
@@ -258,10 +264,10 @@ def test_integration_times_after_a_dosing_session_are_suggested_first(
 
 # --- my sessions: join, reschedule, cancel --------------------------------------------------
 def test_join_is_a_link_only_from_the_join_window_before_a_video_session(
-        client, as_client, therapist, client_user):
+        client, as_client, therapist, eligible_client):
     preparation = kind_of(therapist, SessionKind.PREPARATION)
-    now_ish = make_appointment(client_user, preparation, soon(0) + timedelta(minutes=5))
-    later = make_appointment(client_user, preparation, soon(30))
+    now_ish = make_appointment(eligible_client, preparation, soon(0) + timedelta(minutes=5))
+    later = make_appointment(eligible_client, preparation, soon(30))
     text = page(client, "/appointments")
     assert f'href="/sessions/{now_ish.id}"' in text
     assert f'href="/sessions/{later.id}"' not in text
@@ -269,18 +275,18 @@ def test_join_is_a_link_only_from_the_join_window_before_a_video_session(
 
 
 def test_a_dosing_session_shows_the_address_and_the_day_rules(client, as_client, therapist,
-                                                              client_user, app):
+                                                              eligible_client, app):
     dosing = kind_of(therapist, SessionKind.DOSING)
-    make_appointment(client_user, dosing, soon(100))
+    make_appointment(eligible_client, dosing, soon(100))
     text = page(client, "/appointments")
     assert html.escape(app.config["PRACTICE_ADDRESS"]) in text
     assert "Do not eat for 4 hours" in text and "Do not drive until the next day" in text
 
 
 def test_inside_the_policy_window_the_client_is_asked_to_contact_their_therapist(
-        client, as_client, therapist, client_user, app, sent):
+        client, as_client, therapist, eligible_client, app, sent):
     preparation = kind_of(therapist, SessionKind.PREPARATION)
-    close = make_appointment(client_user, preparation, soon(3))
+    close = make_appointment(eligible_client, preparation, soon(3))
     phone = html.escape(app.config["PRACTICE_PHONE"])
     listing = page(client, "/appointments")
     assert phone in listing and f"/appointments/{close.id}/cancel" not in listing
@@ -293,10 +299,10 @@ def test_inside_the_policy_window_the_client_is_asked_to_contact_their_therapist
     assert sent == []
 
 
-def test_the_client_cancels_through_the_confirm_page(client, as_client, therapist, client_user,
+def test_the_client_cancels_through_the_confirm_page(client, as_client, therapist, eligible_client,
                                                      sent):
     preparation = kind_of(therapist, SessionKind.PREPARATION)
-    appointment = make_appointment(client_user, preparation, soon(72))
+    appointment = make_appointment(eligible_client, preparation, soon(72))
     text = page(client, f"/appointments/{appointment.id}/cancel")
     assert "Cancel this session?" in text and 'name="message"' not in text
     response = client.post(f"/appointments/{appointment.id}/cancel",
@@ -304,15 +310,15 @@ def test_the_client_cancels_through_the_confirm_page(client, as_client, therapis
     assert response.status_code == 302
     cancelled = db.session.get(Appointment, appointment.id)
     assert cancelled.status == AppointmentStatus.CANCELLED.value
-    assert cancelled.cancelled_by_id == client_user.id
+    assert cancelled.cancelled_by_id == eligible_client.id
     assert ("email", appointment.id, "cancelled") in sent
 
 
 def test_the_client_moves_a_session_to_another_free_time(client, as_client, therapist,
-                                                         client_user, sent):
+                                                         eligible_client, sent):
     preparation = kind_of(therapist, SessionKind.PREPARATION)
     first = start_of(links(page(client, f"/book/{preparation.id}"), "/confirm")[4])
-    appointment = make_appointment(client_user, preparation, first)  # well outside 24 h
+    appointment = make_appointment(eligible_client, preparation, first)  # well outside 24 h
     picker = page(client, f"/appointments/{appointment.id}/reschedule")
     choices = links(picker, f"/appointments/{appointment.id}/reschedule?start=")
     new_start = start_of(choices[1])
@@ -347,8 +353,8 @@ READY = {"fasting": "yes", "ride_arranged": "yes", "ride_who": "Sam, my partner"
 
 
 def test_readiness_answers_are_stored_encrypted_and_shown_to_the_therapist(
-        app, client, as_client, therapist, client_user):
-    dosing = make_appointment(client_user, kind_of(therapist, SessionKind.DOSING), soon(20))
+        app, client, as_client, therapist, eligible_client):
+    dosing = make_appointment(eligible_client, kind_of(therapist, SessionKind.DOSING), soon(20))
     path = f"/appointments/{dosing.id}/readiness"
     assert "Who is taking you home?" in page(client, path)
     missing = as_client.post(path, {**READY, "ride_who": ""})
@@ -374,19 +380,19 @@ def test_readiness_answers_are_stored_encrypted_and_shown_to_the_therapist(
 
 
 def test_readiness_opens_48_hours_before_the_dosing_session(client, as_client, therapist,
-                                                            client_user):
-    dosing = make_appointment(client_user, kind_of(therapist, SessionKind.DOSING), soon(60))
+                                                            eligible_client):
+    dosing = make_appointment(eligible_client, kind_of(therapist, SessionKind.DOSING), soon(60))
     path = f"/appointments/{dosing.id}/readiness"
     assert "These questions are not open now" in page(client, path)
     assert as_client.post(path, READY).status_code == 403
-    preparation = make_appointment(client_user, kind_of(therapist, SessionKind.PREPARATION),
+    preparation = make_appointment(eligible_client, kind_of(therapist, SessionKind.PREPARATION),
                                    soon(20))
     page(client, f"/appointments/{preparation.id}/readiness", status=404)
 
 
 def test_readiness_notes_are_capped_at_2000_characters(client, as_client, therapist,
-                                                       client_user):
-    dosing = make_appointment(client_user, kind_of(therapist, SessionKind.DOSING), soon(20))
+                                                       eligible_client):
+    dosing = make_appointment(eligible_client, kind_of(therapist, SessionKind.DOSING), soon(20))
     response = as_client.post(f"/appointments/{dosing.id}/readiness",
                               {**READY, "notes": "x" * 2001})
     assert response.status_code == 400 and "under 2,000 characters" in response.get_data(
@@ -395,9 +401,9 @@ def test_readiness_notes_are_capped_at_2000_characters(client, as_client, therap
 
 # --- the therapist's pages ------------------------------------------------------------------
 def test_the_calendar_shows_the_week_from_today_in_the_therapists_zone(
-        client, as_therapist, therapist, client_user):
+        client, as_therapist, therapist, eligible_client):
     preparation = kind_of(therapist, SessionKind.PREPARATION)
-    appointment = make_appointment(client_user, preparation, soon(50))
+    appointment = make_appointment(eligible_client, preparation, soon(50))
     text = page(client, "/therapist/calendar")
     today = datetime.now(ZoneInfo(NEW_YORK)).date()
     assert f"Today, {today.strftime('%A %-d %B')}" in text
@@ -405,15 +411,15 @@ def test_the_calendar_shows_the_week_from_today_in_the_therapists_zone(
     assert "Robin Ash" in text and "Preparation session" in text
     assert f"/appointments/{appointment.id}/cancel" in text
     assert "Open safety flag" not in text
-    open_item9_flag(client_user)
+    open_item9_flag(eligible_client)
     assert "Open safety flag" in page(client, "/therapist/calendar")
 
 
 def test_the_therapist_marks_a_started_session_completed_or_missed(
-        client, as_therapist, therapist, client_user):
+        client, as_therapist, therapist, eligible_client):
     preparation = kind_of(therapist, SessionKind.PREPARATION)
-    started = make_appointment(client_user, preparation, soon(-2))
-    future = make_appointment(client_user, preparation, soon(30))
+    started = make_appointment(eligible_client, preparation, soon(-2))
+    future = make_appointment(eligible_client, preparation, soon(30))
     text = page(client, "/therapist/calendar?week=" + soon(-2).astimezone(
         ZoneInfo(NEW_YORK)).date().isoformat())
     assert f"/therapist/appointments/{started.id}/status" in text
@@ -427,12 +433,11 @@ def test_the_therapist_marks_a_started_session_completed_or_missed(
     assert db.session.get(Appointment, future.id).status == AppointmentStatus.BOOKED.value
 
 
-def test_a_therapist_cannot_touch_another_therapists_sessions(client, auth, factories,
-                                                              therapist, client_user):
-    appointment = make_appointment(client_user, kind_of(therapist, SessionKind.PREPARATION),
+def test_a_therapist_cannot_touch_another_therapists_sessions(client, auth, therapist,
+                                                              eligible_client, other_therapist):
+    appointment = make_appointment(eligible_client, kind_of(therapist, SessionKind.PREPARATION),
                                    soon(-2))
-    stranger = factories.make_therapist()
-    auth.login(stranger.email, DEFAULT_PASSWORD, totp_secret=stranger.totp_secret)
+    auth.login(other_therapist.email, DEFAULT_PASSWORD, totp_secret=other_therapist.totp_secret)
     page(client, f"/appointments/{appointment.id}/cancel", status=404)
     response = auth.post(f"/therapist/appointments/{appointment.id}/status",
                          {"status": "completed"}, form_path="/therapist/calendar")
@@ -441,8 +446,8 @@ def test_a_therapist_cannot_touch_another_therapists_sessions(client, auth, fact
 
 
 def test_the_therapist_cancels_inside_the_window_with_a_message(
-        client, as_therapist, therapist, client_user, sent):
-    appointment = make_appointment(client_user, kind_of(therapist, SessionKind.PREPARATION),
+        client, as_therapist, therapist, eligible_client, sent):
+    appointment = make_appointment(eligible_client, kind_of(therapist, SessionKind.PREPARATION),
                                    soon(3))
     text = page(client, f"/appointments/{appointment.id}/cancel")
     assert 'name="message"' in text
@@ -494,7 +499,7 @@ def test_weekly_hours_errors_are_shown_next_to_their_fields(client, as_therapist
 
 
 def test_the_therapist_adds_a_day_off_that_removes_its_free_times(client, as_therapist,
-                                                                  therapist, client_user):
+                                                                  therapist, eligible_client):
     day = (datetime.now(ZoneInfo(NEW_YORK)) + timedelta(days=3)).date()
     response = as_therapist.post("/therapist/availability/overrides", {
         "override-day": day.isoformat(), "override-available": "off", "override-note": "Holiday"},
@@ -582,8 +587,8 @@ def test_session_type_errors_are_shown_next_to_their_fields(client, as_therapist
 
 
 def test_a_therapist_cannot_edit_another_therapists_session_type(client, as_therapist,
-                                                                 factories):
-    theirs = kind_of(factories.make_therapist(), SessionKind.PREPARATION)
+                                                                 other_therapist):
+    theirs = kind_of(other_therapist, SessionKind.PREPARATION)
     response = as_therapist.post("/therapist/session-types", type_form(theirs),
                                  form_path="/therapist/session-types")
     assert response.status_code == 404

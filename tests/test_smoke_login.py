@@ -9,8 +9,7 @@ def test_client_signs_in_and_sees_home(client, auth, factories):
     assert f"Hello, {user.name}" in client.get("/home").get_data(as_text=True)
 
 
-def test_therapist_needs_second_factor(client, auth, factories):
-    therapist = factories.make_therapist()
+def test_therapist_needs_second_factor(client, auth, therapist):
     auth.login(therapist.email, DEFAULT_PASSWORD)
     assert client.get("/therapist/clients").status_code == 302
     response = auth.login(therapist.email, DEFAULT_PASSWORD, totp_secret=therapist.totp_secret)

@@ -90,16 +90,6 @@ def fill_intake(client, phq9=PHQ9, gad7=GAD7, submit=True):
     return intake
 
 
-@pytest.fixture
-def therapist(factories):
-    return factories.make_therapist()
-
-
-@pytest.fixture
-def patient(factories, therapist):
-    return factories.make_client(therapist=therapist)
-
-
 def sign_in(app, user):
     """A fresh browser signed in as `user` (therapists with their TOTP code)."""
     browser = Auth(app.test_client())
@@ -137,9 +127,9 @@ def open_flags(client, kind=None):
 
 
 # --- the review page ------------------------------------------------------------------------
-def test_review_page_lists_flags_by_severity_then_scores_with_bands(app, therapist, patient):
-    fill_intake(patient, phq9=[*PHQ9[:8], 1])  # item 9 positive: 13, moderate
-    page = sign_in(app, therapist).client.get(review_url(patient))
+def test_review_page_lists_flags_by_severity_then_scores_with_bands(app, therapist, client_user):
+    fill_intake(client_user, phq9=[*PHQ9[:8], 1])  # item 9 positive: 13, moderate
+    page = sign_in(app, therapist).client.get(review_url(client_user))
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     order = [html.index(f'id="flags-{key}"')
@@ -154,11 +144,11 @@ def test_review_page_lists_flags_by_severity_then_scores_with_bands(app, therapi
     assert re.search(r"GAD-7</th><td>6 of 21</td><td>Mild</td>", html)
 
 
-def test_review_page_shows_answers_by_step_consents_and_amendments(app, therapist, patient):
-    intake = fill_intake(patient)
+def test_review_page_shows_answers_by_step_consents_and_amendments(app, therapist, client_user):
+    intake = fill_intake(client_user)
     db.session.add(AmendmentRequest(intake_id=intake.id, message="My weight is 150 lb <b>now</b>"))
     db.session.commit()
-    html = sign_in(app, therapist).client.get(review_url(patient)).get_data(as_text=True)
+    html = sign_in(app, therapist).client.get(review_url(client_user)).get_data(as_text=True)
     assert "Are you pregnant, trying to become pregnant, or breastfeeding?</dt>\n        <dd>Yes" \
         in html
     assert "Sertraline, 100 mg, daily" in html
@@ -169,34 +159,34 @@ def test_review_page_shows_answers_by_step_consents_and_amendments(app, therapis
     assert 'id="decisions"' in html and 'name="decision"' in html
 
 
-def test_draft_intake_shows_computed_scores_and_refuses_a_decision(app, therapist, patient):
-    fill_intake(patient, submit=False)
+def test_draft_intake_shows_computed_scores_and_refuses_a_decision(app, therapist, client_user):
+    fill_intake(client_user, submit=False)
     browser = sign_in(app, therapist)
-    html = browser.client.get(review_url(patient)).get_data(as_text=True)
+    html = browser.client.get(review_url(client_user)).get_data(as_text=True)
     assert "12 of 27" in html and "Computed from the saved answers" in html
     assert 'name="decision"' not in html
-    response = decide(browser, patient, decision="eligible")
+    response = decide(browser, client_user, decision="eligible")
     assert response.status_code == 409
     assert db.session.scalar(select(func.count(ReviewDecision.id))) == 0
 
 
 # --- audit ----------------------------------------------------------------------------------
-def test_every_view_and_change_is_audited_without_the_note(app, therapist, patient):
-    intake = fill_intake(patient, phq9=[*PHQ9[:8], 2])
-    flag = open_flags(patient, FlagKind.ITEM9)[0]
+def test_every_view_and_change_is_audited_without_the_note(app, therapist, client_user):
+    intake = fill_intake(client_user, phq9=[*PHQ9[:8], 2])
+    flag = open_flags(client_user, FlagKind.ITEM9)[0]
     browser = sign_in(app, therapist)
-    browser.client.get(review_url(patient))
-    browser.client.get(f"{review_url(patient)}/print")
-    browser.client.get(f"/therapist/clients/{patient.id}/measures")
-    assert decide(browser, patient, decision="needs_clearance", clearance_needed="An ECG",
+    browser.client.get(review_url(client_user))
+    browser.client.get(f"{review_url(client_user)}/print")
+    browser.client.get(f"/therapist/clients/{client_user.id}/measures")
+    assert decide(browser, client_user, decision="needs_clearance", clearance_needed="An ECG",
                   private_note=PRIVATE).status_code == 302
-    assert acknowledge(browser, patient, flag, "Called the client; safety plan in place."
+    assert acknowledge(browser, client_user, flag, "Called the client; safety plan in place."
                        ).status_code == 302
     viewed = [e for e in audit("intake_viewed") if e.actor_id == therapist.id]
     assert viewed and all(e.object_type == "intake" and e.object_id == str(intake.id)
                           for e in viewed)
     for event, object_type, object_id in [("intake_printed", "intake", intake.id),
-                                          ("measures_viewed", "user", patient.id),
+                                          ("measures_viewed", "user", client_user.id),
                                           ("intake_decision", "intake", intake.id),
                                           ("safety_flag_acknowledged", "safety_flag", flag.id)]:
         rows = audit(event)
@@ -210,32 +200,30 @@ def test_every_view_and_change_is_audited_without_the_note(app, therapist, patie
 
 
 # --- access ---------------------------------------------------------------------------------
-def test_another_therapist_gets_404_on_every_route_for_a_client_not_theirs(app, factories,
-                                                                           patient):
-    fill_intake(patient, phq9=[*PHQ9[:8], 1])
-    flag = open_flags(patient, FlagKind.ITEM9)[0]
-    other = factories.make_therapist()
-    browser = sign_in(app, other)
-    for path in (review_url(patient), f"{review_url(patient)}/print",
-                 f"/therapist/clients/{patient.id}/measures"):
+def test_another_therapist_gets_404_on_every_route_for_a_client_not_theirs(app, client_user,
+                                                                           other_therapist):
+    fill_intake(client_user, phq9=[*PHQ9[:8], 1])
+    flag = open_flags(client_user, FlagKind.ITEM9)[0]
+    browser = sign_in(app, other_therapist)
+    for path in (review_url(client_user), f"{review_url(client_user)}/print",
+                 f"/therapist/clients/{client_user.id}/measures"):
         assert browser.client.get(path).status_code == 404, path
-    assert decide(browser, patient, decision="eligible").status_code == 404
-    assert acknowledge(browser, patient, flag, "Not mine").status_code == 404
+    assert decide(browser, client_user, decision="eligible").status_code == 404
+    assert acknowledge(browser, client_user, flag, "Not mine").status_code == 404
     assert db.session.scalar(select(func.count(ReviewDecision.id))) == 0
-    assert open_flags(patient, FlagKind.ITEM9)
+    assert open_flags(client_user, FlagKind.ITEM9)
     assert not [e for e in audit("intake_viewed") + audit("measures_viewed")
-                if e.actor_id == other.id]
+                if e.actor_id == other_therapist.id]
 
 
 def test_an_admin_sees_their_own_clients_and_others_only_by_break_glass(app, factories,
-                                                                        patient):
+                                                                        client_user, admin):
     """Break-glass is off unless used (tests/test_break_glass.py covers the grant)."""
-    fill_intake(patient)
-    admin = factories.make_admin()
+    fill_intake(client_user)
     own = factories.make_client(therapist=admin)
     fill_intake(own)
     browser = sign_in(app, admin)
-    for client, status in ((own, 200), (patient, 404)):
+    for client, status in ((own, 200), (client_user, 404)):
         for path in (review_url(client), f"{review_url(client)}/print",
                      f"/therapist/clients/{client.id}/measures"):
             assert browser.client.get(path).status_code == status, path
@@ -248,16 +236,16 @@ def test_a_therapist_cannot_review_a_therapist_or_unknown_id(app, factories, the
     assert browser.client.get("/therapist/clients/999999/intake").status_code == 404
 
 
-def test_clients_get_403_on_every_review_route(app, patient):
-    fill_intake(patient, phq9=[*PHQ9[:8], 1])
-    flag = open_flags(patient, FlagKind.ITEM9)[0]
+def test_clients_get_403_on_every_review_route(app, client_user):
+    fill_intake(client_user, phq9=[*PHQ9[:8], 1])
+    flag = open_flags(client_user, FlagKind.ITEM9)[0]
     browser = Auth(app.test_client())
-    browser.login(patient.email, DEFAULT_PASSWORD)
-    for path in (review_url(patient), f"{review_url(patient)}/print",
-                 f"/therapist/clients/{patient.id}/measures", "/therapist/consents"):
+    browser.login(client_user.email, DEFAULT_PASSWORD)
+    for path in (review_url(client_user), f"{review_url(client_user)}/print",
+                 f"/therapist/clients/{client_user.id}/measures", "/therapist/consents"):
         assert browser.client.get(path).status_code == 403, path
     token = browser.csrf("/intake/review")
-    for path in (f"{review_url(patient)}/decision", f"/therapist/flags/{flag.id}/acknowledge",
+    for path in (f"{review_url(client_user)}/decision", f"/therapist/flags/{flag.id}/acknowledge",
                  "/therapist/consents"):
         assert browser.client.post(path, data={"csrf_token": token}).status_code == 403, path
 
@@ -275,10 +263,10 @@ def test_clients_get_403_on_every_review_route(app, patient):
     ({"decision": "eligible", "private_note": "x" * 2001}, "private_note",
      "Please shorten this to 2,000 characters or fewer."),
 ])
-def test_decision_is_validated_with_messages_next_to_the_fields(app, therapist, patient, data,
+def test_decision_is_validated_with_messages_next_to_the_fields(app, therapist, client_user, data,
                                                                 field, message):
-    fill_intake(patient)
-    response = decide(sign_in(app, therapist), patient, **data)
+    fill_intake(client_user)
+    response = decide(sign_in(app, therapist), client_user, **data)
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     error = re.search(rf'<p class="error" id="{field}-error">([^<]*)</p>', html)
@@ -286,58 +274,58 @@ def test_decision_is_validated_with_messages_next_to_the_fields(app, therapist, 
     assert db.session.scalar(select(func.count(ReviewDecision.id))) == 0
 
 
-def test_client_sees_the_decision_label_but_not_the_private_note(app, therapist, patient):
-    fill_intake(patient)
+def test_client_sees_the_decision_label_but_not_the_private_note(app, therapist, client_user):
+    fill_intake(client_user)
     therapist_browser = sign_in(app, therapist)
-    response = decide(therapist_browser, patient, decision="not_eligible",
+    response = decide(therapist_browser, client_user, decision="not_eligible",
                       reason="Pregnancy", referral="Perinatal psychiatry at County Hospital",
                       private_note=PRIVATE, clearance_needed="ignored for this decision")
     assert response.status_code == 302
-    assert response.headers["Location"].startswith(review_url(patient))
+    assert response.headers["Location"].startswith(review_url(client_user))
     row = db.session.scalars(select(ReviewDecision)).one()
     assert (row.decision, row.therapist_id, row.private_note) == ("not_eligible", therapist.id,
                                                                   PRIVATE)
     assert row.clearance_needed is None
-    therapist_view = therapist_browser.client.get(review_url(patient)).get_data(as_text=True)
+    therapist_view = therapist_browser.client.get(review_url(client_user)).get_data(as_text=True)
     assert PRIVATE in therapist_view and "Perinatal psychiatry" in therapist_view
     browser = Auth(app.test_client())
-    browser.login(patient.email, DEFAULT_PASSWORD)
+    browser.login(client_user.email, DEFAULT_PASSWORD)
     html = browser.client.get("/intake/review").get_data(as_text=True)
     assert "Not eligible at this time" in html
     assert "PRIVATE-NOTE" not in html and "Perinatal psychiatry" not in html
 
 
 # --- safety flags ---------------------------------------------------------------------------
-def test_acknowledging_a_flag_needs_a_note_and_then_clears_it(app, therapist, patient):
-    fill_intake(patient, phq9=[*PHQ9[:8], 3])
-    flag = open_flags(patient, FlagKind.ITEM9)[0]
+def test_acknowledging_a_flag_needs_a_note_and_then_clears_it(app, therapist, client_user):
+    fill_intake(client_user, phq9=[*PHQ9[:8], 3])
+    flag = open_flags(client_user, FlagKind.ITEM9)[0]
     browser = sign_in(app, therapist)
-    refused = acknowledge(browser, patient, flag, "   ")
+    refused = acknowledge(browser, client_user, flag, "   ")
     assert refused.status_code == 400
     assert f'id="flag{flag.id}-note-error"' in refused.get_data(as_text=True)
     assert db.session.get(SafetyFlag, flag.id).acknowledged_at is None
-    done = acknowledge(browser, patient, flag, "Spoke with the client; no plan or intent.",
+    done = acknowledge(browser, client_user, flag, "Spoke with the client; no plan or intent.",
                        next_url="https://evil.example/phish")
     assert done.status_code == 302
-    assert done.headers["Location"].startswith(review_url(patient))
+    assert done.headers["Location"].startswith(review_url(client_user))
     flag = db.session.get(SafetyFlag, flag.id)
     assert flag.acknowledged_at is not None and flag.acknowledged_by_id == therapist.id
     assert flag.acknowledgement_note == "Spoke with the client; no plan or intent."
-    html = browser.client.get(review_url(patient)).get_data(as_text=True)
+    html = browser.client.get(review_url(client_user)).get_data(as_text=True)
     assert 'id="flags-urgent"' not in html and 'id="flags-exclude"' in html
 
 
-def test_acknowledging_follows_a_local_next(app, therapist, patient):
-    fill_intake(patient, phq9=[*PHQ9[:8], 1])
-    flag = open_flags(patient, FlagKind.ITEM9)[0]
-    response = acknowledge(sign_in(app, therapist), patient, flag, "Seen", next_url="/therapist/clients")
+def test_acknowledging_follows_a_local_next(app, therapist, client_user):
+    fill_intake(client_user, phq9=[*PHQ9[:8], 1])
+    flag = open_flags(client_user, FlagKind.ITEM9)[0]
+    response = acknowledge(sign_in(app, therapist), client_user, flag, "Seen", next_url="/therapist/clients")
     assert response.headers["Location"] == "/therapist/clients"
 
 
 # --- consents -------------------------------------------------------------------------------
-def test_publishing_a_new_consent_version_asks_the_client_to_sign_again(app, therapist, patient):
-    fill_intake(patient)
-    assert unsigned_current(patient.id) == []
+def test_publishing_a_new_consent_version_asks_the_client_to_sign_again(app, therapist, client_user):
+    fill_intake(client_user)
+    assert unsigned_current(client_user.id) == []
     old = next(d for d in ConsentDocument.current() if d.kind == "kap")
     browser = sign_in(app, therapist)
     page = browser.client.get("/therapist/consents?kind=kap").get_data(as_text=True)
@@ -348,7 +336,7 @@ def test_publishing_a_new_consent_version_asks_the_client_to_sign_again(app, the
     new = next(d for d in ConsentDocument.current() if d.kind == "kap")
     assert (new.version, new.title, new.published_by_id) == (old.version + 1, old.title,
                                                              therapist.id)
-    assert [d.id for d in unsigned_current(patient.id)] == [new.id]
+    assert [d.id for d in unsigned_current(client_user.id)] == [new.id]
     event = audit("consent_published")[0]
     assert (event.object_id, event.detail) == (str(new.id), f"kap v{new.version}")
 
@@ -379,13 +367,13 @@ def add_scores(client, instrument, totals_and_items, start):
 
 
 def test_measures_page_charts_both_instruments_with_bands_item9_and_big_changes(app, therapist,
-                                                                                 patient):
+                                                                                 client_user):
     start = datetime(2025, 1, 6, 15, tzinfo=UTC)
-    add_scores(patient, "phq9", [[1, 1, 1, 1, 1, 1, 0, 0, 0],   # 6
+    add_scores(client_user, "phq9", [[1, 1, 1, 1, 1, 1, 0, 0, 0],   # 6
                                  [2, 2, 2, 2, 2, 1, 1, 1, 1],   # 14, item 9
                                  [1, 1, 1, 1, 1, 1, 1, 1, 0]], start)  # 8
-    add_scores(patient, "gad7", [[1, 1, 1, 1, 1, 0, 0], [2, 2, 2, 2, 2, 2, 0]], start)
-    response = sign_in(app, therapist).client.get(f"/therapist/clients/{patient.id}/measures")
+    add_scores(client_user, "gad7", [[1, 1, 1, 1, 1, 0, 0], [2, 2, 2, 2, 2, 2, 0]], start)
+    response = sign_in(app, therapist).client.get(f"/therapist/clients/{client_user.id}/measures")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert html.count('<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img"') == 2
@@ -395,7 +383,7 @@ def test_measures_page_charts_both_instruments_with_bands_item9_and_big_changes(
     assert "+8 (worse)" in html and "-6 (better)" in html
     assert "<caption class=\"visually-hidden\">All PHQ-9 scores" in html
     assert " style=" not in html
-    assert audit("measures_viewed")[0].object_id == str(patient.id)
+    assert audit("measures_viewed")[0].object_id == str(client_user.id)
 
 
 # --- chart.py -------------------------------------------------------------------------------

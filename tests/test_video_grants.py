@@ -26,9 +26,7 @@ def fresh_registry(monkeypatch):
 
 
 @pytest.fixture
-def call(app, factories):
-    therapist = factories.make_therapist()
-    client_user = factories.make_client(therapist)
+def call(app, therapist, client_user):
     appointment = video_appointment(client_user)
     client, clinician = in_call(app, appointment, client_user, therapist)
     return appointment.id, client, clinician
@@ -154,13 +152,11 @@ def test_sessions_revoked_in_this_process_close_their_sockets_at_once(app, call)
     assert clinician.connected and clinician.received("peer_left") == [{"role": "client"}]
 
 
-def test_an_admission_given_through_another_process_counts_at_once(app, factories):
+def test_an_admission_given_through_another_process_counts_at_once(app, client_user):
     """The client's grant was taken in the waiting room; the therapist admitted through another
     server process (only the database and Redis tell): the client's next signal is checked
     again rather than refused from the cache."""
     from portal.models.call import Call
-    therapist = factories.make_therapist()
-    client_user = factories.make_client(therapist)
     appointment = video_appointment(client_user)
     client = Participant(app, client_user)
     assert client.connect() and client.join(appointment.id)["state"] == "waiting"

@@ -44,16 +44,6 @@ def fresh_registry(monkeypatch):
 
 
 @pytest.fixture
-def therapist(factories):
-    return factories.make_therapist()
-
-
-@pytest.fixture
-def client_user(factories, therapist):
-    return factories.make_client(therapist)
-
-
-@pytest.fixture
 def appointment(client_user):
     return video_appointment(client_user)
 
@@ -115,10 +105,10 @@ def test_people_outside_the_appointment_are_refused(app, factories, therapist, a
     assert "not open to you" in page.get_data(as_text=True)
 
 
-def test_third_person_cannot_join_a_running_call(app, factories, therapist, client_user,
-                                                  appointment):
+def test_third_person_cannot_join_a_running_call(app, therapist, client_user, appointment,
+                                                  other_client):
     client, clinician = in_call(app, appointment, client_user, therapist)
-    third = Participant(app, factories.make_client(therapist))
+    third = Participant(app, other_client)
     assert_refused(third, appointment.id)
     assert client.received() == [] and clinician.received() == []
     assert clinician.emit("signal", appointment_id=appointment.id,
@@ -278,8 +268,8 @@ def test_therapist_can_send_the_client_back_to_the_waiting_room(app, therapist, 
     assert client.connect() and client.join(appointment_id)["state"] == "waiting"
 
 
-def test_other_therapists_are_not_alerted(app, factories, client_user, appointment):
-    other = Participant(app, factories.make_therapist())
+def test_other_therapists_are_not_alerted(app, client_user, appointment, other_therapist):
+    other = Participant(app, other_therapist)
     assert other.connect(NOTIFY)
     client = Participant(app, client_user)
     assert client.connect() and client.join(appointment.id)["state"] == "waiting"

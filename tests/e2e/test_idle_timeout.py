@@ -16,10 +16,15 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def signed_in(page, live_server, factories):
+def client_details():
+    """The home page greets the client by name."""
+    return {"name": "Idle Client"}
+
+
+@pytest.fixture
+def signed_in(page, live_server, client_user):
     """A client on their home page, with the page's clock under the test's control."""
-    user = factories.make_client(name="Idle Client")
-    user_id, email = user.id, user.email
+    user_id, email = client_user.id, client_user.email
     page.clock.install()
     sign_in(page, email, DEFAULT_PASSWORD)
     expect(page.get_by_role("heading", level=1)).to_have_text("Hello, Idle Client")

@@ -80,9 +80,15 @@ def complete_every_step(client_id):
 
 
 @pytest.fixture
-def signed_in_client(page, live_server, factories):
-    client = factories.make_client(name=NAME)
-    client_id, email = client.id, client.email
+def client_details():
+    """The home page greets the client by name."""
+    return {"name": NAME}
+
+
+@pytest.fixture
+def signed_in_client(page, live_server, client_user):
+    """The client, signed in through the browser and on their home page; returns their id."""
+    client_id, email = client_user.id, client_user.email
     sign_in(page, email, DEFAULT_PASSWORD)
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Hello, {NAME}")
     return client_id

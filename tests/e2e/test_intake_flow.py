@@ -144,11 +144,16 @@ def next_step(page, title):
 
 # --- the journey ----------------------------------------------------------------------------
 @pytest.fixture
-def client_user(factories):
-    """A verified client (with a therapist); plain values, so no row is loaded later by accident."""
-    therapist = factories.make_therapist()
-    user = factories.make_client(therapist=therapist, name=CLIENT_NAME)
-    values = {"id": user.id, "email": user.email, "therapist_email": therapist.email}
+def client_details():
+    """The home page greets the client by name; no email may carry it."""
+    return {"name": CLIENT_NAME}
+
+
+@pytest.fixture
+def client_account(therapist, client_user):
+    """The client's id and email and their therapist's email: plain values, so no row is
+    loaded later by accident."""
+    values = {"id": client_user.id, "email": client_user.email, "therapist_email": therapist.email}
     settle()
     return values
 
@@ -163,10 +168,10 @@ def saved_answers(client_id, step):
 
 
 def test_client_signed_out_by_idle_timeout_resumes_with_every_answer_and_submits(
-        page, live_server, client_user, app):
+        page, live_server, client_account, app):
     with time_machine.travel(utcnow(), tick=True) as server_clock:
         page.clock.install()
-        sign_in(page, client_user["email"], DEFAULT_PASSWORD)
+        sign_in(page, client_account["email"], DEFAULT_PASSWORD)
         expect(heading(page)).to_have_text(f"Hello, {CLIENT_NAME}")
         page.get_by_role("link", name="Start my intake").click()
 
@@ -186,7 +191,7 @@ def test_client_signed_out_by_idle_timeout_resumes_with_every_answer_and_submits
             page.clock.run_for(3_100)
         assert autosave.value.status == 200
         expect(page.get_by_role("status").filter(has_text="Saved at")).to_be_visible()
-        assert saved_answers(client_user["id"], "medications")["medications-0-name"] == MEDICATION
+        assert saved_answers(client_account["id"], "medications")["medications-0-name"] == MEDICATION
 
         # Away for 30 minutes: the page warns at 28, and at 30 goes to the sign-in screen itself.
         page.wait_for_function("document.documentElement.dataset.idleTimer === 'ready'")
@@ -200,7 +205,7 @@ def test_client_signed_out_by_idle_timeout_resumes_with_every_answer_and_submits
         expect(heading(page)).to_have_text("Sign in")
 
         # Back again: the intake resumes at step 5 with the typed medication.
-        sign_in(page, client_user["email"], DEFAULT_PASSWORD)
+        sign_in(page, client_account["email"], DEFAULT_PASSWORD)
         expect(heading(page)).to_have_text(f"Hello, {CLIENT_NAME}")
         page.get_by_role("link", name="Continue my intake").click()
         expect(heading(page)).to_have_text("Current medications")
@@ -263,15 +268,15 @@ def test_client_signed_out_by_idle_timeout_resumes_with_every_answer_and_submits
         expect(heading(page)).to_have_text("Your intake")
 
     db.session.expire_all()
-    intake = db.session.scalar(select(Intake).where(Intake.client_id == client_user["id"]))
+    intake = db.session.scalar(select(Intake).where(Intake.client_id == client_account["id"]))
     assert intake.submitted and intake.submitted_at is not None
     assert intake.answers("about")["date_of_birth"] == DATE_OF_BIRTH
     results = db.session.scalars(select(MeasureResult).where(
-        MeasureResult.client_id == client_user["id"])).all()
+        MeasureResult.client_id == client_account["id"])).all()
     assert sorted(r.instrument for r in results) == ["gad7", "phq9"]
     assert all(r.result["total"] == 0 for r in results)
     signatures = db.session.scalars(select(ConsentSignature).where(
-        ConsentSignature.client_id == client_user["id"])).all()
+        ConsentSignature.client_id == client_account["id"])).all()
     current = {doc.id: doc.kind for doc in ConsentDocument.current()}
     assert sorted(current[s.document_id] for s in signatures) == ["kap", "privacy", "telehealth"]
     assert {s.signed_name for s in signatures} == {CLIENT_NAME}
@@ -279,8 +284,8 @@ def test_client_signed_out_by_idle_timeout_resumes_with_every_answer_and_submits
 
 
 def test_item9_answer_shows_crisis_page_and_emails_therapist_without_phi(
-        page, live_server, client_user, mailbox):
-    sign_in(page, client_user["email"], DEFAULT_PASSWORD)
+        page, live_server, client_account, mailbox):
+    sign_in(page, client_account["email"], DEFAULT_PASSWORD)
     expect(heading(page)).to_have_text(f"Hello, {CLIENT_NAME}")
     page.goto("/intake/measures")
     expect(heading(page)).to_have_text("How you have been feeling")
@@ -294,12 +299,12 @@ def test_item9_answer_shows_crisis_page_and_emails_therapist_without_phi(
     expect(main).to_contain_text("Your therapist has been notified")
     expect(main.get_by_role("link", name="I am safe right now: continue")).to_be_visible()
 
-    emails = mailbox.to(client_user["therapist_email"])
+    emails = mailbox.to(client_account["therapist_email"])
     assert [m["Subject"] for m in emails] == ["A client needs your attention"]
     html = emails[0].get_body(preferencelist=("html",)).get_content()
     for text in (mailbox.text_of(emails[0]), html, emails[0]["Subject"]):
         lowered = text.lower()
         assert "please" in lowered or "attention" in lowered
-        for secret in (CLIENT_NAME.lower(), "rowan", client_user["email"], "phq", "suicid",
+        for secret in (CLIENT_NAME.lower(), "rowan", client_account["email"], "phq", "suicid",
                        "item", "self-harm", "hurting"):
             assert secret not in lowered, f"{secret!r} found in the therapist's email"

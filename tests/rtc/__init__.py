@@ -28,6 +28,8 @@ import requests
 import socketio
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription, VideoStreamTrack
 
+from tests.ports import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 NS = "/video"
 EVENTS = ("joined", "peer_joined", "admitted", "sent_back", "signal", "peer_left", "ended",
@@ -42,12 +44,6 @@ def pin_loopback(monkeypatch=None):
         monkeypatch.setattr(aioice.ice, "get_host_addresses", loopback_only)
     else:
         aioice.ice.get_host_addresses = loopback_only
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 # --- database and people --------------------------------------------------------------------
