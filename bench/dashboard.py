@@ -196,7 +196,7 @@ def seed_practice(rng):
     from portal.models.measure import MeasureResult, SafetyFlag
     from portal.models.notes import NoteAddendum, SessionNote
     from portal.models.schedule import Appointment, AvailabilityRule, DosingReadiness, SessionType
-    from portal.models.types import utcnow
+    from portal.core.time import utcnow
     from portal.models.user import Role, User
     from portal.scheduling import services as booking
     from portal.workspace.forms import TEMPLATES

@@ -26,7 +26,7 @@ from portal.config import TestingConfig
 from portal.extensions import db, limiter
 from portal.scheduling import gates
 from tests.ports import free_port
-from tests.scheduling_helpers import make_eligible
+from tests.scheduling_helpers import EVERY_DAY, make_eligible, weekly_hours
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 ON_PG = PG_URL.startswith("postgresql")
@@ -308,6 +308,13 @@ def eligible_client(client_user):
     """`client_user` with their intake reviewed as eligible and the current consents signed, so
     consultation, preparation and integration sessions are open to them."""
     return make_eligible(client_user)
+
+
+@pytest.fixture
+def works_every_day(therapist):
+    """`therapist` works 9 to 5 every day, so every week has free times and a refused booking is
+    never refused for want of one. Modules opt in with pytest.mark.usefixtures."""
+    weekly_hours(therapist, days=EVERY_DAY)
 
 
 @pytest.fixture

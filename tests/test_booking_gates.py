@@ -29,6 +29,8 @@ from tests.scheduling_helpers import (
     weekly_hours,
 )
 
+pytestmark = pytest.mark.usefixtures("works_every_day")  # 9 to 5 every day
+
 NEW_YORK = "America/New_York"
 NOW = at(NEW_YORK, 2026, 6, 1, 8)  # Monday 1 June 2026
 START = at(NEW_YORK, 2026, 6, 3, 10)  # Wednesday 10:00
@@ -41,11 +43,6 @@ def therapist_details():
     return {"timezone": NEW_YORK}
 
 
-@pytest.fixture(autouse=True)
-def works_every_day(therapist):
-    """The therapist works 9 to 5 every day, so a refusal here is never for want of a free time.
-    (`client_user` starts verified, with no intake: each test walks the arc from there.)"""
-    weekly_hours(therapist, days=EVERY_DAY)
 
 
 def book(client, kind, start=START, therapist=None):

@@ -21,64 +21,54 @@ from tests.scheduling_helpers import (
 )
 
 
-@pytest.fixture
-def therapist(factories):
-    return factories.make_therapist()
-
-
-@pytest.fixture
-def person(factories, therapist):
-    return factories.make_client(therapist=therapist)
-
-
-def booked(person, therapist, kind, days, status=AppointmentStatus.BOOKED):
-    return make_appointment(person, session_type(therapist, kind),
+def booked(client_user, therapist, kind, days, status=AppointmentStatus.BOOKED):
+    return make_appointment(client_user, session_type(therapist, kind),
                             utcnow() + timedelta(days=days), status=status)
 
 
-def draft(person, therapist):
-    db.session.add(Intake(client_id=person.id))
+def draft(client_user, therapist):
+    db.session.add(Intake(client_id=client_user.id))
     db.session.commit()
 
 
-def eligible_preparation_booked(person, therapist):
-    make_eligible(person)
-    booked(person, therapist, SessionKind.PREPARATION, 2)
+def eligible_preparation_booked(client_user, therapist):
+    make_eligible(client_user)
+    booked(client_user, therapist, SessionKind.PREPARATION, 2)
 
 
-def eligible_prepared(person, therapist):
-    make_eligible(person)
-    complete_preparation(person)
+def eligible_prepared(client_user, therapist):
+    make_eligible(client_user)
+    complete_preparation(client_user)
 
 
-def dosing_booked(person, therapist):
-    eligible_prepared(person, therapist)
-    booked(person, therapist, SessionKind.DOSING, 3)
+def dosing_booked(client_user, therapist):
+    eligible_prepared(client_user, therapist)
+    booked(client_user, therapist, SessionKind.DOSING, 3)
 
 
-def dosing_done(person, therapist):
-    eligible_prepared(person, therapist)
-    booked(person, therapist, SessionKind.DOSING, -10, AppointmentStatus.COMPLETED)
+def dosing_done(client_user, therapist):
+    eligible_prepared(client_user, therapist)
+    booked(client_user, therapist, SessionKind.DOSING, -10, AppointmentStatus.COMPLETED)
 
 
-def dosing_booked_then_decision_changed(person, therapist):
-    dosing_booked(person, therapist)
-    decide(person, Decision.NEEDS_CLEARANCE)
+def dosing_booked_then_decision_changed(client_user, therapist):
+    dosing_booked(client_user, therapist)
+    decide(client_user, Decision.NEEDS_CLEARANCE)
 
 
-def paused(person, therapist):
-    eligible_prepared(person, therapist)
-    person.care_status = CareStatus.PAUSED.value
+def paused(client_user, therapist):
+    eligible_prepared(client_user, therapist)
+    client_user.care_status = CareStatus.PAUSED.value
     db.session.commit()
 
 
 CASES = [
-    (lambda person, therapist: None, Stage.CONSULTATION, "intake"),
+    (lambda client_user, therapist: None, Stage.CONSULTATION, "intake"),
     (draft, Stage.CONSULTATION, "intake"),
-    (lambda person, therapist: submit_intake(person), Stage.INTAKE_SUBMITTED, "waiting_review"),
-    (lambda person, therapist: decide(person, Decision.NOT_ELIGIBLE), Stage.INTAKE_SUBMITTED,
+    (lambda client_user, therapist: submit_intake(client_user), Stage.INTAKE_SUBMITTED, "waiting_review"),
+    (lambda client_user, therapist: decide(client_user, Decision.NOT_ELIGIBLE), Stage.INTAKE_SUBMITTED,
      "talk_with_therapist"),
-    (lambda person, therapist: make_eligible(person), Stage.ELIGIBLE, "book_preparation"),
+    (lambda client_user, therapist: make_eligible(client_user), Stage.ELIGIBLE, "book_preparation"),
     (eligible_preparation_booked, Stage.PREPARING, "preparation_booked"),
     (eligible_prepared, Stage.PREPARING, "book_dosing"),
     (dosing_booked, Stage.DOSING, "dosing_booked"),
@@ -90,11 +80,11 @@ CASES = [
 
 @pytest.mark.parametrize("build, stage, key", CASES,
                          ids=[f"{stage}-{key}" for _, stage, key in CASES])
-def test_home_step_follows_the_arc_stage(app, person, therapist, build, stage, key):
-    build(person, therapist)
-    assert stage_of(person) == stage
+def test_home_step_follows_the_arc_stage(app, client_user, therapist, build, stage, key):
+    build(client_user, therapist)
+    assert stage_of(client_user) == stage
     with app.test_request_context():
-        step = next_step(person, utcnow())
+        step = next_step(client_user, utcnow())
     assert (step.key if step else None) == key
 
 

@@ -17,15 +17,13 @@ from portal.models.user import User
 from portal.scheduling import gates, services
 from tests.conftest import Auth, csrf_from
 from tests.factories import DEFAULT_PASSWORD
-from tests.scheduling_helpers import EVERY_DAY, make_appointment, session_type, weekly_hours
+from tests.scheduling_helpers import make_appointment, session_type
+
+pytestmark = pytest.mark.usefixtures("works_every_day")  # 9 to 5 every day
 
 REASON = "Travelling abroad for two months"
 
 
-@pytest.fixture(autouse=True)
-def works_every_day(therapist):
-    """The therapist works 9 to 5 every day: a refused booking here is refused for the care status."""
-    weekly_hours(therapist, days=EVERY_DAY)
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 lets the client in (portal.core.vocabulary.JOIN_EARLY), and says the same number of minutes."""
 import html
 import re
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -12,7 +12,7 @@ from portal.extensions import db
 from portal.models.schedule import Appointment
 from portal.video import access
 from tests.factories import DEFAULT_PASSWORD
-from tests.scheduling_helpers import EVERY_DAY, make_appointment, make_eligible, session_type, weekly_hours
+from tests.scheduling_helpers import make_appointment, session_type
 
 NOW = datetime(2026, 3, 4, 15, 0, tzinfo=UTC)  # Wednesday, 10:00 in New York
 MINUTES = int(JOIN_EARLY.total_seconds() // 60)
@@ -25,10 +25,11 @@ def frozen():
 
 
 @pytest.fixture
-def person(factories):
-    therapist = factories.make_therapist(timezone="America/New_York")
-    weekly_hours(therapist, time(8), time(18), days=EVERY_DAY)
-    return make_eligible(factories.make_client(therapist, timezone="America/New_York"))
+def person(eligible_client, works_every_day):
+    """An eligible client whose therapist works every day (New York time, the default)."""
+    return eligible_client
+
+
 
 
 def sessions_page(client, auth, person):

@@ -5,7 +5,7 @@ notifications receiver emails both people about a booking, a new time or a cance
 import ast
 import re
 import uuid
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -21,14 +21,14 @@ from portal.scheduling import services
 from tests.conftest import csrf_from
 from tests.factories import DEFAULT_PASSWORD
 from tests.scheduling_helpers import (
-    EVERY_DAY,
     make_appointment,
-    make_eligible,
     session_type,
-    weekly_hours,
 )
 
 SCHEDULING = Path(__file__).resolve().parent.parent / "portal" / "scheduling"
+
+
+pytestmark = pytest.mark.usefixtures("works_every_day")  # 9 to 5 every day
 
 
 @pytest.fixture
@@ -78,16 +78,8 @@ def heard(events):
     return signals
 
 
-@pytest.fixture
-def therapist(factories):
-    therapist = factories.make_therapist(timezone="America/New_York")
-    weekly_hours(therapist, time(9), time(17), days=EVERY_DAY)
-    return therapist
 
 
-@pytest.fixture
-def person(factories, therapist):
-    return make_eligible(factories.make_client(therapist, timezone="America/New_York"))
 
 
 def soon(hours):
@@ -108,9 +100,9 @@ def book_through_the_pages(client, type_id):
     return client.post(f"/book/{type_id}", data=data), data
 
 
-def test_a_booking_is_announced_once_after_its_commit(app, client, auth, therapist, person,
+def test_a_booking_is_announced_once_after_its_commit(app, client, auth, therapist, eligible_client,
                                                       heard, mailed):
-    auth.login(person.email, DEFAULT_PASSWORD)
+    auth.login(eligible_client.email, DEFAULT_PASSWORD)
     consultation = session_type(therapist, SessionKind.CONSULTATION)
     response, form = book_through_the_pages(client, consultation.id)
     assert response.status_code == 302
@@ -122,9 +114,9 @@ def test_a_booking_is_announced_once_after_its_commit(app, client, auth, therapi
 
 
 def test_a_move_and_a_cancellation_are_announced_with_the_committed_row(
-        app, client, auth, therapist, person, heard):
+        app, client, auth, therapist, eligible_client, heard):
     preparation = session_type(therapist, SessionKind.PREPARATION)
-    appointment = make_appointment(person, preparation, soon(24 * 5))
+    appointment = make_appointment(eligible_client, preparation, soon(24 * 5))
     auth.login(therapist.email, DEFAULT_PASSWORD, totp_secret=therapist.totp_secret)
     picker = client.get(f"/appointments/{appointment.id}/reschedule").get_data(as_text=True)
     link = re.findall(r'href="([^"]*/reschedule\?start=[^"]*)"', picker)[1].replace("&amp;", "&")
@@ -144,17 +136,17 @@ def test_a_move_and_a_cancellation_are_announced_with_the_committed_row(
     assert heard()[1][:4] == (app, "cancelled", note, AppointmentStatus.CANCELLED.value)
 
 
-def test_a_refused_change_is_not_announced(auth, therapist, person, heard):
-    close = make_appointment(person, session_type(therapist, SessionKind.PREPARATION), soon(3))
-    auth.login(person.email, DEFAULT_PASSWORD)
+def test_a_refused_change_is_not_announced(auth, therapist, eligible_client, heard):
+    close = make_appointment(eligible_client, session_type(therapist, SessionKind.PREPARATION), soon(3))
+    auth.login(eligible_client.email, DEFAULT_PASSWORD)
     response = auth.post(f"/appointments/{close.id}/cancel", {}, form_path="/appointments")
     assert response.status_code == 403  # inside the policy window: contact the therapist
     assert heard() == []
 
 
 def test_commit_change_sends_the_outcomes_too_and_emails_follow_only_the_three_changes(
-        app, therapist, person, heard, mailed):
-    started = make_appointment(person, session_type(therapist, SessionKind.PREPARATION), soon(-2))
+        app, therapist, eligible_client, heard, mailed):
+    started = make_appointment(eligible_client, session_type(therapist, SessionKind.PREPARATION), soon(-2))
     services.set_outcome(started, AppointmentStatus.COMPLETED.value, by=therapist)
     services.commit_change(started, AppointmentStatus.COMPLETED.value)
     assert [h[1] for h in heard()] == ["completed"] and mailed == []
@@ -171,11 +163,11 @@ def test_default_types_are_created_once_even_when_asked_twice(therapist):
     assert sorted(kinds) == sorted(k.value for k in SessionKind)
 
 
-def test_a_second_readiness_save_updates_the_first(therapist, person):
-    dosing = make_appointment(person, session_type(therapist, SessionKind.DOSING), soon(20))
-    services.save_readiness(dosing, {"fasting": "yes"}, by=person)
+def test_a_second_readiness_save_updates_the_first(therapist, eligible_client):
+    dosing = make_appointment(eligible_client, session_type(therapist, SessionKind.DOSING), soon(20))
+    services.save_readiness(dosing, {"fasting": "yes"}, by=eligible_client)
     db.session.commit()
-    services.save_readiness(dosing, {"fasting": "no"}, by=person)
+    services.save_readiness(dosing, {"fasting": "no"}, by=eligible_client)
     db.session.commit()
     [row] = db.session.scalars(select(DosingReadiness)).all()
     assert row.answers == {"fasting": "no"}
@@ -197,10 +189,10 @@ def test_scheduling_imports_neither_video_nor_the_emails():
                     or name == "portal.notifications.ics", (path.name, name)
 
 
-def test_the_write_services_send_nothing_themselves(therapist, person, heard):
+def test_the_write_services_send_nothing_themselves(therapist, eligible_client, heard):
     """services.book itself sends nothing: the caller decides, after its commit."""
     consultation = session_type(therapist, SessionKind.CONSULTATION)
     start = soon(24 * 3).replace(hour=15, minute=0)
-    services.book(person, consultation, start, uuid.uuid4().hex)
+    services.book(eligible_client, consultation, start, uuid.uuid4().hex)
     db.session.commit()
     assert heard() == []

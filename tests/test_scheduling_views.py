@@ -23,13 +23,13 @@ from portal.scheduling import services
 from tests.conftest import csrf_from
 from tests.factories import DEFAULT_PASSWORD
 from tests.scheduling_helpers import (
-    EVERY_DAY,
     make_appointment,
     make_eligible,
     open_item9_flag,
     session_type,
-    weekly_hours,
 )
+
+pytestmark = pytest.mark.usefixtures("works_every_day")  # 9 to 5 every day
 
 NEW_YORK, SYDNEY = "America/New_York", "Australia/Sydney"
 # The room's own rule (portal.core.vocabulary.JOIN_EARLY), said the same on every page.
@@ -57,10 +57,6 @@ def therapist_details():
     return {"timezone": NEW_YORK}
 
 
-@pytest.fixture(autouse=True)
-def works_every_day(therapist):
-    """The therapist works 9 to 5 every day, so every week has free times."""
-    weekly_hours(therapist, time(9), time(17), days=EVERY_DAY)
 
 
 @pytest.fixture
