@@ -188,6 +188,7 @@ def seed_practice(rng):
     counts for the report). Runs in an app context."""
     from sqlalchemy import func, select
 
+    from portal.core.time import utcnow
     from portal.extensions import db
     from portal.models.care import PostDosingCheckin
     from portal.models.consent import ConsentDocument, ConsentSignature
@@ -196,7 +197,6 @@ def seed_practice(rng):
     from portal.models.measure import MeasureResult, SafetyFlag
     from portal.models.notes import NoteAddendum, SessionNote
     from portal.models.schedule import Appointment, AvailabilityRule, DosingReadiness, SessionType
-    from portal.core.time import utcnow
     from portal.models.user import Role, User
     from portal.scheduling import services as booking
     from portal.workspace.forms import TEMPLATES

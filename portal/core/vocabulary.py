@@ -155,6 +155,7 @@ STAGE_LABELS = {
 # then on, on every page) and this long before for the therapist (to prepare); it closes this
 # long after the session's end.
 JOIN_EARLY = timedelta(minutes=15)
+JOIN_EARLY_MINUTES = int(JOIN_EARLY.total_seconds() // 60)  # how pages say it
 THERAPIST_EARLY = timedelta(hours=12)
 ROOM_CLOSES_AFTER = timedelta(minutes=30)
 # A client is "quiet" after 14 days without a check-in; the intake's own measures count as one.

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from portal.core.vocabulary import (
     JOIN_EARLY,
+    JOIN_EARLY_MINUTES,
     ROOM_CLOSES_AFTER,
     THERAPIST_EARLY,
     AppointmentStatus,
@@ -46,7 +47,7 @@ def closed_reason(appointment, participant_id, now=None):
     if now < opens:
         if is_therapist:
             return "The room opens 12 hours before the session starts."
-        return "The room opens 15 minutes before your session starts."
+        return f"The room opens {JOIN_EARLY_MINUTES} minutes before your session starts."
     return None
 
 

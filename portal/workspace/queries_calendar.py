@@ -18,8 +18,8 @@ from portal.models.schedule import (
     DosingReadiness,
     SessionType,
 )
-from portal.scheduling.forms import WEEKDAYS
 from portal.security.access import get_or_404_for
+from portal.workspace.forms_calendar import WEEKDAYS
 
 
 def local_today():

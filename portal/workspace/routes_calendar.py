@@ -12,18 +12,18 @@ from portal.core.vocabulary import CLINICIANS, AppointmentStatus
 from portal.extensions import db
 from portal.models.schedule import AvailabilityOverride, AvailabilityRule
 from portal.scheduling import services as scheduling
-from portal.scheduling.forms import (
+from portal.scheduling.forms import parse_week
+from portal.security.access import role_required
+from portal.workspace import queries_calendar, services_calendar
+from portal.workspace.blueprint import bp
+from portal.workspace.forms_calendar import (
     WEEKDAYS,
     OutcomeForm,
     OverrideForm,
     SessionTypeForm,
     WeeklyHoursForm,
-    parse_week,
     wall,
 )
-from portal.security.access import role_required
-from portal.workspace import queries_calendar, services_calendar
-from portal.workspace.blueprint import bp
 from portal.workspace.queries_calendar import local_today
 
 
