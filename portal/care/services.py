@@ -13,7 +13,7 @@ from portal.care.queries_access import accesses
 from portal.core import measures
 from portal.core.measures import SCALES
 from portal.core.time import utcnow
-from portal.core.vocabulary import FlagKind
+from portal.core.vocabulary import FlagKind, Source
 from portal.extensions import db
 from portal.intake import services as intake_services
 from portal.models.care import PostDosingCheckin
@@ -27,8 +27,8 @@ def record_checkin(client, form):
     for instrument in SCALES:
         items = measures.items_from(form.data, instrument)
         intake_services.store_measure(client, measures.score(instrument, items), items,
-                                      source="checkin", difficulty=form.phq9_difficulty.data)
-    return intake_services.check_item9(client, form.phq9_9.data, source="checkin")
+                                      source=Source.CHECKIN, difficulty=form.phq9_difficulty.data)
+    return intake_services.check_item9(client, form.phq9_9.data, source=Source.CHECKIN)
 
 
 def export_record(client, detail):
@@ -81,14 +81,14 @@ def submit_post_dosing(client, appointment, answers):
     reasons = worrying_reasons(answers)
     if reasons:
         flag = SafetyFlag(client_id=client.id, kind=FlagKind.POST_DOSING.value, severity="urgent",
-                          code="+".join(reasons), source="post_dosing")
+                          code="+".join(reasons), source=Source.POST_DOSING)
         db.session.add(flag)
         db.session.flush()
         record("safety_flag_raised", actor=client, obj=("safety_flag", flag.id),
                detail="post_dosing")
         # item 9 above 0 follows the intake's rules (ITEM9 flag, therapist email without PHI);
         # other worrying answers get the same contentless email after the commit.
-        intake_services.check_item9(client, answers["phq9_9"], source="post_dosing")
+        intake_services.check_item9(client, answers["phq9_9"], source=Source.POST_DOSING)
     return reasons
 
 

@@ -120,6 +120,34 @@ SEVERITY_LABELS = {
 URGENT_SEVERITIES = (Severity.URGENT, Severity.EXCLUDE)
 
 
+class IntakeStep(enum.StrEnum):
+    """The intake's eight steps, in the order the client meets them."""
+
+    ABOUT = "about"
+    HISTORY = "history"
+    MEDICAL = "medical"
+    PSYCHIATRIC = "psychiatric"
+    MEDICATIONS = "medications"
+    MEASURES = "measures"
+    GOALS = "goals"
+    CONSENTS = "consents"
+
+
+class Source(enum.StrEnum):
+    """Where answers came from: the measures' and the safety flags' `source`."""
+
+    INTAKE = "intake"
+    CHECKIN = "checkin"
+    POST_DOSING = "post_dosing"
+
+
+class RoomState(enum.StrEnum):
+    """Where a participant is in a video room: waiting to be admitted, or in the call."""
+
+    WAITING = "waiting"
+    IN_CALL = "in_call"
+
+
 class NoteStatus(enum.StrEnum):
     DRAFT = "draft"
     SIGNED = "signed"

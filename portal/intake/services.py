@@ -12,7 +12,7 @@ from werkzeug.datastructures import MultiDict
 from portal.core import measures
 from portal.core.measures import SCALES
 from portal.core.time import utcnow
-from portal.core.vocabulary import FlagKind, IntakeStatus
+from portal.core.vocabulary import FlagKind, IntakeStatus, Source
 from portal.extensions import db
 from portal.intake import rules
 from portal.intake.steps import STEP_FORMS, next_step, previous_step
@@ -122,7 +122,7 @@ def complete_step(intake, step, form, formdata):
     """A valid step: keep its answers, mark it complete, move the bookmark on."""
     save_draft(intake, step, draft_from(formdata, step), complete=True)
     if step == "measures":
-        check_item9(intake.client, form.phq9_9.data, source="intake")
+        check_item9(intake.client, form.phq9_9.data, source=Source.INTAKE)
     if step == "consents":
         sign_consents(intake.client, form)
     intake.current_step = next_step(step) or step
@@ -158,11 +158,11 @@ def submit(intake):
     for instrument in SCALES:
         result = measures.score(instrument, measures.items_from(answers, instrument))
         store_measure(intake.client, result, measures.items_from(answers, instrument),
-                      source="intake", difficulty=answers.get("phq9_difficulty"))
+                      source=Source.INTAKE, difficulty=answers.get("phq9_difficulty"))
         item9 = item9 or result.item9_positive
     for flag in rules.evaluate(intake.all_answers()):
         db.session.add(SafetyFlag(client_id=intake.client_id, kind=FlagKind.CONTRAINDICATION,
-                                  severity=flag.severity, code=flag.code, source="intake"))
+                                  severity=flag.severity, code=flag.code, source=Source.INTAKE))
     record("intake_submitted", actor=intake.client, obj=("intake", intake.id))
     notify_therapist(intake.client, "intake_submitted")
     return item9
@@ -199,7 +199,7 @@ def check_item9(client, item9_value, source):
         return False
     if source == "intake" and db.session.scalar(select(SafetyFlag.id).where(
             SafetyFlag.client_id == client.id, SafetyFlag.kind == FlagKind.ITEM9,
-            SafetyFlag.source == "intake", SafetyFlag.acknowledged_at.is_(None))):
+            SafetyFlag.source == Source.INTAKE, SafetyFlag.acknowledged_at.is_(None))):
         return True  # already raised for this intake and not yet seen
     flag = SafetyFlag(client_id=client.id, kind=FlagKind.ITEM9, severity="urgent",
                       code="phq9_item9", source=source)

@@ -5,13 +5,12 @@ from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.time import utcnow
-from portal.core.vocabulary import DECISION_LABELS, Decision, IntakeStatus
+from portal.core.vocabulary import DECISION_LABELS, Decision, IntakeStatus, IntakeStep
 from portal.extensions import db
 from portal.models.types import EncryptedJSON, EncryptedText, UTCDateTime
 
 ROW_KEY = re.compile(r"^medications-(\d{1,3})-(name|dose|frequency)$")
-STEPS = ["about", "history", "medical", "psychiatric", "medications", "measures", "goals",
-         "consents"]
+STEPS = [step.value for step in IntakeStep]
 
 
 class Intake(db.Model):

@@ -3,6 +3,7 @@ from sqlalchemy import ForeignKey, Index, String, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.time import utcnow
+from portal.core.vocabulary import Source
 from portal.extensions import db
 from portal.models.types import EncryptedJSON, EncryptedText, UTCDateTime
 
@@ -16,7 +17,7 @@ class MeasureResult(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     instrument: Mapped[str] = mapped_column(String(8))
-    source: Mapped[str] = mapped_column(String(16))  # intake | checkin
+    source: Mapped[str] = mapped_column(String(16))  # a Source
     result = mapped_column(EncryptedJSON("measure_results.result"), nullable=False)
     taken_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
@@ -40,7 +41,7 @@ class MeasureResult(db.Model):
         return bool(self.result.get("item9_positive"))
 
 
-CHECKIN_SOURCES = ("checkin", "intake")
+CHECKIN_SOURCES = (Source.CHECKIN.value, Source.INTAKE.value)
 
 
 def last_checkin_at(client_id):

@@ -14,7 +14,7 @@ from flask_socketio import disconnect, emit, join_room, leave_room
 from sqlalchemy import select
 
 from portal.core.signals import admission_changed
-from portal.core.vocabulary import Role
+from portal.core.vocabulary import Role, RoomState
 from portal.extensions import db, socketio
 from portal.models.call import Call, CallEvent, call_for
 from portal.scheduling import services as booking
@@ -51,7 +51,7 @@ def _log(call, kind, audit_event=None):
 
 def _state(role, call):
     """Where a participant stands: the therapist is always in the call, the client once admitted."""
-    return "in_call" if role == Role.THERAPIST or call.admitted else "waiting"
+    return RoomState.IN_CALL if role == Role.THERAPIST or call.admitted else RoomState.WAITING
 
 
 def _settle(appointment_id, event, payload=None):
@@ -139,7 +139,7 @@ def on_join(message):
     db.session.commit()
     emit("joined", joined)
     emit("peer_joined", {"role": role, "state": state}, to=room, include_self=False)
-    if role == Role.CLIENT and state == "waiting":
+    if role == Role.CLIENT and state == RoomState.WAITING:
         socketio.emit("client_waiting", {"appointment_id": appointment_id},
                       to=user_room(therapist_id), namespace="/notify")
     return {"ok": True, "state": state}

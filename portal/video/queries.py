@@ -1,6 +1,7 @@
 """What other areas may read about video calls: who has a room open right now."""
 from sqlalchemy import select
 
+from portal.core.vocabulary import RoomState
 from portal.extensions import db
 from portal.models.call import Call
 from portal.video.registry import registry
@@ -16,4 +17,4 @@ def waiting_states(appointments):
         return {}
     admitted = set(db.session.scalars(select(Call.appointment_id).where(
         Call.appointment_id.in_(present), Call.client_admitted_at.is_not(None))))
-    return {i: "in_call" if i in admitted else "waiting" for i in present}
+    return {i: RoomState.IN_CALL if i in admitted else RoomState.WAITING for i in present}

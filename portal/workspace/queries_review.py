@@ -6,7 +6,7 @@ from typing import NamedTuple
 from sqlalchemy import select
 
 from portal.core.measures import SCALES, items_from, score
-from portal.core.vocabulary import SEVERITY_LABELS, FlagKind, Severity
+from portal.core.vocabulary import SEVERITY_LABELS, FlagKind, Severity, Source
 from portal.extensions import db
 from portal.intake import rules, services
 from portal.intake.steps import STEP_TITLES
@@ -67,7 +67,7 @@ def flag_groups(client, intake):
 def intake_scores(client, intake):
     """PHQ-9 and GAD-7 at intake: the stored results, else computed from the answers."""
     rows = db.session.scalars(select(MeasureResult).where(
-        MeasureResult.client_id == client.id, MeasureResult.source == "intake")
+        MeasureResult.client_id == client.id, MeasureResult.source == Source.INTAKE)
         .order_by(MeasureResult.taken_at, MeasureResult.id)).all()
     latest = {row.instrument: row for row in rows}
     answers = intake.answers("measures") if intake else {}
