@@ -1,6 +1,6 @@
 """Therapist workspace pages under a full practice (issue 6, acceptance 6): requests/s of the
 therapist dashboard (GET /therapist/dashboard) and of a client page (GET
-/therapist/clients/<id>, endpoint therapist.client_page) for a therapist with 200 clients and
+/therapist/clients/<id>, endpoint workspace.client_page) for a therapist with 200 clients and
 2,000 appointments, against a bare Flask route rendering a Jinja template of the same HTML size.
 Goal: portal / bare ≥ 0.3 for each page.
 
@@ -556,7 +556,7 @@ def main():
               f"the busiest client ({counts['busiest']} appointments); "
               f"seeded in {counts['seed_seconds']:.1f} s")
         if "client" not in pages:
-            print("client page: endpoint therapist.client_page does not exist yet: not measured")
+            print("client page: endpoint workspace.client_page does not exist yet: not measured")
         try:
             portal = PortalServer(database_url, Path(tmp) / "portal", gunicorn=True).start()
             servers.append(portal)

@@ -196,7 +196,7 @@ def test_countdown_text_works_without_javascript(frozen, client, auth, client_us
     assert "Friday 6 March, 2:00 PM EST" in page
     assert re.search(r'<span class="countdown" data-starts-at="[^"]+" aria-live="off">in 2 days<',
                      page)
-    assert "js/client/countdown.js" in page
+    assert "js/main/countdown.js" in page
 
 
 def test_quiet_for_14_days_invites_a_checkin(frozen, client, auth, client_user):

@@ -153,12 +153,12 @@ def test_waiting_client_is_shown_as_waiting(app, factories, therapist, monkeypat
     html = page(app, therapist)
     row = re.search(rf'<tr data-appointment-id="{appointment.id}">.*?</tr>', html, re.S).group(0)
     assert "Waiting" in row
-    assert "js/therapist/dashboard.js" in html
+    assert "js/workspace/dashboard.js" in html
 
 
 def test_dashboard_script_listens_on_notify():
     from pathlib import Path
-    source = (Path(__file__).parents[1] / "static/js/therapist/dashboard.js").read_text()
+    source = (Path(__file__).parents[1] / "static/js/workspace/dashboard.js").read_text()
     assert 'io("/notify"' in source
     assert '"client_waiting"' in source and '"appointment_booked"' in source
 
