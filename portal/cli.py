@@ -57,7 +57,8 @@ def register_cli(app):
 @click.option("--therapist-email", help="For clients: the therapist they belong to.")
 @click.password_option(help="Asked for when not given (never put it in shell history).")
 def create_user(role, email, name, tz, therapist_email, password):
-    """Create an account; therapists and admins enrol TOTP at their first sign-in."""
+    """Create an account; therapists and admins enrol TOTP at their first sign-in and then
+    choose their own password in place of this one."""
     email = email.strip().lower()
     problem = password_problem(password, [email, name])
     if problem:
@@ -73,6 +74,9 @@ def create_user(role, email, name, tz, therapist_email, password):
             raise click.ClickException("no therapist with that email")
     user = User(email=email, name=name, role=role, timezone=tz, therapist=therapist,
                 password_hash=hash_password(password), email_verified_at=utcnow())
+    # A clinician's password typed here is known to whoever ran the command: replaced at first
+    # sign-in. Clients choose their own when they register, so they are never marked.
+    user.must_change_password = user.is_clinician
     db.session.add(user)
     db.session.flush()
     record("user_created", obj=("user", user.id), detail=f"cli:{role}")

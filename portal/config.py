@@ -103,6 +103,11 @@ class Config:
     LOCKOUT_THRESHOLD = 10
     LOCKOUT_WINDOW = timedelta(minutes=15)
     LOCKOUT_DURATION = timedelta(minutes=15)
+    # Wrong second-factor codes (TOTP or recovery) before the account locks for LOCKOUT_DURATION,
+    # counted apart from password failures and not cleared by a correct password. Lower than
+    # the password threshold: whoever reaches this step already holds the password, and a
+    # person rarely mistypes five codes in a row.
+    MFA_LOCKOUT_THRESHOLD = 5
     EMAIL_VERIFY_MAX_AGE = timedelta(hours=48)
     PASSWORD_RESET_MAX_AGE = timedelta(minutes=60)
     INVITE_MAX_AGE = timedelta(days=7)

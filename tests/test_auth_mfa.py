@@ -10,6 +10,7 @@ from sqlalchemy import text
 
 from portal.extensions import db
 from portal.security import mfa
+from tests.conftest import csrf_from
 from tests.factories import DEFAULT_PASSWORD
 
 # 5 seconds into a 30-second TOTP window, so a frozen clock stays inside it.
@@ -31,6 +32,12 @@ def enrolment_key(page):
     match = re.search(r'id="totp-key">([A-Z2-7 ]+)</p>', page)
     assert match, "the key is not shown as text"
     return match.group(1).replace(" ", "")
+
+
+def post_setup_code(client, page, code):
+    """Post a code from the set-up page as a browser does, without loading the page again
+    (every visit shows a fresh key)."""
+    return client.post("/auth/mfa/setup", data={"csrf_token": csrf_from(page), "code": code})
 
 
 def recovery_codes_in(page):
@@ -64,7 +71,7 @@ def test_therapist_first_sign_in_forces_totp_enrolment(client, auth, unenrolled_
     key = enrolment_key(page)
     assert len(key) == 32 and pyotp.TOTP(key).provisioning_uri()  # a valid base32 secret
 
-    response = auth.post("/auth/mfa/setup", {"code": pyotp.TOTP(key).now()})
+    response = post_setup_code(client, page, pyotp.TOTP(key).now())
     assert response.status_code == 200
     codes = recovery_codes_in(response.get_data(as_text=True))
     assert len(codes) == 10 and len(set(codes)) == 10
@@ -75,8 +82,8 @@ def test_therapist_first_sign_in_forces_totp_enrolment(client, auth, unenrolled_
 
 def test_a_wrong_enrolment_code_does_not_turn_on_two_step_sign_in(client, auth, unenrolled_therapist):
     auth.login(unenrolled_therapist.email, DEFAULT_PASSWORD)
-    key = enrolment_key(client.get("/auth/mfa/setup").get_data(as_text=True))
-    response = auth.post("/auth/mfa/setup", {"code": wrong_code_for(key)})
+    page = client.get("/auth/mfa/setup").get_data(as_text=True)
+    response = post_setup_code(client, page, wrong_code_for(enrolment_key(page)))
     assert "That code did not match" in response.get_data(as_text=True)
     assert unenrolled_therapist.mfa_enabled_at is None
     assert_signed_out(client)
@@ -132,8 +139,9 @@ def test_a_recovery_code_works_once_and_only_once(client, auth, therapist):
 
 def test_recovery_codes_and_totp_key_are_not_stored_in_clear(client, auth, unenrolled_therapist):
     auth.login(unenrolled_therapist.email, DEFAULT_PASSWORD)
-    key = enrolment_key(client.get("/auth/mfa/setup").get_data(as_text=True))
-    page = auth.post("/auth/mfa/setup", {"code": pyotp.TOTP(key).now()}).get_data(as_text=True)
+    page = client.get("/auth/mfa/setup").get_data(as_text=True)
+    key = enrolment_key(page)
+    page = post_setup_code(client, page, pyotp.TOTP(key).now()).get_data(as_text=True)
     codes = recovery_codes_in(page)
     assert len(codes) == 10
 
@@ -176,8 +184,9 @@ def test_a_client_can_turn_on_two_step_sign_in_and_then_needs_a_code(client, aut
         account = client.get("/account").get_data(as_text=True)
         assert 'href="/auth/mfa/setup"' in account
 
-        key = enrolment_key(client.get("/auth/mfa/setup").get_data(as_text=True))
-        response = auth.post("/auth/mfa/setup", {"code": pyotp.TOTP(key).now()})
+        page = client.get("/auth/mfa/setup").get_data(as_text=True)
+        key = enrolment_key(page)
+        response = post_setup_code(client, page, pyotp.TOTP(key).now())
         assert len(recovery_codes_in(response.get_data(as_text=True))) == 10
         assert user.mfa_enabled_at is not None
         assert client.get("/home").status_code == 200

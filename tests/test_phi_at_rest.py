@@ -56,6 +56,9 @@ def fill_every_encrypted_column():
     _fill_notes_and_journal(therapist, client)
     from portal.models.breakglass import BreakGlassGrant
     BreakGlassGrant.start(therapist, client, CANARY, 1)  # any user id will do for admin_id
+    from portal.models.user import UserSession
+    db.session.add(UserSession(token_hash="0" * 64, user=therapist,
+                               pending_totp_secret=CANARY))
     db.session.commit()
     return client
 

@@ -1,11 +1,15 @@
-"""Forgotten-password reset by emailed, single-use, expiring link."""
-from flask import current_app, flash, redirect, render_template, url_for
+"""Forgotten-password reset by emailed, single-use, expiring link, and the first password a
+clinician chooses in place of the one an admin set."""
+from flask import current_app, flash, redirect, render_template, session, url_for
+from flask_login import current_user
 
 from portal.accounts import services
 from portal.accounts.blueprint import bp
 from portal.accounts.forms import ResetForm, ResetRequestForm
 from portal.extensions import limiter
+from portal.security import sessions
 from portal.security.access import public
+from portal.security.redirects import safe_next
 
 
 @bp.route("/auth/reset", methods=["GET", "POST"])
@@ -35,3 +39,25 @@ def reset_password(token):
         flash("Your password is changed. Please sign in with it.", "success")
         return redirect(url_for("accounts.login"))
     return render_template("accounts/reset_password.html", form=form)
+
+
+@bp.route("/auth/password/choose", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_RESET"], methods=["POST"])
+@public
+def choose_password():
+    """Clinicians whose password an admin set, after both factors: choose their own; nothing
+    else opens until they do (portal.security.access.unauthorized sends them here)."""
+    row = sessions.password_change_session()
+    if row is None:
+        return redirect(url_for("main.home" if current_user.is_authenticated
+                                else "accounts.login"))
+    user = row.user
+    form = ResetForm()
+    form.user_inputs = lambda: [user.email, user.name]
+    if form.validate_on_submit():
+        if services.replace_initial_password(user, form.password.data):
+            flash("Your password is saved. Welcome to the portal.", "success")
+            return redirect(safe_next(session.pop("next", ""), url_for("main.home")))
+        form.password.errors.append("That is the password you were given. Please choose a new "
+                                    "one of your own.")
+    return render_template("accounts/choose_password.html", form=form), 400 if form.errors else 200

@@ -202,6 +202,19 @@ def change_password(user, new_password):
     db.session.commit()
 
 
+def replace_initial_password(user, new_password):
+    """A clinician chose their own password in place of the one an admin (or `flask
+    create-user`) set; the mark clears and their other sessions end (committed). False, with
+    nothing changed, when the new password is the one they were given."""
+    if passwords.verify_password(user.password_hash, new_password):
+        return False
+    user.must_change_password = False
+    _set_password(user, new_password, "initial_password_changed",
+                  keep_session=sessions.current_session())
+    db.session.commit()
+    return True
+
+
 def _set_password(user, new_password, event, keep_session=None):
     """Store a new password and end every other session of the user."""
     user.password_hash = passwords.hash_password(new_password)

@@ -1,11 +1,17 @@
 """The second factor: checking a code at sign-in, enrolling an authenticator app, renewing the
 recovery codes and (clients only) turning two-step sign-in off. Each write is audited and
-committed here."""
+committed here.
+
+Wrong codes count on the user's own second-factor counter (User.record_failed_second_factor),
+which the password step never clears, and lock the whole account like password failures do.
+"""
+from flask import current_app
 from flask_login import current_user
 
-from portal.accounts.services import note_failure
+from portal.accounts.services import absolute_url
 from portal.core.time import utcnow
 from portal.extensions import db
+from portal.notifications.email import send_email
 from portal.security import mfa, sessions
 from portal.security.audit import record
 
@@ -14,7 +20,7 @@ def verify_second_factor(pending, code):
     """Finish a sign-in whose password was accepted with a TOTP or recovery code.
 
     Returns "totp" or "recovery_code" for the factor that signed the user in, or None when the
-    code was refused (counted toward the lockout).
+    code was refused (counted toward the second-factor lockout unless already locked).
     """
     user = pending.user
     # Lock the user's row so two simultaneous sign-ins cannot both use one code (PostgreSQL;
@@ -22,23 +28,43 @@ def verify_second_factor(pending, code):
     db.session.refresh(user, with_for_update=True)
     now = utcnow()
     code = code.strip()
+    if user.is_locked(now):
+        record("login_failure", actor=user, obj=("user", user.id), outcome="failure",
+               detail="locked")
+        db.session.commit()
+        return None
     how = None
-    if not user.is_locked(now):
-        if mfa.verify_totp(user, code):
-            how = "totp"
-        elif (len(code.replace("-", "")) == mfa.RECOVERY_CODE_LENGTH
-              and mfa.use_recovery_code(user, code)):
-            how = "recovery_code"
+    if mfa.verify_totp(user, code):
+        how = "totp"
+    elif (len(code.replace("-", "")) == mfa.RECOVERY_CODE_LENGTH
+          and mfa.use_recovery_code(user, code)):
+        how = "recovery_code"
     if how is None:
-        note_failure(user, now, "bad_mfa_code")
+        note_second_factor_failure(user, now)
         db.session.commit()
         return None
     sessions.mark_mfa_passed(pending)
+    user.clear_failed_second_factors()
     user.clear_failed_logins()
     record("mfa_success", actor=user, obj=("session", pending.id), detail=how)
     record("login_success", actor=user, obj=("session", pending.id))
     db.session.commit()
     return how
+
+
+def note_second_factor_failure(user, now):
+    """A wrong TOTP or recovery code: audit it, lock the account at the threshold and email the
+    owner, whose password was right, so they know to change it. Not committed."""
+    cfg = current_app.config
+    record("login_failure", actor=user, obj=("user", user.id), outcome="failure",
+           detail="bad_mfa_code")
+    if user.record_failed_second_factor(now, cfg["MFA_LOCKOUT_THRESHOLD"],
+                                        cfg["LOCKOUT_DURATION"]):
+        record("account_locked", actor=user, obj=("user", user.id), outcome="failure",
+               detail="second_factor")
+        send_email(user.email, "Sign-in paused on your account", "mfa_locked",
+                   minutes=int(cfg["LOCKOUT_DURATION"].total_seconds() // 60),
+                   reset_url=absolute_url("accounts.reset_request"))
 
 
 def enrolling_user():
@@ -52,20 +78,30 @@ def enrolling_user():
     return None, None
 
 
-def enrolment_secret(user):
-    """The TOTP key the user is enrolling, made and stored (committed) on the first visit."""
-    if user.totp_secret_enc is None:
-        mfa.store_secret(user, mfa.new_secret())
+def enrolment_key(user, row, fresh):
+    """The TOTP key of this set-up attempt, kept encrypted on the session row only; the user's
+    row gets a key only once a code proves it (enrol). Every visit of the set-up page (`fresh`)
+    makes a new one (committed), so no key shown earlier, to anyone, can be enrolled later;
+    posting a code checks it against the key the page showed."""
+    if fresh or row.pending_totp_secret is None:
+        row.pending_totp_secret = mfa.new_secret()
+        record("mfa_enrolment_started", actor=user, obj=("session", row.id))
         db.session.commit()
-    return mfa.user_secret(user)
+    return row.pending_totp_secret
 
 
-def enrol(user, row, code, secret):
-    """Turn two-step sign-in on when `code` proves the app works; a pending sign-in completes.
-    Returns the new recovery codes (shown once), or None when the code did not match."""
-    if not mfa.verify_totp(user, code, secret=secret):
+def enrol(user, row, code):
+    """Turn two-step sign-in on when `code` proves the app holds this session's pending key; a
+    pending sign-in completes. Returns the new recovery codes (shown once), or None when the
+    code did not match (or no key is pending)."""
+    secret = row.pending_totp_secret
+    counter = mfa.matching_counter(secret, code)
+    if counter is None:
         return None
+    mfa.store_secret(user, secret)
+    user.totp_last_counter = counter  # the code just shown cannot sign in again
     user.mfa_enabled_at = utcnow()
+    sessions.forget_pending_secrets(user)
     codes = mfa.new_recovery_codes(user)
     if not row.authenticated:
         sessions.mark_mfa_passed(row)

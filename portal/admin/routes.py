@@ -28,7 +28,8 @@ def users():
 @bp.post("/users")
 @role_required(Role.ADMIN)
 def create_user():
-    """Admins: create a therapist or admin account (they enrol MFA at first sign-in)."""
+    """Admins: create a therapist or admin account (they enrol MFA and replace the password at
+    first sign-in)."""
     form = CreateUserForm()
     if form.validate_on_submit():
         if find_user(form.email.data) is not None:
@@ -36,8 +37,8 @@ def create_user():
         else:
             user = services.create_staff(current_user, form.name.data, form.email.data,
                                          form.role.data, form.timezone.data, form.password.data)
-            flash(f"Account created. {user.name} sets up two-step sign-in at first sign-in.",
-                  "success")
+            flash(f"Account created. At first sign-in {user.name} sets up two-step sign-in "
+                  "and then chooses their own password.", "success")
             return redirect(url_for("admin.users"))
     return _users_page(form, 400)
 

@@ -13,9 +13,11 @@ from portal.security.passwords import hash_password
 
 
 def create_staff(admin, name, email, role, timezone, password):
-    """A therapist or admin account; they enrol MFA at their first sign-in."""
+    """A therapist or admin account; at their first sign-in they enrol MFA and then replace the
+    password the admin chose (must_change_password), which the admin must not keep knowing."""
     user = User(name=name, email=email, role=role, timezone=timezone,
-                password_hash=hash_password(password), email_verified_at=utcnow())
+                password_hash=hash_password(password), email_verified_at=utcnow(),
+                must_change_password=True)
     db.session.add(user)
     db.session.flush()
     record("user_created", actor=admin, obj=("user", user.id), detail=user.role)
@@ -42,10 +44,13 @@ def toggle_active(admin, user):
 
 
 def reset_mfa(admin, user):
-    """Clear someone's two-step sign-in (lost phone) and sign them out everywhere."""
+    """Clear someone's two-step sign-in (lost phone) and sign them out everywhere; this also
+    clears their wrong-code count and a lock it caused (the admin vouches for the person)."""
     user.totp_secret_enc = None
     user.mfa_enabled_at = None
     user.totp_last_counter = None
+    user.clear_failed_second_factors()
+    user.locked_until = None
     user.recovery_codes.clear()
     sessions.revoke_all(user, reason="mfa_reset")
     record("mfa_reset", actor=admin, obj=("user", user.id))

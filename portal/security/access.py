@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from portal.core.errors import wants_json
 from portal.extensions import db, login_manager
+from portal.security import sessions
 from portal.security.redirects import safe_next
 
 
@@ -54,7 +55,16 @@ def get_or_404_for(user, model, object_id):
 
 @login_manager.unauthorized_handler
 def unauthorized():
-    """Anonymous request to a protected page: JSON 401 for scripts, else the sign-in page."""
+    """Anonymous request to a protected page: JSON 401 for scripts, else the sign-in page.
+
+    A clinician past both factors who must still replace an admin-set password reaches only the
+    page that replaces it (public views, such as sign-out and the crisis page, stay open).
+    """
+    if sessions.password_change_session() is not None:
+        if wants_json():
+            return jsonify(error={"status": 403, "title": "Choose a new password",
+                                  "message": "Please choose your own password first."}), 403
+        return redirect(url_for("accounts.choose_password"))
     if wants_json():
         return jsonify(error={"status": 401, "title": "Please sign in",
                               "message": "Your session has ended. Please sign in again."}), 401

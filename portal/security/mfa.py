@@ -42,21 +42,28 @@ def user_secret(user):
     return crypto.decrypt(user.totp_secret_enc, SECRET_CONTEXT) if user.totp_secret_enc else None
 
 
-def verify_totp(user, code, secret=None, now=None):
-    """Accept a 6-digit code within ±1 step that is newer than the last one used."""
-    secret = secret or user_secret(user)
+def matching_counter(secret, code, now=None):
+    """The time step (±1 around now) whose code `code` is, or None when it matches none."""
     code = "".join((code or "").split())
     if not secret or len(code) != 6 or not code.isdigit():
-        return False
+        return None
     totp = pyotp.TOTP(secret)
     current = totp.timecode(now or utcnow())
     for counter in (current - 1, current, current + 1):
         if hmac.compare_digest(totp.generate_otp(counter), code):
-            if user.totp_last_counter is not None and counter <= user.totp_last_counter:
-                return False  # replay of an already used code
-            user.totp_last_counter = counter
-            return True
-    return False
+            return counter
+    return None
+
+
+def verify_totp(user, code, now=None):
+    """Accept a 6-digit code of the user's key within ±1 step that is newer than the last one used."""
+    counter = matching_counter(user_secret(user), code, now)
+    if counter is None:
+        return False
+    if user.totp_last_counter is not None and counter <= user.totp_last_counter:
+        return False  # replay of an already used code
+    user.totp_last_counter = counter
+    return True
 
 
 def _hash_code(code):

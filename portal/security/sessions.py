@@ -82,6 +82,22 @@ def pending_session():
     return row
 
 
+def password_change_session():
+    """A session past both factors whose user must still replace a password someone else chose
+    (User.must_change_password): it signs nobody in until they do."""
+    row = current_session()
+    if row is None or not row.user.must_change_password:
+        return None
+    return row
+
+
+def forget_pending_secrets(user):
+    """Drop every session's not-yet-confirmed TOTP key of `user` (after enrolment)."""
+    db.session.execute(update(UserSession).where(UserSession.user_id == user.id,
+                                                 UserSession.pending_totp_secret.is_not(None))
+                       .values(pending_totp_secret=None))
+
+
 def _load():
     token = session.get("sid")
     if not token or not isinstance(token, str):
@@ -96,6 +112,7 @@ def _load():
     if reason or not row.user.is_active:
         if row.revoked_at is None:
             row.revoked_at, row.revoke_reason = now, reason or "deactivated"
+            row.pending_totp_secret = None
             record("session_expired", actor=row.user, obj=("session", row.id),
                    detail=row.revoke_reason)
             db.session.commit()
@@ -110,15 +127,21 @@ def _load():
 
 @login_manager.request_loader
 def load_user_from_request(_request):
-    """Flask-Login hook: the user of a valid, fully authenticated session, else anonymous."""
+    """Flask-Login hook: the user of a valid, fully authenticated session, else anonymous.
+
+    A clinician still on a password someone else chose is anonymous to every page, API and
+    socket (deny by default); only the page that replaces it finds them, through
+    password_change_session().
+    """
     row = current_session()
-    return row.user if row is not None else None
+    return row.user if row is not None and not row.user.must_change_password else None
 
 
 def end_session(reason="logout"):
     row = current_session(include_pending=True)
     if row is not None:
         row.revoked_at, row.revoke_reason = utcnow(), reason
+        row.pending_totp_secret = None
     session.clear()
     g._portal_session = None
     forget_loaded_user()
@@ -129,7 +152,7 @@ def revoke_all(user, reason, keep=None):
     """End every session of `user` (except `keep`), e.g. after a password change or reset."""
     stmt = (update(UserSession)
             .where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
-            .values(revoked_at=utcnow(), revoke_reason=reason))
+            .values(revoked_at=utcnow(), revoke_reason=reason, pending_totp_secret=None))
     if keep is not None:
         stmt = stmt.where(UserSession.id != keep.id)
     ids = set(db.session.scalars(select(UserSession.id).where(stmt.whereclause)))
