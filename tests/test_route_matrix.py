@@ -16,6 +16,9 @@ PUBLIC_ENDPOINTS = {
     "accounts.register", "accounts.verify_email", "accounts.resend_verification",
     "accounts.reset_request", "accounts.reset_password", "accounts.accept_invite",
     "accounts.confirm_email_change", "scheduling.calendar_feed",
+    # Like mfa_verify: it answers only a session past both factors whose password an admin set
+    # (sessions.password_change_session), and sends anyone else to sign in.
+    "accounts.choose_password",
 }
 REQUIRED_HEADERS = {
     "X-Content-Type-Options": "nosniff",
