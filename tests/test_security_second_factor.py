@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pyotp
 import pytest
 import time_machine
+from flask_migrate import upgrade
 from sqlalchemy import select, text
 
 from portal.accounts.services import find_user
@@ -21,6 +22,7 @@ from tests.test_auth_mfa import (
     recovery_codes_in,
     wrong_code_for,
 )
+from tests.test_ops_upgrades import _insert_user, app_for, fresh_database
 
 START = datetime(2030, 3, 4, 9, 0, 5, tzinfo=UTC)  # 5 s into a TOTP window
 THRESHOLD = 5
@@ -222,3 +224,21 @@ def test_create_user_command_marks_clinicians_not_clients(app, therapist):
     assert find_user("t@example.com").must_change_password
     assert find_user("a@example.com").must_change_password
     assert not find_user("c@example.com").must_change_password
+
+
+def test_the_migration_marks_no_existing_account(tmp_path):
+    with fresh_database(tmp_path, "second_factor") as url:
+        app = app_for(url)
+        with app.app_context():
+            upgrade(revision="0008_calls_drop_first_connected")
+            user_id = _insert_user("old.clinician@example.com")
+            with db.engine.begin() as conn:
+                conn.execute(text("UPDATE users SET role = 'therapist' WHERE id = :u"),
+                             {"u": user_id})
+            upgrade(revision="0009_second_factor")
+            with db.engine.connect() as conn:
+                row = conn.execute(text("SELECT must_change_password, mfa_failed_count FROM users "
+                                        "WHERE id = :u"), {"u": user_id}).one()
+            assert not row[0] and row[1] == 0
+            db.session.remove()
+            db.engine.dispose()
