@@ -5,6 +5,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal.config import config_from_env
+from portal.core.bounds import IdConverter
 from portal.extensions import csrf, db, limiter, login_manager, migrate, socketio
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,6 +24,7 @@ def create_app(config_class=None):
     app = PortalFlask(__name__, template_folder=str(ROOT / "templates"),
                 static_folder=str(ROOT / "static"), instance_path=str(ROOT / "instance"))
     app.config.from_object(config_class)
+    app.url_map.converters["int"] = IdConverter  # before any route: huge ids answer 404
 
     from portal.core.logs import configure_logging
     configure_logging(app)

@@ -80,9 +80,12 @@ class Config:
     MAIL_FROM = os.environ.get("MAIL_FROM", "Portal <no-reply@localhost>")
     OUTBOX_DIR = str(INSTANCE_DIR / "outbox")
     PRACTICE_NAME = os.environ.get("PRACTICE_NAME", "Riverside KAP Practice")
+    # The name written into calendar entries (.ics) and email subjects, which anyone glancing at
+    # a phone or a shared calendar reads: never the practice's name, which may say the treatment.
+    PRACTICE_CALENDAR_NAME = os.environ.get("PRACTICE_CALENDAR_NAME", "Appointment")
+    # Also the LOCATION of in-person sessions in calendars: the street address, without the name.
     PRACTICE_ADDRESS = os.environ.get("PRACTICE_ADDRESS",
-                                      "Riverside KAP Practice, 120 River Street, Suite 4, "
-                                      "Springfield, IL 62701")
+                                      "120 River Street, Suite 4, Springfield, IL 62701")
     PRACTICE_PHONE = os.environ.get("PRACTICE_PHONE", "(555) 010-0199")
     CANCELLATION_WINDOW_HOURS = int(os.environ.get("CANCELLATION_WINDOW_HOURS", "24"))
     # Absolute links in emails are built from this, never from the request's Host header
@@ -187,7 +190,18 @@ class ProductionConfig(Config):
             raise RuntimeError("Refusing to start: " + "; ".join(problems))
 
 
+ENVIRONMENTS = {"development": Config, "production": ProductionConfig, "testing": TestingConfig}
+
+
 def config_from_env():
-    """The config class named by PORTAL_ENV (development by default)."""
-    name = os.environ.get("PORTAL_ENV", "development")
-    return {"production": ProductionConfig, "testing": TestingConfig}.get(name, Config)
+    """The config class named by PORTAL_ENV (development when unset).
+
+    Any other value refuses to start: `Production` or a typo used to give development settings
+    (debug-friendly cookies, the public /dev/outbox) on a production host, silently."""
+    name = os.environ.get("PORTAL_ENV")
+    if name is None:
+        return Config
+    if name not in ENVIRONMENTS:
+        raise RuntimeError(f"Refusing to start: PORTAL_ENV={name!r} is not one of "
+                           f"{', '.join(ENVIRONMENTS)} (lower case, exactly).")
+    return ENVIRONMENTS[name]

@@ -186,7 +186,7 @@ def test_video_sessions_carry_the_join_link_and_nothing_about_the_treatment(prac
         assert f'href="{join}"' in html_of(message)
         event = only_event(invitation(message)[1])
         assert str(event["LOCATION"]) == join
-        assert str(event["SUMMARY"]) == "Appointment — Riverside KAP Practice"
+        assert str(event["SUMMARY"]) == "Appointment"
     # the therapist's email does not say who the client is
     assert CLIENT_NAME not in bytes(one_email_to(mailbox, therapist)).decode(errors="replace")
 
@@ -288,7 +288,7 @@ def test_a_calendar_feed_lists_appointments_without_sign_in_and_without_phi(
     body = response.get_data(as_text=True)
     for word in ("ketamine", "dosing", "Dosing", CLIENT_NAME, client.email, "Preparation"):
         assert word not in body
-    assert {str(e["SUMMARY"]) for e in events.values()} == {"Appointment — Riverside KAP Practice"}
+    assert {str(e["SUMMARY"]) for e in events.values()} == {"Appointment"}
     assert db.session.scalar(select(AuditEvent).where(
         AuditEvent.event == "calendar_feed_reset", AuditEvent.actor_id == client.id)) is not None
 

@@ -8,6 +8,7 @@ from datetime import date, time, timedelta
 
 import pytest
 from sqlalchemy import func, select
+from werkzeug.routing import IntegerConverter
 
 from portal.core.time import utcnow
 from portal.core.vocabulary import SessionKind
@@ -45,7 +46,7 @@ def id_routes(app):
     for rule in app.url_map.iter_rules():
         names = set(rule.arguments)
         if names and not names & ADMIN_ONLY_IDS and any(
-                type(c).__name__ == "IntegerConverter" for c in rule._converters.values()):
+                isinstance(c, IntegerConverter) for c in rule._converters.values()):
             yield rule
 
 

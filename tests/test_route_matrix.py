@@ -7,6 +7,7 @@ are refused routes of other roles, and every POST without a CSRF token gets 400.
 import re
 
 import pytest
+from werkzeug.routing import IntegerConverter
 
 from tests.factories import DEFAULT_PASSWORD
 
@@ -30,8 +31,7 @@ def sample_url(rule):
     """Fill every converter of a rule with a harmless sample value."""
     values = {}
     for name, converter in rule._converters.items():
-        kind = type(converter).__name__
-        values[name] = 999999 if kind == "IntegerConverter" else "sample"
+        values[name] = 999999 if isinstance(converter, IntegerConverter) else "sample"
     return rule.build(values, append_unknown=False)[1]
 
 

@@ -323,11 +323,12 @@ def test_acknowledging_follows_a_local_next(app, therapist, client_user):
 
 
 # --- consents -------------------------------------------------------------------------------
-def test_publishing_a_new_consent_version_asks_the_client_to_sign_again(app, therapist, client_user):
+def test_publishing_a_new_consent_version_asks_the_client_to_sign_again(app, admin, client_user):
+    """The practice's admin publishes (tests/test_security_small_holes.py: not a therapist)."""
     fill_intake(client_user)
     assert unsigned_current(client_user.id) == []
     old = next(d for d in ConsentDocument.current() if d.kind == "kap")
-    browser = sign_in(app, therapist)
+    browser = sign_in(app, admin)
     page = browser.client.get("/therapist/consents?kind=kap").get_data(as_text=True)
     assert f"version {old.version}" in page and "Publish a new version" in page
     response = browser.post("/therapist/consents", {"kind": "kap", "title": "",
@@ -335,7 +336,7 @@ def test_publishing_a_new_consent_version_asks_the_client_to_sign_again(app, the
     assert response.status_code == 302
     new = next(d for d in ConsentDocument.current() if d.kind == "kap")
     assert (new.version, new.title, new.published_by_id) == (old.version + 1, old.title,
-                                                             therapist.id)
+                                                             admin.id)
     assert [d.id for d in unsigned_current(client_user.id)] == [new.id]
     event = audit("consent_published")[0]
     assert (event.object_id, event.detail) == (str(new.id), f"kap v{new.version}")
@@ -346,11 +347,11 @@ def test_publishing_a_new_consent_version_asks_the_client_to_sign_again(app, the
     ({"kind": "kap", "body": "x" * 20_001}, "20,000 characters or fewer"),
     ({"kind": "other", "body": "Text"}, "Not a valid choice"),
 ])
-def test_publishing_a_consent_is_validated(app, therapist, data, message):
+def test_publishing_a_consent_is_validated(app, admin, data, message):
     ensure_consent_documents()
     db.session.commit()
     before = db.session.scalar(select(func.count(ConsentDocument.id)))
-    response = sign_in(app, therapist).post("/therapist/consents", data)
+    response = sign_in(app, admin).post("/therapist/consents", data)
     assert response.status_code == 400
     assert message in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count(ConsentDocument.id))) == before

@@ -3,7 +3,7 @@ import logging
 
 from flask import jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +23,10 @@ MESSAGES = {
           "Nothing you did caused this. Please try again in a moment. If it keeps happening, "
           "contact your practice."),
 }
+
+
+class BadValue(BadRequest):
+    """A 400 whose description is a plain message for the person (a value out of range)."""
 
 
 def wants_json():
@@ -46,6 +50,10 @@ def register_error_handlers(app):
     def csrf_error(err):
         return render_error(400, "This form expired or was sent from somewhere else. "
                                  "Please reload the page and try again.")
+
+    @app.errorhandler(BadValue)
+    def bad_value(err):
+        return render_error(400, err.description)
 
     @app.errorhandler(HTTPException)
     def http_error(err):

@@ -1,8 +1,9 @@
 """iCalendar for appointments: invitations (METHOD REQUEST / CANCEL) and the private feed.
 
 A calendar entry is seen by anyone who glances at a phone or shares a calendar, so it never
-says what kind of session it is (that would reveal the treatment): the summary is only
-"Appointment — <practice>", and the place is the join link or the practice's address.
+says what kind of session it is, nor the practice's name (which may say the treatment): the
+summary, the organizer's name and the feed's name are PRACTICE_CALENDAR_NAME ("Appointment" by
+default), and the place is the join link or the practice's street address.
 The UID is stable per appointment and SEQUENCE grows with each change (RFC 5546), so calendar
 apps update or remove the entry they already have instead of adding a second one.
 """
@@ -14,11 +15,14 @@ from icalendar import Calendar, Event, vCalAddress, vText
 
 from portal.core.time import utcnow
 
-PRODID = "-//KAP Portal//Appointments//EN"
+PRODID = "-//Portal//Appointments//EN"  # no treatment in the raw data either
+# The UID (Appointment.uid, "...@kap-portal") is kept as it was: calendar apps match updates and
+# cancellations by UID, so changing it would leave a stale copy of every entry already sent.
+# Calendar apps do not show it.
 
 
 def summary():
-    return f"Appointment — {current_app.config['PRACTICE_NAME']}"
+    return current_app.config["PRACTICE_CALENDAR_NAME"]
 
 
 def join_url(appointment):
@@ -41,7 +45,7 @@ def _description(appointment):
 def _organizer():
     address = parseaddr(current_app.config["MAIL_FROM"])[1] or "no-reply@localhost"
     organizer = vCalAddress(f"mailto:{address}")
-    organizer.params["CN"] = vText(current_app.config["PRACTICE_NAME"])
+    organizer.params["CN"] = vText(current_app.config["PRACTICE_CALENDAR_NAME"])
     return organizer
 
 
@@ -92,7 +96,7 @@ def invitation(appointment, recipient_email, now=None):
 def feed(appointments, now=None):
     """A subscribed calendar (no METHOD): one VEVENT per appointment, no attendees."""
     cal = _calendar()
-    cal.add("x-wr-calname", current_app.config["PRACTICE_NAME"])
+    cal.add("x-wr-calname", current_app.config["PRACTICE_CALENDAR_NAME"])
     cal.add("x-published-ttl", "PT1H")
     stamp = now or utcnow()
     for appointment in appointments:

@@ -13,23 +13,35 @@ from wtforms import (
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
+from portal.core.bounds import RANGE_TEXT, checked_day, day_in_range
+from portal.core.errors import BadValue
+
 TEXT_LIMIT = 2000
 
 
 # --- query values ---------------------------------------------------------------------------
+WEEK_MESSAGE = f"Please choose a week {RANGE_TEXT}, written as YYYY-MM-DD."
+
+
 def parse_week(value, today):
-    """The first day of the week asked for (?week=YYYY-MM-DD); this week when absent or unreadable."""
-    try:
-        return date.fromisoformat(value) if value else today
-    except ValueError:
+    """The first day of the week asked for (?week=YYYY-MM-DD), this week when absent; a 400 with
+    a plain message when unreadable or outside the range a URL may name (year 9999 overflowed)."""
+    if not value:
         return today
+    try:
+        return checked_day(date.fromisoformat(value), WEEK_MESSAGE)
+    except ValueError:
+        raise BadValue(WEEK_MESSAGE) from None
 
 
 def parse_start(value):
-    """A slot's start from ?start= or the form (ISO 8601, UTC when no offset); None if unreadable."""
+    """A slot's start from ?start= or the form (ISO 8601, UTC when no offset); None if unreadable
+    or outside the range a URL may name (year 0001 or 9999 overflowed on conversion to UTC)."""
     try:
         start = datetime.fromisoformat((value or "").strip())
     except ValueError:
+        return None
+    if not day_in_range(start.date()):
         return None
     if start.tzinfo is None:
         start = start.replace(tzinfo=UTC)

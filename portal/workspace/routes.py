@@ -1,14 +1,13 @@
 """Therapist views of the practice: the list of their clients (search, arc-of-care filter, latest
-scores, next session), client invitations, and the consent documents with publishing a new
-version."""
+scores, next session), client invitations, and the consent documents (an admin publishes a new
+version)."""
 from datetime import UTC, datetime
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
-from portal.accounts.services import find_user
-from portal.core.vocabulary import CLINICIANS, STAGE_LABELS
+from portal.core.vocabulary import CLINICIANS, STAGE_LABELS, Role
 from portal.extensions import db
 from portal.models.consent import ConsentDocument
 from portal.security.access import role_required
@@ -41,13 +40,10 @@ def clients():
 @bp.post("/clients/invite")
 @role_required(*CLINICIANS)
 def invite():
-    """Therapists: email a client a link to register as their client."""
+    """Therapists: email a client a link to register as their client (the answer is the same
+    whether or not the email has an account; see services.invite_client)."""
     form = InviteForm()
     if not form.validate_on_submit():
-        return _render_clients(form), 400
-    if find_user(form.email.data) is not None:
-        form.email.errors.append("Someone already has an account with this email. Ask them to "
-                                 "sign in, or contact the practice owner to move them to you.")
         return _render_clients(form), 400
     services.invite_client(form.email.data, current_user)
     db.session.commit()
@@ -55,27 +51,39 @@ def invite():
     return redirect(url_for("workspace.clients"))
 
 
-@bp.route("/consents", methods=["GET", "POST"])
-@role_required(*CLINICIANS)
-def consents():
-    """Therapists and admins: the current consent documents; publish a new version of one."""
-    form = PublishConsentForm()
-    if form.validate_on_submit():
-        try:
-            doc = services.publish_consent(form.kind.data, form.title.data, form.body.data,
-                                           current_user)
-            db.session.commit()
-        except IntegrityError:  # someone published the same version number at the same moment
-            db.session.rollback()
-            flash("Someone else published a new version at the same moment. Please check the "
-                  "current version below and publish again if needed.", "warning")
-            return redirect(url_for("workspace.consents"))
-        flash(f"Published “{doc.title}” version {doc.version}. Clients who signed an earlier "
-              f"version will be asked to sign it.", "success")
-        return redirect(url_for("workspace.consents"))
+def _render_consents(form, status=200):
     documents = ConsentDocument.current()
     start = next((d for d in documents if d.kind == request.args.get("kind")), None)
     if start is not None and not form.is_submitted():
         form.kind.data, form.title.data, form.body.data = start.kind, start.title, start.body
-    return render_template("workspace/consents.html", documents=documents, form=form), \
-        400 if form.is_submitted() else 200
+    return render_template("workspace/consents.html", documents=documents, form=form), status
+
+
+@bp.get("/consents")
+@role_required(*CLINICIANS)
+def consents():
+    """Therapists and admins: the current consent documents; admins also the publishing form."""
+    return _render_consents(PublishConsentForm())
+
+
+# The documents are practice-wide: a new version makes every therapist's clients sign again, so
+# only the practice's administrator publishes one (least privilege, ASVS V4.1.3).
+@bp.post("/consents")
+@role_required(Role.ADMIN)
+def publish_consent():
+    """Admins: publish a new version of a consent document (clients who signed must re-sign)."""
+    form = PublishConsentForm()
+    if not form.validate_on_submit():
+        return _render_consents(form, 400)
+    try:
+        doc = services.publish_consent(form.kind.data, form.title.data, form.body.data,
+                                       current_user)
+        db.session.commit()
+    except IntegrityError:  # someone published the same version number at the same moment
+        db.session.rollback()
+        flash("Someone else published a new version at the same moment. Please check the "
+              "current version below and publish again if needed.", "warning")
+        return redirect(url_for("workspace.consents"))
+    flash(f"Published “{doc.title}” version {doc.version}. Clients who signed an earlier "
+          f"version will be asked to sign it.", "success")
+    return redirect(url_for("workspace.consents"))

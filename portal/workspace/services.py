@@ -4,7 +4,7 @@ in the same transaction; the caller commits."""
 from flask import current_app
 from sqlalchemy import func, select
 
-from portal.accounts.services import absolute_url
+from portal.accounts.services import absolute_url, find_user
 from portal.core.time import utcnow
 from portal.core.tokens import new_token, token_hash
 from portal.core.vocabulary import CONSENT_TITLES, CareStatus, ConsentKind
@@ -19,7 +19,12 @@ from portal.security.audit import record
 
 def invite_client(email, by):
     """Invite `email` to register as `by`'s client: the invitation (only the token's hash is
-    kept) and the email with the link."""
+    kept) and the email with the link.
+
+    The inviting therapist must not learn whether the email already has an account (account
+    enumeration): the invitation row, its listing and its audit record are the same
+    either way, and the account's owner gets a neutral note instead of a link (like
+    registration's register_existing). The token of such an invitation is never sent."""
     token, now = new_token(), utcnow()
     max_age = current_app.config["INVITE_MAX_AGE"]
     row = Invitation(email=email, therapist=by, token_hash=token_hash(token), created_at=now,
@@ -27,6 +32,14 @@ def invite_client(email, by):
     db.session.add(row)
     db.session.flush()
     record("client_invited", actor=by, obj=("invitation", row.id))
+    existing = find_user(email)
+    if existing is not None:
+        # No actor: the therapist's own audit view lists events they acted in (portal/audit).
+        record("invite_existing_email", obj=("user", existing.id), outcome="failure")
+        send_email(existing.email, "You already have a portal account", "invite_existing",
+                   login_url=absolute_url("accounts.login"),
+                   reset_url=absolute_url("accounts.reset_request"))
+        return row
     send_email(row.email, "You are invited to create your portal account", "invite",
                invite_url=absolute_url("accounts.accept_invite", token=token), days=max_age.days)
     return row
