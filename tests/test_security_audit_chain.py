@@ -20,6 +20,7 @@ from portal.extensions import db
 from portal.models.audit import GENESIS_HASH, AuditEvent
 from portal.models.breakglass import BreakGlassGrant
 from portal.models.intake import Intake
+from portal.security import checkpoints
 from portal.security.audit import parse_keys, record, verify_chain
 from portal.security.checkpoints import write_checkpoint
 from tests.conftest import signed_in
@@ -286,3 +287,23 @@ def test_an_admin_under_break_glass_sees_the_detail_and_the_read_is_audited(
     assert len(reads) == 1
     assert reads[0].object_id == str(eligible_client.id) and reads[0].outcome == "break_glass"
     assert "audit.events" in reads[0].detail
+
+
+def test_in_production_a_missing_checkpoint_file_fails_verification(app):
+    some_events(2)
+    app.config["ENV_NAME"] = "production"  # production writes one every minute
+    result = verify(app)
+    assert result.exit_code == 1, result.output
+    assert "none yet" in result.output
+
+
+def test_a_checkpoint_is_written_when_the_process_exits(app, monkeypatch):
+    registered = []
+    monkeypatch.setattr(checkpoints.atexit, "register", registered.append)
+    app.config["AUDIT_CHECKPOINT_AT_EXIT"] = True
+    checkpoints.checkpoint_at_exit(app)
+    ids = some_events(2)
+    assert len(registered) == 1
+    db.session.commit()  # end the test's transaction: SQLite's would hold the write lock
+    registered[0]()
+    assert [c["last_id"] for c in checkpoints.read_checkpoints()] == [ids[-1]]
