@@ -268,6 +268,14 @@ def test_an_admin_without_break_glass_sees_the_events_but_not_their_clinical_det
     assert break_glass_reads(admin) == []
 
 
+def test_an_admin_still_sees_why_a_clients_sign_in_failed(app, admin, eligible_client):
+    record("login_failure", actor=eligible_client, obj=("user", eligible_client.id),
+           outcome="failure", detail="bad_password")
+    db.session.commit()
+    html = audit_page(signed_in(app, admin))
+    assert "bad_password" in html
+
+
 def test_the_clients_own_therapist_sees_the_detail(app, therapist, clinical_events):
     html = audit_page(signed_in(app, therapist))
     for detail in clinical_events:

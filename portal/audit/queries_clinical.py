@@ -6,7 +6,10 @@ For an event about a client whose therapist is not the admin, the admin sees tha
 happened, but its detail is withheld unless the admin holds an active break-glass grant for that
 client; a detail read under a grant is audited as a break-glass read, like the record pages
 (portal/workspace/queries.py), so the therapist and the client see it in their access logs.
-Events the admin made themselves are shown: they tell the admin nothing new.
+Events the admin made themselves are shown: they tell the admin nothing new; so are the details
+of the account-security events below, which an admin needs to watch sign-ins and lockouts and
+which say nothing about care. Any other event is treated as clinical: a new event is withheld
+until someone decides otherwise here (the stricter default).
 """
 from dataclasses import dataclass
 
@@ -35,6 +38,14 @@ CLIENT_OF = {
     "appointment": (Appointment.id, Appointment.client_id),
     "post_dosing_checkin": (PostDosingCheckin.id, PostDosingCheckin.client_id),
 }
+
+# Details that are about the account, never about care (a failure reason, a factor, a role).
+ACCOUNT_EVENTS = frozenset({
+    "login_failure", "login_success", "login_password_ok", "mfa_success", "account_locked",
+    "session_expired", "logout", "password_reset_requested", "registration_existing_email",
+    "user_created", "role_changed", "user_activated", "user_deactivated", "mfa_reset",
+    "break_glass_granted", "break_glass_revoked", "break_glass_read",
+})
 
 
 @dataclass
@@ -87,8 +98,8 @@ def details_for(viewer, rows):
     shown, read = [], {}
     for r in rows:
         client_id = about[r.id]
-        if (r.detail is None or r.actor_id == viewer.id or client_id not in clients
-                or clients[client_id] == viewer.id):
+        if (r.detail is None or r.actor_id == viewer.id or r.event in ACCOUNT_EVENTS
+                or client_id not in clients or clients[client_id] == viewer.id):
             shown.append(Shown(r, r.detail))
         elif client_id in grants:
             read[client_id] = grants[client_id]
