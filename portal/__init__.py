@@ -58,6 +58,8 @@ def create_app(config_class=None):
 
     from portal.cli import register_cli
     register_cli(app)
+    from portal.security.checkpoints import checkpoint_at_exit
+    checkpoint_at_exit(app)
     return app
 
 

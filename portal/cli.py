@@ -2,7 +2,9 @@
 
 - create-user: make an account of any role (the password is asked for);
 - seed-demo: the demo therapist and two clients, for development (refused in production);
-- audit-verify: walk the audit trail's hash chain;
+- audit-verify: walk the audit trail's keyed hash chain and check it against the checkpoints;
+- audit-checkpoint: append a signed checkpoint of the chain's head outside the database (every
+  minute by deploy/portal-reminders.service, and at exit);
 - rotate-keys: re-encrypt all PHI under the first key of PHI_KEYS;
 - send-reminders: the reminders and check-in invitations that are due (every minute, by
   `make run` or deploy/portal-reminders.timer);
@@ -27,6 +29,7 @@ from portal.notifications.reminders import send_due_reminders
 from portal.ops.backup import backup_command, restore_command
 from portal.security import mfa
 from portal.security.audit import record, verify_chain
+from portal.security.checkpoints import verify_checkpoints, write_checkpoint
 from portal.security.passwords import hash_password, password_problem
 from portal.security.rotation import rotate_all, rows_under_old_keys
 
@@ -43,6 +46,7 @@ def register_cli(app):
     app.cli.add_command(create_user)
     app.cli.add_command(seed_demo)
     app.cli.add_command(audit_verify)
+    app.cli.add_command(audit_checkpoint)
     app.cli.add_command(rotate_keys)
     app.cli.add_command(send_reminders)
     app.cli.add_command(backup_command)
@@ -116,12 +120,35 @@ def seed_demo():
 
 @click.command("audit-verify")
 def audit_verify():
-    """Walk the audit chain; exit 1 naming the first row whose hash or link is broken."""
+    """Walk the keyed audit chain and check every checkpoint against it; exit 1 naming the
+    first broken row or each failed checkpoint."""
     checked, broken = verify_chain()
-    if broken is not None:
+    failed = broken is not None
+    if failed:
         click.echo(f"audit chain BROKEN at row id={broken} (after {checked} good rows)")
-        sys.exit(1)
-    click.echo(f"audit chain OK: {checked} rows verified")
+    else:
+        click.echo(f"audit chain OK: {checked} rows verified")
+    if not current_app.config.get("AUDIT_CHECKPOINT_PATH"):
+        click.echo("audit checkpoints: none configured (AUDIT_CHECKPOINT_PATH)")
+        sys.exit(1 if failed else 0)
+    count, problems = verify_checkpoints()
+    for problem in problems:
+        click.echo(f"audit {problem}")
+    if count == 0 and checked:
+        # Production writes one every minute: an empty file there means it was removed.
+        click.echo("audit checkpoints: none yet, so deleted newest rows cannot be detected")
+        failed = failed or current_app.config["ENV_NAME"] == "production"
+    elif not problems:
+        click.echo(f"audit checkpoints OK: {count} checked")
+    sys.exit(1 if failed or problems else 0)
+
+
+@click.command("audit-checkpoint")
+def audit_checkpoint():
+    """Append a signed checkpoint (newest row id and hash) to AUDIT_CHECKPOINT_PATH."""
+    entry = write_checkpoint()
+    click.echo(f"audit checkpoint at row id={entry['last_id']}" if entry
+               else "audit checkpoint: nothing new")
 
 
 @click.command("rotate-keys")

@@ -1,10 +1,10 @@
 """Configuration read from the environment (12-factor), with a `.env` file supported.
 
 Importing this module writes nothing. Development needs nothing set: the SQLite file is made in
-`instance/` by `flask db upgrade`, and SECRET_KEY and PHI_KEYS are read from `instance/` files
-that `python -m portal.devkeys` creates once (`make run` runs it first); without the keys, the
-app refuses to start and says what to run. Production refuses to start without its own secrets
-from the environment (see ProductionConfig.validate).
+`instance/` by `flask db upgrade`, and SECRET_KEY, PHI_KEYS and AUDIT_KEYS are read from
+`instance/` files that `python -m portal.devkeys` creates once (`make run` runs it first);
+without the keys, the app refuses to start and says what to run. Production refuses to start
+without its own secrets from the environment (see ProductionConfig.validate).
 """
 import base64
 import os
@@ -23,7 +23,7 @@ WEAK_SECRET_KEYS = {"", "dev", "change-me", "changeme", "secret", "development"}
 
 
 # Development keys: the setting, and the file in instance/ that portal/devkeys.py writes.
-DEV_KEY_FILES = {"SECRET_KEY": "secret_key", "PHI_KEYS": "phi_keys"}
+DEV_KEY_FILES = {"SECRET_KEY": "secret_key", "PHI_KEYS": "phi_keys", "AUDIT_KEYS": "audit_keys"}
 
 
 def _dev_key(name):
@@ -43,6 +43,11 @@ def new_phi_key():
     return f"k{secrets.token_hex(4)}:" + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
 
 
+def new_audit_key():
+    """A fresh HMAC-SHA-256 key in the AUDIT_KEYS format `id:base64` (same shape as PHI_KEYS)."""
+    return f"a{secrets.token_hex(4)}:" + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+
+
 def _env_bool(name, default=False):
     return os.environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
 
@@ -51,6 +56,13 @@ class Config:
     ENV_NAME = "development"
     SECRET_KEY = _dev_key("SECRET_KEY")
     PHI_KEYS = _dev_key("PHI_KEYS")
+    # The audit chain's HMAC keys, `id:base64,...`: the first signs, all verify (rotatable).
+    # Held outside the database so a database writer cannot recompute the chain (docs/security.md).
+    AUDIT_KEYS = _dev_key("AUDIT_KEYS")
+    # Signed checkpoints of the chain's head, appended outside the database (mode 0600).
+    AUDIT_CHECKPOINT_PATH = os.environ.get("AUDIT_CHECKPOINT_PATH") or str(
+        INSTANCE_DIR / "audit_checkpoints.jsonl")
+    AUDIT_CHECKPOINT_AT_EXIT = True  # one more checkpoint when the process ends (atexit)
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'portal.sqlite3'}")
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
@@ -151,6 +163,10 @@ class TestingConfig(Config):
     TESTING = True
     SECRET_KEY = "test-secret-key-not-for-production-" + "x" * 16
     PHI_KEYS = new_phi_key()
+    AUDIT_KEYS = new_audit_key()
+    # No file shared between tests; a test that checks checkpoints sets its own path.
+    AUDIT_CHECKPOINT_PATH = None
+    AUDIT_CHECKPOINT_AT_EXIT = False
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     RATELIMIT_STORAGE_URI = "memory://"
     SMTP_HOST = None
@@ -166,6 +182,8 @@ class ProductionConfig(Config):
     DEBUG = False
     SECRET_KEY = os.environ.get("SECRET_KEY", "")
     PHI_KEYS = os.environ.get("PHI_KEYS", "")
+    AUDIT_KEYS = os.environ.get("AUDIT_KEYS", "")
+    AUDIT_CHECKPOINT_PATH = os.environ.get("AUDIT_CHECKPOINT_PATH", "")
     # __Host- prefix: Secure, Path=/, no Domain, so a sibling sub-domain cannot set or read it.
     SESSION_COOKIE_NAME = "__Host-portal_session"
     SESSION_COOKIE_SECURE = True
@@ -182,6 +200,10 @@ class ProductionConfig(Config):
             problems.append("SECRET_KEY must be set to a random value of at least 32 characters")
         if not cls.PHI_KEYS:
             problems.append("PHI_KEYS must be set (see docs/deploy.md)")
+        if not cls.AUDIT_KEYS:
+            problems.append("AUDIT_KEYS must be set (see docs/deploy.md)")
+        if not cls.AUDIT_CHECKPOINT_PATH:
+            problems.append("AUDIT_CHECKPOINT_PATH must be set (see docs/deploy.md)")
         if _env_bool("FLASK_DEBUG") or cls.DEBUG:
             problems.append("debug must be off in production")
         if not cls.BASE_URL.startswith("https://"):

@@ -1,4 +1,4 @@
-"""`python -m portal.devkeys`: create the development SECRET_KEY and PHI_KEYS in instance/, once.
+"""`python -m portal.devkeys`: create the development SECRET_KEY, PHI_KEYS and AUDIT_KEYS in instance/, once.
 
 `make run` runs it before anything else. It needs no app, since the app refuses to start without
 keys. The folder is created with mode 0700 and each key file with 0600, exclusively, so no other
@@ -9,9 +9,10 @@ import os
 import secrets
 import sys
 
-from portal.config import DEV_KEY_FILES, INSTANCE_DIR, new_phi_key
+from portal.config import DEV_KEY_FILES, INSTANCE_DIR, new_audit_key, new_phi_key
 
-MAKERS = {"SECRET_KEY": lambda: secrets.token_urlsafe(48), "PHI_KEYS": new_phi_key}
+MAKERS = {"SECRET_KEY": lambda: secrets.token_urlsafe(48), "PHI_KEYS": new_phi_key,
+          "AUDIT_KEYS": new_audit_key}
 
 
 def create_dev_keys(folder=INSTANCE_DIR):
@@ -35,7 +36,7 @@ def create_dev_keys(folder=INSTANCE_DIR):
 
 def main():
     if os.environ.get("PORTAL_ENV") == "production":
-        sys.exit("portal.devkeys: production takes SECRET_KEY and PHI_KEYS from the environment "
+        sys.exit("portal.devkeys: production takes SECRET_KEY, PHI_KEYS and AUDIT_KEYS from the environment "
                  "(docs/deploy.md); nothing was written.")
     for path in create_dev_keys():
         print(f"created development key {path}")

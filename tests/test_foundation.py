@@ -17,6 +17,8 @@ def test_models_and_migrations_agree(app):
 
 def _production(**settings):
     base = {"SECRET_KEY": "k" * 48, "PHI_KEYS": "k1:" + "A" * 43 + "=",
+            "AUDIT_KEYS": "a1:" + "B" * 43 + "=", "AUDIT_CHECKPOINT_PATH": "unused-in-tests.jsonl",
+            "AUDIT_CHECKPOINT_AT_EXIT": False,
             "BASE_URL": "https://portal.example.com", "DEBUG": False}
     base.update(settings)
     return type("Prod", (ProductionConfig,), base)

@@ -96,7 +96,9 @@ def production_server(production_database, tmp_path_factory):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("TEST_DATABASE_URL", "FLASK_DEBUG")}
     env.update(PORTAL_ENV="production", SECRET_KEY=secrets.token_urlsafe(48),
-               PHI_KEYS=TestingConfig.PHI_KEYS, BASE_URL=f"https://{HOST}", DATABASE_URL=url,
+               PHI_KEYS=TestingConfig.PHI_KEYS, AUDIT_KEYS=TestingConfig.AUDIT_KEYS,
+               AUDIT_CHECKPOINT_PATH=str(folder / "audit_checkpoints.jsonl"),
+               BASE_URL=f"https://{HOST}", DATABASE_URL=url,
                REDIS_URL=REDIS_URL, TRUSTED_PROXIES="1", SOCKETIO_ASYNC_MODE="gevent",
                INSTANCE_PATH=str(folder))
     log = folder / "gunicorn.log"

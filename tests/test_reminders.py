@@ -201,7 +201,8 @@ def run_cli(app, now, tmp_path):
     cfg = app.config
     env = {**os.environ, "PORTAL_ENV": "development",
            "DATABASE_URL": cfg["SQLALCHEMY_DATABASE_URI"], "SECRET_KEY": cfg["SECRET_KEY"],
-           "PHI_KEYS": cfg["PHI_KEYS"], "SMTP_HOST": cfg["SMTP_HOST"],
+           "PHI_KEYS": cfg["PHI_KEYS"], "AUDIT_KEYS": cfg["AUDIT_KEYS"],
+           "SMTP_HOST": cfg["SMTP_HOST"],
            "SMTP_PORT": str(cfg["SMTP_PORT"]), "BASE_URL": cfg["BASE_URL"],
            "INSTANCE_PATH": str(tmp_path)}
     return subprocess.Popen(

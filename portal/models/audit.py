@@ -1,10 +1,18 @@
 """The append-only, hash-chained audit trail (HIPAA §164.312(b), ASVS V16).
 
-Each row stores the SHA-256 of its own content together with the previous row's hash, so an edit
-or deletion anywhere breaks the chain from that row on; `flask audit-verify` finds the first break.
+Each row stores a MAC of its own content together with the previous row's hash, so an edit or
+deletion anywhere breaks the chain from that row on; `flask audit-verify` finds the first break.
 Rows never hold PHI or secrets: ids, event names and outcomes only.
+
+Keyed rows carry HMAC-SHA-256 under an AUDIT_KEYS key, a key held outside the database, and
+name that key's id in their hash (`key_id:mac`): someone who can write the database but lacks the
+key cannot recompute the chain after an edit (docs/security.md). Rows written before keys
+existed keep their plain SHA-256; the first keyed row links to the last of them, so old
+databases keep verifying.
 """
+import base64
 import hashlib
+import hmac
 import json
 
 from sqlalchemy import ForeignKey, Index, String
@@ -34,6 +42,7 @@ class AuditEvent(db.Model):
     user_agent: Mapped[str | None] = mapped_column(String(256))
     detail: Mapped[str | None] = mapped_column(String(256))
     prev_hash: Mapped[str] = mapped_column(String(64))
+    # 64 hex digits (unkeyed era) or `key_id:base64url(HMAC)` (at most 16 + 1 + 43 characters).
     row_hash: Mapped[str] = mapped_column(String(64), unique=True)
 
     def __repr__(self):
@@ -49,5 +58,21 @@ class AuditEvent(db.Model):
             "detail": self.detail,
         }, sort_keys=True, separators=(",", ":"))
 
-    def compute_hash(self):
-        return hashlib.sha256((self.prev_hash + self.canonical()).encode()).hexdigest()
+    @property
+    def key_id(self):
+        """The AUDIT_KEYS id that signed this row (the prefix of a keyed row's hash); None for the
+        rows of the unkeyed era, whose hash is 64 hex digits."""
+        head, sep, _ = self.row_hash.partition(":") if self.row_hash else ("", "", "")
+        return head if sep else None
+
+    def compute_hash(self, key=None, key_id=None):
+        """`key_id:base64url(HMAC-SHA-256)` under `key` (AUDIT_KEYS[key_id]) for a keyed row;
+        the plain SHA-256 hex digest of the unkeyed era without a key. The key id is part of the
+        MAC input too, so relabelling a row with another key id breaks it. The keyed form fits
+        the same 64-character column (ids are at most 16 characters), so no migration is needed
+        and a database of either era verifies."""
+        if key_id is None:
+            return hashlib.sha256((self.prev_hash + self.canonical()).encode()).hexdigest()
+        message = f"{key_id}:{self.prev_hash}{self.canonical()}".encode()
+        mac = hmac.new(key, message, hashlib.sha256).digest()
+        return f"{key_id}:" + base64.urlsafe_b64encode(mac).decode().rstrip("=")

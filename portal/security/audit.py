@@ -1,11 +1,22 @@
-"""The hash-chained audit trail (HIPAA §164.312(b)): `record` appends a row inside the caller's
-transaction; `verify_chain` walks the chain (`flask audit-verify`).
+"""The keyed, hash-chained audit trail (HIPAA §164.312(b)): `record` appends a row inside the
+caller's transaction; `verify_chain` walks the chain (`flask audit-verify`).
+
+Each new row is signed with HMAC-SHA-256 under the first key of AUDIT_KEYS (`id:base64,...`, like
+PHI_KEYS: the first signs, all verify, so keys rotate by putting a new one first). The key lives
+outside the database, so a database writer cannot recompute the chain after an edit. Rows of the
+unkeyed era (no key id) verify as plain SHA-256, but only before the first keyed row: an unkeyed
+row after it is a downgrade forged with the old method and breaks the chain. A row names the
+key that signed it in its hash (`key_id:mac`, portal/models/audit.py).
 
 The chain needs one writer at a time: PostgreSQL takes a transaction-scoped advisory lock, and
 SQLite transactions are opened with BEGIN IMMEDIATE (see portal/core/db.py), which already
 serialises writers. Values are escaped so that a name with a newline cannot forge a log line.
 """
-from flask import has_request_context, request
+import base64
+import binascii
+import hmac
+
+from flask import current_app, has_request_context, request
 from sqlalchemy import select, text
 
 from portal.core.logs import escape_control
@@ -14,6 +25,36 @@ from portal.extensions import db
 from portal.models.audit import GENESIS_HASH, AuditEvent
 
 AUDIT_LOCK_KEY = 727_001  # arbitrary constant shared by every writer of the chain
+
+
+def parse_keys(spec):
+    """AUDIT_KEYS `id:base64,...` → {id: key bytes}, in order (the first signs)."""
+    keys = {}
+    for entry in (spec or "").split(","):
+        entry = entry.strip()
+        if not entry:
+            continue
+        key_id, _, b64 = entry.partition(":")
+        try:
+            key = base64.urlsafe_b64decode(b64.encode())
+        except (binascii.Error, ValueError) as exc:
+            raise ValueError(f"AUDIT_KEYS entry {key_id!r} is not base64") from exc
+        # 32 bytes: a 256-bit key for HMAC-SHA-256. The id is at most 16 characters so that
+        # `id:mac` fits the 64-character row_hash column.
+        if len(key) != 32 or not key_id or ":" in key_id or len(key_id) > 16:
+            raise ValueError(f"AUDIT_KEYS entry {key_id!r} must be id:base64(32 bytes)")
+        keys[key_id] = key
+    if not keys:
+        raise ValueError("AUDIT_KEYS holds no key")
+    return keys
+
+
+def audit_keys():
+    """The app's audit keys, parsed once per app."""
+    keys = current_app.extensions.get("audit_keys")
+    if keys is None:
+        keys = current_app.extensions["audit_keys"] = parse_keys(current_app.config["AUDIT_KEYS"])
+    return keys
 
 
 def record(event, actor=None, obj=None, outcome="success", detail=None):
@@ -26,6 +67,7 @@ def record(event, actor=None, obj=None, outcome="success", detail=None):
         ip = request.remote_addr
         ua = request.user_agent.string or None
     actor_id = getattr(actor, "id", actor)
+    key_id, key = next(iter(audit_keys().items()))
     row = AuditEvent(
         created_at=utcnow(), actor_id=actor_id, event=event,
         object_type=obj[0] if obj else None,
@@ -33,7 +75,7 @@ def record(event, actor=None, obj=None, outcome="success", detail=None):
         outcome=outcome, ip=_clip(ip, 64), user_agent=_clip(ua, 256), detail=_clip(detail, 256),
         prev_hash=prev or GENESIS_HASH,
     )
-    row.row_hash = row.compute_hash()
+    row.row_hash = row.compute_hash(key, key_id)
     db.session.add(row)
     db.session.flush()
     return row
@@ -43,9 +85,25 @@ def _clip(value, size):
     return escape_control(str(value))[:size] if value is not None else None
 
 
+def row_check(row, expected_prev, keyed_seen, keys):
+    """"keyed" or "unkeyed" when the row links to `expected_prev` and carries a valid MAC or
+    (in the unkeyed era only, before any keyed row) hash; None when it is broken."""
+    if row.prev_hash != expected_prev:
+        return None
+    key_id = row.key_id
+    if key_id is None:
+        ok = not keyed_seen and hmac.compare_digest(row.row_hash, row.compute_hash())
+        return "unkeyed" if ok else None
+    key = keys.get(key_id)
+    ok = key is not None and hmac.compare_digest(row.row_hash, row.compute_hash(key, key_id))
+    return "keyed" if ok else None
+
+
 def verify_chain(batch=1000):
     """Return (rows checked, id of the first broken row or None)."""
+    keys = audit_keys()
     expected_prev = GENESIS_HASH
+    keyed_seen = False
     checked = 0
     last_id = 0
     while True:
@@ -54,8 +112,10 @@ def verify_chain(batch=1000):
         if not rows:
             return checked, None
         for row in rows:
-            if row.prev_hash != expected_prev or row.row_hash != row.compute_hash():
+            kind = row_check(row, expected_prev, keyed_seen, keys)
+            if kind is None:
                 return checked, row.id
+            keyed_seen = keyed_seen or kind == "keyed"
             expected_prev = row.row_hash
             checked += 1
             last_id = row.id

@@ -55,7 +55,8 @@ def testing_config(database_url):
 def server_keys():
     """The secrets the server subprocess shares with this process's data app."""
     from portal.config import TestingConfig
-    return {"SECRET_KEY": TestingConfig.SECRET_KEY, "PHI_KEYS": TestingConfig.PHI_KEYS}
+    return {"SECRET_KEY": TestingConfig.SECRET_KEY, "PHI_KEYS": TestingConfig.PHI_KEYS,
+            "AUDIT_KEYS": TestingConfig.AUDIT_KEYS}
 
 
 def migrate(database_url):
