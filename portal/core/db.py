@@ -13,6 +13,7 @@ writer that finds the lock taken waits for the next poll, not for the lock. Two 
 once took 20 ms instead of 10 (bench/call_setup.py). The gate wakes the next writer when the
 previous one commits or rolls back; across processes the busy handler still applies.
 """
+import os
 import threading
 
 from sqlalchemy import event
@@ -75,9 +76,24 @@ def _gate_writers(engine):
     return gate
 
 
+def private_database_file(path):
+    """Make the SQLite file owner-only (0600), creating it empty when missing (SQLite takes an
+    empty file as a new database). It holds encrypted PHI but also, in clear, who is whose
+    client and when they meet: no other account on the machine may read it. SQLite gives its
+    -wal and -shm files the database file's mode, so they are private too."""
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    try:
+        os.chmod(path, 0o600)  # an older file made with the default umask
+    except PermissionError:  # not ours (a shared read-only copy): leave it as it is
+        pass
+
+
 def configure_engine(engine: Engine):
     if engine.dialect.name != "sqlite":
         return
+    path = engine.url.database
+    if path not in (None, "", ":memory:") and not path.startswith("file:"):
+        private_database_file(path)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
