@@ -39,7 +39,8 @@ def browser(app, client_user):
 def test_foreign_origins_cannot_open_a_socket(browser, origin, transport):
     response = handshake(browser, origin, transport)
     assert response.status_code == 400
-    assert b"sid" not in response.get_data()
+    assert b"Not an accepted origin" in response.get_data()  # refused for its origin, not
+    assert b"sid" not in response.get_data()  # for a transport the test client cannot upgrade
 
 
 @pytest.mark.parametrize("namespace", ["/video", "/notify"])
@@ -61,4 +62,5 @@ def test_a_foreign_origin_cannot_ride_an_open_engine_session(browser, origin, na
     sid = json.loads(handshake(browser, OWN).get_data(as_text=True)[1:])["sid"]
     sent, answer = connect(browser, namespace, origin, sid)
     assert sent.status_code == 400 and answer.status_code == 400
+    assert b"Not an accepted origin" in sent.get_data()
     assert f"40{namespace}," not in answer.get_data(as_text=True)
