@@ -105,6 +105,13 @@ def url_of(rule, owned):
     return url
 
 
+def post_data(owned, token):
+    """A complete, valid-looking form for any of these POSTs, so a refusal is about ownership,
+    not validation (the owner's POSTs below go through with the same data)."""
+    return {"csrf_token": token, "note": "x", "message": "x", "status": "completed",
+            f"flag{owned['flag_id']}-note": "Called the client; safe."}
+
+
 def owners_of(app, rule):
     """Which side owns the object of a route: the client, the therapist, or both."""
     roles = getattr(app.view_functions[rule.endpoint], "roles", None)
@@ -141,8 +148,7 @@ def test_nobody_else_reaches_an_owned_object(app, factories, owned, who):
             if method == "GET":
                 response = browser.get(url)
             else:
-                response = browser.post(url, data={"csrf_token": token, "note": "x",
-                                                   "message": "x", "status": "completed"})
+                response = browser.post(url, data=post_data(owned, token))
             assert response.status_code in (403, 404), (who, method, url, response.status_code)
             checked += 1
     assert checked >= 25
@@ -180,3 +186,21 @@ def test_every_id_route_is_answered_for_someone(app):
     in the positive controls of their area's tests; here: they have an owner side)."""
     for rule in id_routes(app):
         assert owners_of(app, rule), rule.rule
+
+
+def test_the_owner_harmless_posts_go_through(app, owned):
+    """Positive control on POST: unsharing a journal entry (client) and acknowledging a flag
+    (therapist) work for the owner with the same form data the outsiders sent."""
+    from portal.models.journal import JournalEntry
+    from portal.models.measure import SafetyFlag
+    for side, path, check in [
+            ("client", f"/journal/{owned['entry_id']}/unshare",
+             lambda: not db.session.get(JournalEntry, owned["entry_id"]).shared),
+            ("therapist", f"/therapist/flags/{owned['flag_id']}/acknowledge",
+             lambda: db.session.get(SafetyFlag, owned["flag_id"]).acknowledged_at is not None)]:
+        browser = signed_in(app, owned[side])
+        token = csrf_from(browser.get("/account").get_data(as_text=True))
+        response = browser.post(path, data=post_data(owned, token))
+        assert response.status_code == 302, (side, path, response.status_code)
+        db.session.expire_all()
+        assert check(), (side, path)
