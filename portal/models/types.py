@@ -35,6 +35,8 @@ class UTCDateTime(TypeDecorator):
 
 # Every encrypted column registers here as context -> (table, column): `flask rotate-keys` and
 # the canary test walk it. The context of an EncryptedText column is "table.column".
+# A new text/JSON column of any model must be EncryptedText/EncryptedJSON or be named, with the
+# reason it is not clinical, in tests/phi_columns.py (tests/test_security_columns.py checks).
 ENCRYPTED_COLUMNS = {"users.totp_secret": ("users", "totp_secret_enc")}
 
 
