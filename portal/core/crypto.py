@@ -19,25 +19,33 @@ class DecryptionError(Exception):
     """A stored value could not be authenticated: wrong key, tampering or truncation."""
 
 
+def parse_key_spec(spec, name, max_id_length=None):
+    """A key list `id:base64,...` (PHI_KEYS, AUDIT_KEYS) → {id: 32 key bytes}, in order: the first
+    is the current key, all of them read. `name` is the setting's, for the error messages."""
+    keys = {}
+    for entry in (spec or "").split(","):
+        entry = entry.strip()
+        if not entry:
+            continue
+        key_id, _, b64 = entry.partition(":")
+        try:
+            key = base64.urlsafe_b64decode(b64.encode())
+        except (binascii.Error, ValueError) as exc:
+            raise ValueError(f"{name} entry {key_id!r} is not base64") from exc
+        too_long = max_id_length is not None and len(key_id) > max_id_length
+        if len(key) != 32 or not key_id or ":" in key_id or too_long:
+            raise ValueError(f"{name} entry {key_id!r} must be id:base64(32 bytes)")
+        keys[key_id] = key
+    if not keys:
+        raise ValueError(f"{name} holds no key")
+    return keys
+
+
 class KeyRing:
     def __init__(self, spec):
-        self.keys = {}
-        self.order = []
-        for entry in (spec or "").split(","):
-            entry = entry.strip()
-            if not entry:
-                continue
-            key_id, _, b64 = entry.partition(":")
-            try:
-                key = base64.urlsafe_b64decode(b64.encode())
-            except (binascii.Error, ValueError) as exc:
-                raise ValueError(f"PHI_KEYS entry {key_id!r} is not base64") from exc
-            if len(key) != 32 or not key_id or ":" in key_id:
-                raise ValueError(f"PHI_KEYS entry {key_id!r} must be id:base64(32 bytes)")
-            self.keys[key_id] = AESGCM(key)
-            self.order.append(key_id)
-        if not self.order:
-            raise ValueError("PHI_KEYS holds no key")
+        raw = parse_key_spec(spec, "PHI_KEYS")
+        self.keys = {key_id: AESGCM(key) for key_id, key in raw.items()}
+        self.order = list(raw)
 
     @property
     def current_id(self):

@@ -12,13 +12,12 @@ The chain needs one writer at a time: PostgreSQL takes a transaction-scoped advi
 SQLite transactions are opened with BEGIN IMMEDIATE (see portal/core/db.py), which already
 serialises writers. Values are escaped so that a name with a newline cannot forge a log line.
 """
-import base64
-import binascii
 import hmac
 
 from flask import current_app, has_request_context, request
 from sqlalchemy import select, text
 
+from portal.core.crypto import parse_key_spec
 from portal.core.logs import escape_control
 from portal.core.time import utcnow
 from portal.extensions import db
@@ -28,25 +27,10 @@ AUDIT_LOCK_KEY = 727_001  # arbitrary constant shared by every writer of the cha
 
 
 def parse_keys(spec):
-    """AUDIT_KEYS `id:base64,...` → {id: key bytes}, in order (the first signs)."""
-    keys = {}
-    for entry in (spec or "").split(","):
-        entry = entry.strip()
-        if not entry:
-            continue
-        key_id, _, b64 = entry.partition(":")
-        try:
-            key = base64.urlsafe_b64decode(b64.encode())
-        except (binascii.Error, ValueError) as exc:
-            raise ValueError(f"AUDIT_KEYS entry {key_id!r} is not base64") from exc
-        # 32 bytes: a 256-bit key for HMAC-SHA-256. The id is at most 16 characters so that
-        # `id:mac` fits the 64-character row_hash column.
-        if len(key) != 32 or not key_id or ":" in key_id or len(key_id) > 16:
-            raise ValueError(f"AUDIT_KEYS entry {key_id!r} must be id:base64(32 bytes)")
-        keys[key_id] = key
-    if not keys:
-        raise ValueError("AUDIT_KEYS holds no key")
-    return keys
+    """AUDIT_KEYS `id:base64,...` → {id: key bytes}, in order (the first signs). 32 bytes: a
+    256-bit key for HMAC-SHA-256. The id is at most 16 characters so that `id:mac` fits the
+    64-character row_hash column."""
+    return parse_key_spec(spec, "AUDIT_KEYS", max_id_length=16)
 
 
 def audit_keys():
