@@ -31,6 +31,16 @@ TEXT_LIMIT = 5000
 REASON_MIN = 10
 
 
+class ClockField(TimeField):
+    """A wall-clock time (HH:MM) with a message a person understands when it is not one."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as exc:
+            raise ValueError("Please enter the time as hours and minutes, such as 10:40.") from exc
+
+
 def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
@@ -54,7 +64,7 @@ class VitalsForm(FlaskForm):
     check = SelectField("Which check", choices=[SelectChoice(c.value, CHECK_LABELS[c])
                                                 for c in DosingCheck], validate_choice=True,
                         validators=[InputRequired("Please choose which check this is.")])
-    taken_at = TimeField("Time taken", description="On the dosing day, your time zone.",
+    taken_at = ClockField("Time taken", description="On the dosing day, your time zone.",
                          validators=[InputRequired("Please enter the time, such as 10:40.")])
     systolic = _number("Systolic blood pressure (upper number)", 60, 260, "mmHg")
     diastolic = _number("Diastolic blood pressure (lower number)", 30, 160, "mmHg")
@@ -103,7 +113,7 @@ class DoseForm(FlaskForm):
     route = SelectField("Route", choices=[SelectChoice("", "Choose a route")] + [
         SelectChoice(key, label) for key, label in DOSE_ROUTES.items()],
         validators=[DataRequired("Please choose the route.")])
-    given_at = TimeField("Time given", description="Your time zone. The 40-minute check is timed "
+    given_at = ClockField("Time given", description="Your time zone. The 40-minute check is timed "
                                                    "from here.",
                          validators=[InputRequired("Please enter the time, such as 10:00.")])
     prescriber = _name("Prescriber", "The prescriber's name, as on the order.")
@@ -124,7 +134,8 @@ class DoseForm(FlaskForm):
 
 class ObservationsForm(FlaskForm):
     side_effects = SelectMultipleField(
-        "Side effects seen", choices=list(SIDE_EFFECT_LABELS.items()),
+        "Side effects seen", choices=[SelectChoice(key, label)
+                              for key, label in SIDE_EFFECT_LABELS.items()],
         widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
         validate_choice=True)
     other = StringField("Other side effect", filters=[_strip], validators=[
