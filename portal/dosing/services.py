@@ -6,6 +6,8 @@ saves the later one updates the winner's row). Every change of a signed record r
 RecordLocked; a dose above the blood-pressure gate without an override raises DoseRefused, and
 signing an incomplete record raises Incomplete with the list of what is missing.
 """
+import logging
+
 from portal.core.db import race_safe_insert
 from portal.core.time import utcnow
 from portal.core.vocabulary import DosingCheck
@@ -14,6 +16,8 @@ from portal.dosing.queries import gate, record_of
 from portal.extensions import db
 from portal.models.dosing import DosingAddendum, DosingRecord, RecordLocked
 from portal.security.audit import record as audit
+
+log = logging.getLogger(__name__)
 
 
 class DoseRefused(Exception):
@@ -78,6 +82,7 @@ def record_dose(appointment, dose, by):
     if refusal:
         audit("dosing_dose_refused", actor=by, obj=("dosing_record", record.id),
               outcome="denied")
+        log.info("dose refused record=%s", record.id)  # ids only, never the values
         raise DoseRefused(refusal)
     return _write(appointment, by, "dosing_dose_recorded", dose=dose)
 
@@ -100,6 +105,7 @@ def sign(appointment, by):
         raise Incomplete(missing)
     record.sign(by)
     audit("dosing_record_signed", actor=by, obj=("dosing_record", record.id))
+    log.info("dosing record signed record=%s", record.id)
     return record
 
 

@@ -46,6 +46,7 @@ def raise_concern(appointment, answers, now):
     db.session.add(flag)
     db.session.flush()
     audit("safety_flag_raised", obj=("safety_flag", flag.id), detail="readiness")
+    log.info("readiness concern raised appointment=%s flag=%s", appointment.id, flag.id)
     return flag
 
 
