@@ -217,6 +217,10 @@ CHECK_LABELS = {
     DosingCheck.DISCHARGE: "Before discharge",
     DosingCheck.OTHER: "Another reading (until stable)",
 }
+CHECK_SHORT_LABELS = {  # in the vitals table, where a tablet's column is narrow
+    DosingCheck.PRE_DOSE: "Pre-dose", DosingCheck.PLUS_40: "+40 min",
+    DosingCheck.DISCHARGE: "Discharge", DosingCheck.OTHER: "Other",
+}
 PLUS_40_AFTER = timedelta(minutes=40)  # the +40 check is due this long after the dose ...
 CHECK_DUE_SOON = timedelta(minutes=5)  # ... shown as due from this long before it
 MIN_MONITORING = timedelta(hours=2)  # the discharge check comes after at least this much
