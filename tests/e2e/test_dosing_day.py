@@ -17,8 +17,10 @@ import pytest
 from playwright.sync_api import expect
 
 from portal.core.time import utcnow
+from portal.dosing.rules import when
 from portal.dosing.services_readiness import raise_concern
 from portal.extensions import db
+from portal.models.dosing import DosingAddendum, DosingRecord
 from portal.models.schedule import DosingReadiness
 from tests.dosing_helpers import ZONE, dosing_session, record_of
 from tests.e2e.conftest import settle, sign_in
@@ -124,7 +126,6 @@ def test_a_dosing_day_on_a_tablet(new_context, day):
     # The +40 reading, still above the gate: highlighted.
     given = record_of(day.session).dose["given_at"]
     settle()
-    from portal.dosing.rules import when
     add_reading(page, 150, 94, at=hhmm(when(given) + timedelta(minutes=41), ZONE))
     expect(plus40).to_have_class(re.compile(r"\bcheck-high\b"))
     expect(plus40).to_contain_text("Above the 140/90 limit")
@@ -189,7 +190,6 @@ def test_the_dosing_record_is_accessible(new_context, day, viewport):
 
 @pytest.mark.parametrize("viewport", [TABLET, PHONE], ids=["tablet", "390px"])
 def test_a_signed_record_with_an_addendum_is_accessible(new_context, day, viewport):
-    from portal.models.dosing import DosingAddendum, DosingRecord
     record = DosingRecord(appointment_id=day.id, vitals=[], status="signed",
                           signed_at=utcnow(), monitor_name="Kim Park, RN")
     db.session.add(record)
