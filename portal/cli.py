@@ -6,8 +6,9 @@
 - audit-checkpoint: append a signed checkpoint of the chain's head outside the database (every
   minute by deploy/portal-reminders.service, and at exit);
 - rotate-keys: re-encrypt all PHI under the first key of PHI_KEYS;
-- send-reminders: the reminders and check-in invitations that are due (every minute, by
-  `make run` or deploy/portal-reminders.timer);
+- send-reminders: the reminders and check-in invitations that are due, and the concern flags
+  of dosing-day readiness answers missing by the morning (every minute, by `make run` or
+  deploy/portal-reminders.timer);
 - backup PATH and restore PATH: checked copies of the database (portal/ops/backup.py).
 
 Development keys are made before any app exists, by `python -m portal.devkeys` (`make run`).
@@ -23,6 +24,7 @@ from portal.care.invitations import send_checkin_invitations
 from portal.core.time import utcnow
 from portal.core.vocabulary import Role
 from portal.core.zones import is_valid_zone
+from portal.dosing.services_readiness import raise_due_concerns
 from portal.extensions import db
 from portal.models.user import User
 from portal.notifications.reminders import send_due_reminders
@@ -180,3 +182,4 @@ def send_reminders(now_text):
     sent = send_due_reminders(now)
     click.echo(f"reminders sent: {sent}")
     click.echo(f"check-in invitations sent: {send_checkin_invitations(now)}")
+    click.echo(f"readiness concerns raised: {raise_due_concerns(now)}")

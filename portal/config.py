@@ -48,6 +48,14 @@ def new_audit_key():
     return f"a{secrets.token_hex(4)}:" + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
 
 
+def bp_gate_problem(value):
+    """Why a DOSING_BP_GATE value is unusable ("" when it is two numbers such as 140/90)."""
+    parts = str(value).split("/")
+    if len(parts) == 2 and all(p.strip().isdigit() and 40 <= int(p) <= 250 for p in parts):
+        return ""
+    return f"DOSING_BP_GATE must be systolic/diastolic, such as 140/90 (got {value!r})"
+
+
 def _env_bool(name, default=False):
     return os.environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
 
@@ -100,6 +108,9 @@ class Config:
                                       "120 River Street, Suite 4, Springfield, IL 62701")
     PRACTICE_PHONE = os.environ.get("PRACTICE_PHONE", "(555) 010-0199")
     CANCELLATION_WINDOW_HOURS = int(os.environ.get("CANCELLATION_WINDOW_HOURS", "24"))
+    # The blood-pressure gate before dosing, "systolic/diastolic": above it (either number
+    # higher) the dosing-day record refuses a dose without a clinical override and its reason.
+    DOSING_BP_GATE = os.environ.get("DOSING_BP_GATE", "140/90")
     # Absolute links in emails are built from this, never from the request's Host header
     # (a forged Host would otherwise turn a reset email into a phishing link).
     BASE_URL = os.environ.get("BASE_URL", f"http://127.0.0.1:{PORT}")
@@ -156,6 +167,8 @@ class Config:
                 f"{' and '.join(missing)} not set. For development run `make run`, or once "
                 f"`.venv/bin/python -m portal.devkeys`, which creates them in {INSTANCE_DIR}; "
                 "or set them in the environment.")
+        if bp_gate_problem(cls.DOSING_BP_GATE):
+            raise RuntimeError(bp_gate_problem(cls.DOSING_BP_GATE))
 
 
 class TestingConfig(Config):
@@ -208,6 +221,8 @@ class ProductionConfig(Config):
             problems.append("debug must be off in production")
         if not cls.BASE_URL.startswith("https://"):
             problems.append("BASE_URL must be the https:// address of the portal")
+        if bp_gate_problem(cls.DOSING_BP_GATE):
+            problems.append(bp_gate_problem(cls.DOSING_BP_GATE))
         if problems:
             raise RuntimeError("Refusing to start: " + "; ".join(problems))
 

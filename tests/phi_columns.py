@@ -53,6 +53,7 @@ ALLOW_LIST = {
     ("intake_steps", "step"): "name of a form page; the answers are encrypted",
     ("session_notes", "status"): "draft | signed: documentation workflow; content encrypted",
     ("measure_results", "source"): "checkin | intake: which form a score came from",
+    ("dosing_records", "status"): "draft | signed: documentation workflow; content encrypted",
 }
 
 # Plaintext columns that DO carry clinical meaning: open findings of issue 14, part 2

@@ -45,6 +45,10 @@ STATE_FOR = {
     "workspace.add_addendum": {"appointment_id": "dosing_ended_id"},
     "workspace.autosave_note": {"appointment_id": "dosing_ended_id"},
     "workspace.appointment_status": {"appointment_id": "dosing_ended_id"},
+    # the dosing-day record: an in-person dosing session (here, one that has ended)
+    **{f"dosing.{name}": {"appointment_id": "dosing_ended_id"} for name in (
+        "record", "print_record", "add_vitals", "save_monitor", "record_override", "record_dose",
+        "save_observations", "save_discharge", "sign", "add_addendum")},
 }
 # A session type is the therapist's offer to all their clients, not one client's object: a
 # second client of the same therapist may book it (so /book/<type_id> is no hole for them).

@@ -56,6 +56,7 @@ def fill_every_encrypted_column():
                               acknowledgement_note=CANARY))
     _fill_scheduling_and_calls(therapist, client)
     _fill_notes_and_journal(therapist, client)
+    _fill_dosing_record(therapist)
     from portal.models.breakglass import BreakGlassGrant
     BreakGlassGrant.start(therapist, client, CANARY, 1)  # any user id will do for admin_id
     from portal.models.user import UserSession
@@ -107,6 +108,24 @@ def _fill_notes_and_journal(therapist, client):
                                      answers={"worrying": CANARY}))
     db.session.add(CareStatusChange(client_id=client.id, status="paused", reason=CANARY,
                                     changed_by_id=therapist.id))
+
+
+def _fill_dosing_record(therapist):
+    from portal.models.dosing import DosingAddendum, DosingRecord
+    from portal.models.schedule import Appointment
+    appointment = db.session.scalar(select(Appointment).where(
+        Appointment.idempotency_key == "canary"))
+    record = DosingRecord(
+        appointment_id=appointment.id, therapist_id=therapist.id, status="signed",
+        vitals=[{"check": "pre_dose", "taken_at": utcnow().isoformat(), "systolic": 152,
+                 "diastolic": 96, "heart_rate": 80, "spo2": 97, "note": CANARY}],
+        dose={"medication": "Ketamine", "amount": "56 mg", "prescriber": CANARY},
+        observations={"side_effects": ["other"], "other": CANARY, "intensity": 6},
+        monitor_name=CANARY, override={"reason": CANARY, "reading": 0, "bp": "152/96"},
+        discharge={"driver_name": CANARY}, signed_at=utcnow())
+    db.session.add(record)
+    db.session.flush()
+    db.session.add(DosingAddendum(record_id=record.id, text=CANARY, author_id=therapist.id))
 
 
 MODEL_ENCRYPTED_COLUMNS = encrypted_columns()

@@ -14,6 +14,8 @@ raise: what they react to is already done.
   therapist's live notice of a booking.
 - admission_changed(sender=app, appointment_id): sent by video when a client is admitted, sent
   back, leaves or the call ends; video's cached grants of that room are dropped.
+- readiness_saved(sender=app, appointment): sent by scheduling.services.commit_readiness after a
+  client's dosing-day readiness answers are committed; dosing raises a concern flag for a "no".
 """
 from blinker import Namespace
 
@@ -22,3 +24,4 @@ _signals = Namespace()
 sessions_revoked = _signals.signal("sessions-revoked")
 appointment_changed = _signals.signal("appointment-changed")
 admission_changed = _signals.signal("admission-changed")
+readiness_saved = _signals.signal("readiness-saved")

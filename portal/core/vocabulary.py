@@ -99,6 +99,7 @@ class FlagKind(enum.StrEnum):
     ITEM9 = "item9"
     CONTRAINDICATION = "contraindication"
     POST_DOSING = "post_dosing"
+    READINESS = "readiness"  # a "no" or a missing dosing-day readiness answer
 
 
 class Severity(enum.StrEnum):
@@ -108,6 +109,7 @@ class Severity(enum.StrEnum):
     EXCLUDE = "exclude"
     CLEARANCE = "needs_clearance"
     CAUTION = "caution"
+    CONCERN = "concern"  # worth a look before the session (e.g. a readiness answer)
 
 
 SEVERITY_LABELS = {
@@ -115,6 +117,7 @@ SEVERITY_LABELS = {
     Severity.EXCLUDE: "Exclusion",
     Severity.CLEARANCE: "Needs medical clearance",
     Severity.CAUTION: "Caution",
+    Severity.CONCERN: "Concern",
 }
 # Flags the dashboard lists first: they need the therapist today.
 URGENT_SEVERITIES = (Severity.URGENT, Severity.EXCLUDE)
@@ -139,6 +142,7 @@ class Source(enum.StrEnum):
     INTAKE = "intake"
     CHECKIN = "checkin"
     POST_DOSING = "post_dosing"
+    READINESS = "readiness"
 
 
 class RoomState(enum.StrEnum):
@@ -194,3 +198,47 @@ def arc_position(kind):
     """Where a session kind comes in the arc of care (unknown kinds last): for sorting."""
     kinds = list(SessionKind)
     return kinds.index(kind) if kind in kinds else len(kinds)
+
+
+# --- the dosing-day record (portal/dosing) ----------------------------------------------------
+class DosingCheck(enum.StrEnum):
+    """The timed vital-sign checks of a dosing session (Spravato label: before the dose, at about
+    40 minutes, and until stable before discharge), and any reading in between."""
+
+    PRE_DOSE = "pre_dose"
+    PLUS_40 = "plus_40"
+    DISCHARGE = "discharge"
+    OTHER = "other"
+
+
+CHECK_LABELS = {
+    DosingCheck.PRE_DOSE: "Before the dose",
+    DosingCheck.PLUS_40: "40 minutes after the dose",
+    DosingCheck.DISCHARGE: "Before discharge",
+    DosingCheck.OTHER: "Another reading (until stable)",
+}
+CHECK_SHORT_LABELS = {  # in the vitals table, where a tablet's column is narrow
+    DosingCheck.PRE_DOSE: "Pre-dose", DosingCheck.PLUS_40: "+40 min",
+    DosingCheck.DISCHARGE: "Discharge", DosingCheck.OTHER: "Other",
+}
+PLUS_40_AFTER = timedelta(minutes=40)  # the +40 check is due this long after the dose ...
+CHECK_DUE_SOON = timedelta(minutes=5)  # ... shown as due from this long before it
+MIN_MONITORING = timedelta(hours=2)  # the discharge check comes after at least this much
+SIDE_EFFECT_LABELS = {
+    "nausea": "Nausea", "dizziness": "Dizziness", "anxiety": "Anxiety", "headache": "Headache",
+    "elevated_bp": "Elevated blood pressure", "other": "Other",
+}
+DOSE_ROUTES = {
+    "intranasal": "Intranasal", "sublingual": "Sublingual (lozenge or troche)",
+    "intramuscular": "Intramuscular injection", "intravenous": "Intravenous infusion",
+    "oral": "Oral",
+}
+NEXT_INTEGRATION = {"booked": "Booked", "offered": "Offered"}
+# Why a readiness concern flag was raised (its code joins these with "+"): a "no" to a
+# dosing-day readiness question, or no answers by the morning of the session.
+READINESS_CONCERNS = {
+    "fasting": "not fasting for 4 hours before, or not sure",
+    "ride": "no ride home arranged",
+    "substances": "alcohol or benzodiazepines in the last 24 hours",
+    "unanswered": "the readiness questions were not answered by the morning",
+}

@@ -4,6 +4,7 @@ from portal.models.breakglass import BreakGlassGrant
 from portal.models.call import Call, CallEvent
 from portal.models.care import CareStatusChange, CheckinInvitation, PostDosingCheckin
 from portal.models.consent import ConsentDocument, ConsentSignature
+from portal.models.dosing import DosingAddendum, DosingRecord
 from portal.models.intake import AmendmentRequest, Intake, IntakeStep, ReviewDecision
 from portal.models.journal import JournalEntry
 from portal.models.measure import MeasureResult, SafetyFlag
@@ -21,7 +22,7 @@ from portal.models.user import CareStatus, Invitation, Role, User, UserSession
 __all__ = [
     "AmendmentRequest", "Appointment", "AuditEvent", "AvailabilityOverride", "AvailabilityRule",
     "BreakGlassGrant", "Call", "CallEvent", "CareStatus", "CareStatusChange", "CheckinInvitation",
-    "ConsentDocument", "ConsentSignature",
+    "ConsentDocument", "ConsentSignature", "DosingAddendum", "DosingRecord",
     "DosingReadiness", "Intake", "IntakeStep", "Invitation", "JournalEntry", "MeasureResult",
     "NoteAddendum", "PostDosingCheckin", "ReminderLog", "ReviewDecision", "Role", "SafetyFlag", "SessionNote",
     "SessionType", "User", "UserSession",

@@ -132,7 +132,7 @@ def readiness(appointment_id):
     form = ReadinessForm(data=previous.answers if previous and request.method == "GET" else None)
     if form.validate_on_submit():
         services.save_readiness(appointment, form.answers(), by=current_user)
-        db.session.commit()
+        services.commit_readiness(appointment)
         flash("Thank you. Your care team can see your answers.", "success")
         return redirect(url_for("scheduling.appointments"))
     return render_template("scheduling/readiness.html", appointment=appointment, form=form,

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from portal.core.db import race_safe_insert
-from portal.core.signals import appointment_changed
+from portal.core.signals import appointment_changed, readiness_saved
 from portal.core.time import utcnow
 from portal.core.vocabulary import AppointmentStatus, SessionKind
 from portal.extensions import db
@@ -209,3 +209,10 @@ def save_readiness(appointment, answers, by, now=None):
         row = row or saved()
         row.answers, row.submitted_at = answers, now or utcnow()
     record("dosing_readiness_submitted", actor=by, obj=("appointment", appointment.id))
+
+
+def commit_readiness(appointment):
+    """Commit the caller's transaction (the answers), then tell the other areas: dosing raises
+    a concern flag for a "no" (portal/dosing/services_readiness.py)."""
+    db.session.commit()
+    readiness_saved.send(current_app._get_current_object(), appointment=appointment)

@@ -18,6 +18,7 @@ WATCHED = "phq9"  # the instrument whose large changes the chart draws and the p
 BAND_FILLS = {"minimal": "#e6f3ea", "mild": "#eef4d9", "moderate": "#fcf1d8",
               "moderately severe": "#fbe2cf", "severe": "#f8d7d3"}
 LINE, ALERT, INK, GRID = "#0f6570", "#a4231c", "#1f2a30", "#737d83"
+DOSING = "#5b3a8c"  # the dashed lines marking dosing sessions
 WIDTH, HEIGHT, TICKS = 720, 300, 5
 LEFT, RIGHT, TOP, BOTTOM, INSET = 40, 170, 14, 44, 14
 
@@ -143,7 +144,19 @@ def _markers(instrument, points, frame, tz):
     return parts
 
 
-def describe(instrument, points, tz=UTC, highlight=None):
+def _dosing_marks(marks, frame, tz):
+    """A dashed vertical line at each dosing session, with its date as the title."""
+    parts = []
+    for when in sorted(marks):
+        x = _n(frame.x(when))
+        parts.append(f'<line class="dosing-mark" x1="{x}" y1="{TOP}" x2="{x}" '
+                     f'y2="{_n(TOP + frame.plot_h)}" stroke="{DOSING}" stroke-width="2" '
+                     f'stroke-dasharray="5 4"><title>{escape(f"Dosing session, {_when(when, tz)}")}'
+                     f"</title></line>")
+    return parts
+
+
+def describe(instrument, points, tz=UTC, highlight=None, marks=()):
     """A one-paragraph text version of the chart (its <desc>)."""
     name = SCALES[instrument].name
     if not points:
@@ -157,30 +170,36 @@ def describe(instrument, points, tz=UTC, highlight=None):
         text += f"Item 9 above 0 on {item9} occasion{'s' if item9 != 1 else ''}. "
     if highlight is not None:
         changes = len(large_changes(points, highlight))
-        text += f"{changes} change{'s' if changes != 1 else ''} of {highlight} points or more."
+        text += f"{changes} change{'s' if changes != 1 else ''} of {highlight} points or more. "
+    if marks:
+        text += "Dosing sessions: " + ", ".join(_when(m, tz) for m in sorted(marks)) + "."
     return text.strip()
 
 
-def svg_chart(points, instrument, tz=UTC, id_prefix=None, highlight="auto"):
+def svg_chart(points, instrument, tz=UTC, id_prefix=None, highlight="auto", marks=()):
     """The chart as SVG markup (Markup: a str already escaped). `highlight` is the change
-    threshold; "auto" means CHANGE_THRESHOLD for PHQ-9 and none for GAD-7."""
+    threshold; "auto" means CHANGE_THRESHOLD for PHQ-9 and none for GAD-7. `marks`: the times of
+    dosing sessions, drawn as dashed lines (the time axis stretches to show them)."""
     if highlight == "auto":
         highlight = CHANGE_THRESHOLD if instrument == WATCHED else None
     points = ordered(points)
     maximum = SCALES[instrument].max_score
-    frame = _Frame(points, maximum)
+    marks = list(marks) if points else []  # no scores: no axis to mark
+    frame = _Frame(points + [(m, 0, False) for m in marks], maximum)
     prefix = escape(id_prefix or f"chart-{instrument}")
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
         f'viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" '
         f'aria-labelledby="{prefix}-title {prefix}-desc">',
         f'<title id="{prefix}-title">{escape(SCALES[instrument].name)} scores over time</title>',
-        f'<desc id="{prefix}-desc">{escape(describe(instrument, points, tz, highlight))}</desc>',
+        f'<desc id="{prefix}-desc">{escape(describe(instrument, points, tz, highlight, marks))}'
+        f"</desc>",
         f'<rect x="0" y="0" width="{WIDTH}" height="{HEIGHT}" fill="#ffffff"/>',
         *_bands(instrument, frame),
     ]
     if points:
         parts += _time_axis(frame, tz)
+        parts += _dosing_marks(marks, frame, tz)
         parts += _segments(points, frame, highlight)
         parts += _markers(instrument, points, frame, tz)
     else:

@@ -6,13 +6,14 @@ The contraindication rules' own titles stay in portal/intake/rules.py; severitie
 labels are in portal/core/vocabulary.py. Pure functions: a flag in, words out.
 """
 from portal.care.postdosing import LOW_MOOD
-from portal.core.vocabulary import SEVERITY_LABELS, FlagKind
+from portal.core.vocabulary import READINESS_CONCERNS, SEVERITY_LABELS, FlagKind
 
 ITEM9 = "PHQ-9 item 9 above 0"
 ITEM9_MEANING = "thoughts of being better off dead or of self-harm"
 ITEM9_BADGE = "Item 9"
 SOURCES = {"intake": "the intake questionnaire", "checkin": "a check-in",
-           "post_dosing": "the check-in after a dosing session"}
+           "post_dosing": "the check-in after a dosing session",
+           "readiness": "the dosing-day readiness questions"}
 # The dashboard's one-line form says "the intake" where the review says "the intake questionnaire".
 SHORT_SOURCES = {**SOURCES, "intake": "the intake"}
 # The side effects a client may tick after a dosing session, as the care team reads them.
@@ -35,11 +36,32 @@ def source_words(source, short=False):
     return words.get(source, f"the {source}" if short else source)
 
 
+def readiness_code(appointment_id, reasons):
+    """The code of a readiness concern: the dosing appointment's id and the reasons
+    ("42:ride+unanswered"), so that the record and the dashboard find the flag of a session."""
+    return f"{appointment_id}:" + "+".join(reasons)
+
+
+def readiness_parts(code):
+    """(appointment id, [reasons]) of a readiness concern's code; (None, []) if malformed."""
+    head, _, tail = code.partition(":")
+    return (int(head), [r for r in tail.split("+") if r]) if head.isdigit() else (None, [])
+
+
+def readiness_title(flag):
+    """A readiness concern in words: "Before the dosing session: no ride home arranged"."""
+    reasons = readiness_parts(flag.code)[1]
+    return "Before the dosing session: " + (
+        ", ".join(READINESS_CONCERNS.get(r, r) for r in reasons) or "a readiness concern")
+
+
 def review_title(flag):
     """(title, detail) of an open flag on the intake review when no rule of the answers matches
     it: item 9 in full, any other flag by its code."""
     if flag.kind == FlagKind.ITEM9:
         return f"{ITEM9}: {ITEM9_MEANING}", f"Answered above 0 in {source_words(flag.source)}."
+    if flag.kind == FlagKind.READINESS:
+        return readiness_title(flag), f"Raised from {source_words(flag.source)}."
     return code_title(flag.code), f"Raised from {source_words(flag.source)}."
 
 
@@ -51,4 +73,6 @@ def dashboard_title(flag):
     if flag.kind == FlagKind.POST_DOSING:
         reasons = ", ".join(POST_DOSING_REASONS.get(code, code) for code in flag.code.split("+"))
         return badge, f"Worrying answers after a dosing session: {reasons}"
+    if flag.kind == FlagKind.READINESS:
+        return badge, readiness_title(flag)
     return badge, code_title(flag.code)

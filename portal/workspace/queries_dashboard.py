@@ -26,7 +26,7 @@ from portal.models.measure import SafetyFlag, last_checkin_at
 from portal.models.schedule import Appointment, DosingReadiness
 from portal.models.user import User
 from portal.video import queries as video_queries
-from portal.workspace.flags import dashboard_title, source_words
+from portal.workspace.flags import dashboard_title, readiness_parts, readiness_title, source_words
 
 DOSING_WINDOW = timedelta(hours=72)
 
@@ -42,6 +42,7 @@ class UrgentFlag(NamedTuple):
 class DosingRow(NamedTuple):
     appointment: Appointment
     readiness: DosingReadiness | None
+    concerns: tuple = ()  # the session's open readiness concerns, in words
 
 
 class QuietClient(NamedTuple):
@@ -104,7 +105,21 @@ def dosing_soon(therapist, now):
                Appointment.status == AppointmentStatus.BOOKED.value,
                Appointment.starts_at >= now, Appointment.starts_at < now + DOSING_WINDOW)
         .order_by(Appointment.starts_at)).all()
-    return [DosingRow(appointment, readiness) for appointment, readiness in rows]
+    concerns = readiness_concerns({appointment.client_id for appointment, _ in rows})
+    return [DosingRow(appointment, readiness, tuple(concerns.get(appointment.id, ())))
+            for appointment, readiness in rows]
+
+
+def readiness_concerns(client_ids):
+    """{appointment id: [words]} of the open readiness concern flags of these clients (one
+    query, made even when there are none, so the page's query count stays the same)."""
+    flags = db.session.scalars(select(SafetyFlag).where(
+        SafetyFlag.client_id.in_(client_ids), SafetyFlag.kind == FlagKind.READINESS.value,
+        SafetyFlag.acknowledged_at.is_(None)).order_by(SafetyFlag.created_at, SafetyFlag.id))
+    found = {}
+    for flag in flags:
+        found.setdefault(readiness_parts(flag.code)[0], []).append(readiness_title(flag))
+    return found
 
 
 def quiet_clients(therapist, now, limit=None):

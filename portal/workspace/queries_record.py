@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from portal.core.measures import SCALES
 from portal.core.time import viewer_zone
@@ -17,6 +17,7 @@ from portal.core.vocabulary import KIND_LABELS, STATUS_LABELS, AppointmentStatus
 from portal.extensions import db
 from portal.models.care import CareStatusChange, PostDosingCheckin
 from portal.models.consent import ConsentDocument, ConsentSignature
+from portal.models.dosing import DosingRecord
 from portal.models.intake import Intake
 from portal.models.journal import JournalEntry
 from portal.models.measure import MeasureResult
@@ -35,7 +36,8 @@ class Event(NamedTuple):
     when: datetime
     title: str
     detail: str
-    kind: str  # account | appointment | intake | decision | care
+    kind: str  # account | appointment | intake | decision | care | dosing
+    appointment_id: int | None = None  # a dosing record's session (the page links to it)
 
 
 class Visit(NamedTuple):
@@ -55,6 +57,21 @@ def measures_of(client):
     """Every PHQ-9 and GAD-7 result of the client, oldest first."""
     return db.session.scalars(select(MeasureResult).where(MeasureResult.client_id == client.id)
                               .order_by(MeasureResult.taken_at, MeasureResult.id)).all()
+
+
+def dosing_records(client):
+    """The client's dosing-day records with their sessions, in the order of the sessions."""
+    return db.session.scalars(
+        select(DosingRecord).join(DosingRecord.appointment)
+        .options(contains_eager(DosingRecord.appointment))
+        .where(Appointment.client_id == client.id).order_by(Appointment.starts_at)).all()
+
+
+def dosing_dates(records):
+    """When each dosing took place: the recorded dose's time, else the session's start (the
+    measures chart marks them)."""
+    return [datetime.fromisoformat(r.dose["given_at"]) if r.dose and r.dose.get("given_at")
+            else r.appointment.starts_at for r in records]
 
 
 def load_record(client):
@@ -81,7 +98,7 @@ def load_record(client):
     return {"intake": intake, "visits": visits, "signatures": signatures,
             "unsigned": [d for d in ConsentDocument.current() if d.id not in signed],
             "changes": changes, "measures": measures_of(client), "journal": shared_journal(client),
-            "checkins": checkins}
+            "checkins": checkins, "dosings": dosing_records(client)}
 
 
 def timeline(client, data):
@@ -97,6 +114,10 @@ def timeline(client, data):
         events.append(Event(intake.submitted_at, "Intake submitted", "", "intake"))
     for decision in intake.decisions if intake is not None else []:
         events.append(Event(decision.decided_at, "Review decision", decision.label, "decision"))
+    for found in data.get("dosings", ()):
+        events.append(Event(found.appointment.starts_at, "Dosing record",
+                            "Signed" if found.signed else "Not signed yet", "dosing",
+                            found.appointment_id))
     for change in data["changes"]:
         events.append(Event(change.changed_at, CARE_WORDS.get(change.status, change.status),
                             change.reason or "", "care"))
@@ -110,9 +131,10 @@ def visits_by_time(visits, now):
     return upcoming, [v for v in reversed(visits) if v not in upcoming]
 
 
-def measure_series(measures, id_prefix=None):
+def measure_series(measures, id_prefix=None, marks=()):
     """Per instrument: its results, the chart in the viewer's zone (element ids start with
-    `id_prefix`-<instrument> when given) and, for the watched one, the large changes."""
+    `id_prefix`-<instrument> when given; `marks`: dosing dates drawn across it) and, for the
+    watched one, the large changes."""
     zone = viewer_zone()
     series = []
     for scale in SCALES.values():
@@ -120,7 +142,7 @@ def measure_series(measures, id_prefix=None):
         points = [(m.taken_at, m.total, m.item9_positive) for m in rows]
         series.append({"key": scale.key, "name": scale.name, "rows": rows,
                        "svg": chart.svg_chart(points, scale.key, tz=zone, id_prefix=(
-                           f"{id_prefix}-{scale.key}" if id_prefix else None)),
+                           f"{id_prefix}-{scale.key}" if id_prefix else None), marks=marks),
                        "changes": chart.large_changes(points) if scale.key == chart.WATCHED
                        else []})
     return series

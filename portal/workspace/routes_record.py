@@ -41,7 +41,9 @@ def render_client(client, form=None, status=200):
         "workspace/client.html", client=client, data=data,
         events=queries_record.timeline(client, data), upcoming=upcoming, past=past,
         notes=[v for v in data["visits"] if v.note_id is not None],
-        series=queries_record.measure_series(data["measures"], id_prefix="client"), form=form,
+        series=queries_record.measure_series(
+            data["measures"], id_prefix="client",
+            marks=queries_record.dosing_dates(data["dosings"])), form=form,
         can_change=client.therapist_id == current_user.id,
         checkin_summary=queries_record.checkin_summary,
         phone=current_app.config.get("PRACTICE_PHONE")), status
@@ -90,6 +92,7 @@ def measures_over_time(client_id):
     client = own_client(current_user, client_id)
     record("measures_viewed", actor=current_user, obj=("user", client.id))
     db.session.commit()  # before loading: a commit would expire every row the page shows
-    series = queries_record.measure_series(queries_record.measures_of(client))
+    series = queries_record.measure_series(queries_record.measures_of(client), marks=(
+        queries_record.dosing_dates(queries_record.dosing_records(client))))
     return render_template("workspace/measures.html", client=client, series=series,
                            threshold=chart.CHANGE_THRESHOLD)
