@@ -9,7 +9,6 @@ from portal.models.types import EncryptedText, UTCDateTime
 
 # A credential id is at most 1023 bytes (WebAuthn §5.8.3): 1364 characters in base64url.
 CREDENTIAL_ID_LENGTH = 1400
-NAME_LENGTH = 60
 
 
 class Passkey(db.Model):
