@@ -11,7 +11,7 @@ import struct
 import cbor2
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
-from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
+from webauthn.helpers import bytes_to_base64url
 
 from portal.extensions import db
 from portal.models.passkey import Passkey
@@ -138,7 +138,3 @@ def second_factor(client, authenticator, step=1):
     options = post_json(client, "/auth/mfa/passkey/options", {}, token).get_json()
     return post_json(client, "/auth/mfa/passkey",
                      {"credential": authenticator.sign(options, step)}, token)
-
-
-def decode(text):
-    return base64url_to_bytes(text)

@@ -28,6 +28,7 @@ from tests.passkey_helpers import (
     post_json,
     second_factor,
 )
+from tests.test_foundation import _production
 
 
 def events(name):
@@ -93,6 +94,7 @@ def test_a_registration_answer_works_once(app, client_user):
                         {"name": "Phone", "current": DEFAULT_PASSWORD}, token).get_json()
     answer = SoftAuthenticator().register(options)
     first = post_json(browser, "/account/passkeys", {"name": "Phone", "credential": answer}, token)
+    assert db.session.scalars(select(PasskeyChallenge)).all() == []  # answered: deleted
     again = post_json(browser, "/account/passkeys", {"name": "Phone", "credential": answer}, token)
     assert first.status_code == 200 and again.status_code == 400
     assert len(passkeys_of(client_user)) == 1
@@ -399,3 +401,42 @@ def test_malformed_requests_get_a_plain_refusal_never_a_500(app, client_user, bo
         response = browser.post(path, json=body, headers={"X-CSRFToken": token})
         assert response.status_code in (400, 401), (path, response.status_code)
         assert response.get_json()["error"]["message"], path
+
+
+# --- the relying party -----------------------------------------------------------------------
+def test_configured_rp_id_and_origin_win_over_the_request_host(app, client_user):
+    app.config.update(WEBAUTHN_RP_ID="portal.example.com",
+                      WEBAUTHN_ORIGIN="https://portal.example.com")
+    browser = signed_in(app, client_user)
+    token = csrf(browser, "/account/passkeys")
+    options = post_json(browser, "/account/passkeys/options",
+                        {"name": "Phone", "current": DEFAULT_PASSWORD}, token).get_json()
+    assert options["rp"]["id"] == "portal.example.com"
+    # a page served under another host name cannot make a passkey for the portal ...
+    stray = SoftAuthenticator(origin="http://localhost", rp_id="portal.example.com")
+    refused = post_json(browser, "/account/passkeys",
+                        {"name": "Phone", "credential": stray.register(options)}, token)
+    assert refused.status_code == 400
+    # ... the portal's own origin can
+    options = post_json(browser, "/account/passkeys/options",
+                        {"name": "Phone", "current": DEFAULT_PASSWORD}, token).get_json()
+    real = SoftAuthenticator(origin="https://portal.example.com", rp_id="portal.example.com")
+    assert post_json(browser, "/account/passkeys", {"name": "Phone",
+                     "credential": real.register(options)}, token).status_code == 200
+
+
+@pytest.mark.parametrize("settings, problem", [
+    ({"WEBAUTHN_RP_ID": ""}, "WEBAUTHN_RP_ID and WEBAUTHN_ORIGIN must be set"),
+    ({"WEBAUTHN_ORIGIN": ""}, "WEBAUTHN_RP_ID and WEBAUTHN_ORIGIN must be set"),
+    ({"WEBAUTHN_ORIGIN": "http://portal.example.com"}, "https:// origin"),
+    ({"WEBAUTHN_ORIGIN": "https://portal.example.com/portal"}, "without a path"),
+    ({"WEBAUTHN_RP_ID": "example.org"}, "parent domain"),
+    ({"WEBAUTHN_RP_ID": "ample.com"}, "parent domain"),  # a suffix, but not a parent domain
+])
+def test_production_refuses_passkey_settings_that_would_not_work(settings, problem):
+    with pytest.raises(RuntimeError, match=problem):
+        _production(**settings).validate()
+
+
+def test_production_accepts_a_parent_domain_as_rp_id():
+    _production(WEBAUTHN_RP_ID="example.com").validate()
