@@ -55,7 +55,7 @@ def add_passkey():
                                              data.get("credential")) is None:
         return passkey_io.refused(passkey_io.NOT_ADDED)
     flash(f"Your passkey \u201c{form.name.data}\u201d is added. Next time you sign in, choose "
-          "\u201cSign in with a passkey\u201d.", "success")
+          "\u201cUse a passkey\u201d.", "success")
     return passkey_io.go_to(url_for("accounts.passkeys"))
 
 
