@@ -15,10 +15,10 @@ async function add(event) {
     [...form.querySelectorAll("input[name]:not([type=hidden])")].map((i) => [i.name, i.value]));
   button.disabled = true;
   try {
-    const options = await post(form, form.dataset.optionsUrl, fields);
+    const options = await post(form.dataset.optionsUrl, fields);
     status(form, "Follow your browser's steps to make the passkey…");
     const credential = await navigator.credentials.create({ publicKey: creationOptions(options) });
-    const done = await post(form, form.action, { name: fields.name, credential: registrationJSON(credential) });
+    const done = await post(form.action, { name: fields.name, credential: registrationJSON(credential) });
     location.assign(done.redirect);
   } catch (error) {
     button.disabled = false;

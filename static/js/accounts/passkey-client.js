@@ -4,10 +4,16 @@
 export const supported = () =>
   typeof window.PublicKeyCredential === "function" && !!navigator.credentials;
 
+// The page's CSRF token: the signed-in pages' meta tag, else any of the page's forms (the
+// passkey forms have no hidden field of their own: the page's other forms hold the same token).
+const csrfToken = () =>
+  document.querySelector('meta[name="csrf-token"]')?.content
+  || document.querySelector('input[name="csrf_token"]')?.value || "";
+
 // POST `body` as JSON; resolves to the answer's JSON, or throws an Error carrying the server's
 // message (and the field it is about).
-export async function post(form, url, body) {
-  const token = form.querySelector('input[name="csrf_token"]')?.value || "";
+export async function post(url, body) {
+  const token = csrfToken();
   let response;
   try {
     response = await fetch(url, {

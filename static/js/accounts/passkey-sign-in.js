@@ -13,10 +13,10 @@ async function signIn(event) {
   const button = form.querySelector('button[type="submit"]');
   button.disabled = true;
   try {
-    const options = await post(form, form.dataset.optionsUrl, {});
+    const options = await post(form.dataset.optionsUrl, {});
     status(form, "Follow your browser's steps to use your passkey…");
     const credential = await navigator.credentials.get({ publicKey: requestOptions(options) });
-    const done = await post(form, form.action, { credential: assertionJSON(credential), next: form.dataset.next || "" });
+    const done = await post(form.action, { credential: assertionJSON(credential), next: form.dataset.next || "" });
     location.assign(done.redirect);
   } catch (error) {
     button.disabled = false;
