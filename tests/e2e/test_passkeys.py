@@ -99,6 +99,8 @@ def test_a_therapist_adds_a_passkey_and_uses_it_as_the_second_factor(context, pa
     sign_out(page)
     sign_in(page, therapist.email, DEFAULT_PASSWORD)
     expect(page).to_have_url(re.compile(r"/auth/mfa$"))
+    expect(page.get_by_role("button", name="Use my passkey")).to_be_visible()
+    assert_accessible(page)
     page.get_by_role("button", name="Use my passkey").click()
     expect(page).to_have_url(re.compile(r"/therapist/dashboard$"))
     assert audited("mfa_success")[-1] == (therapist_id, "passkey")
