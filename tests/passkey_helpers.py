@@ -11,9 +11,11 @@ import struct
 import cbor2
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
+from sqlalchemy import select
 from webauthn.helpers import bytes_to_base64url
 
 from portal.extensions import db
+from portal.models.audit import AuditEvent
 from portal.models.passkey import Passkey
 from tests.conftest import csrf_from
 from tests.factories import DEFAULT_PASSWORD
@@ -138,3 +140,17 @@ def second_factor(client, authenticator, step=1):
     options = post_json(client, "/auth/mfa/passkey/options", {}, token).get_json()
     return post_json(client, "/auth/mfa/passkey",
                      {"credential": authenticator.sign(options, step)}, token)
+
+
+# --- checks ----------------------------------------------------------------------------------
+def events(name):
+    return db.session.scalars(select(AuditEvent).where(AuditEvent.event == name)
+                              .order_by(AuditEvent.id)).all()
+
+
+def passkeys_of(user):
+    return db.session.scalars(select(Passkey).where(Passkey.user_id == user.id)).all()
+
+
+def signed_in_now(client):
+    return client.get("/account").status_code == 200
