@@ -11,6 +11,7 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from dotenv import load_dotenv
 
@@ -137,7 +138,16 @@ class Config:
     EMAIL_VERIFY_MAX_AGE = timedelta(hours=48)
     PASSWORD_RESET_MAX_AGE = timedelta(minutes=60)
     INVITE_MAX_AGE = timedelta(days=7)
-    MFA_ISSUER = os.environ.get("MFA_ISSUER", "KAP Portal")
+    MFA_ISSUER = os.environ.get("MFA_ISSUER", "KAP Portal")  # also the passkeys' site name
+    # Passkeys (WebAuthn): the relying party id (the portal's host name, or a parent domain of
+    # it) and the exact origin pages are served from. Unset outside production, both come from
+    # the request's host: http://localhost works (browsers count it as secure), while an IP
+    # address such as 127.0.0.1 cannot hold passkeys. Production requires both.
+    WEBAUTHN_RP_ID = os.environ.get("WEBAUTHN_RP_ID") or None
+    WEBAUTHN_ORIGIN = os.environ.get("WEBAUTHN_ORIGIN") or None
+    # The practice's rule: therapists and admins add a passkey right after their next sign-in
+    # and, once they have one, an authenticator app's code alone no longer signs them in.
+    REQUIRE_CLINICIAN_PASSKEYS = _env_bool("REQUIRE_CLINICIAN_PASSKEYS")
 
     # Per-IP limits (Flask-Limiter); storage is Redis when REDIS_URL is set.
     RATELIMIT_ENABLED = True
@@ -197,6 +207,8 @@ class ProductionConfig(Config):
     PHI_KEYS = os.environ.get("PHI_KEYS", "")
     AUDIT_KEYS = os.environ.get("AUDIT_KEYS", "")
     AUDIT_CHECKPOINT_PATH = os.environ.get("AUDIT_CHECKPOINT_PATH", "")
+    WEBAUTHN_RP_ID = os.environ.get("WEBAUTHN_RP_ID", "")
+    WEBAUTHN_ORIGIN = os.environ.get("WEBAUTHN_ORIGIN", "")
     # __Host- prefix: Secure, Path=/, no Domain, so a sibling sub-domain cannot set or read it.
     SESSION_COOKIE_NAME = "__Host-portal_session"
     SESSION_COOKIE_SECURE = True
@@ -221,10 +233,26 @@ class ProductionConfig(Config):
             problems.append("debug must be off in production")
         if not cls.BASE_URL.startswith("https://"):
             problems.append("BASE_URL must be the https:// address of the portal")
+<<<<<<< HEAD
         if bp_gate_problem(cls.DOSING_BP_GATE):
             problems.append(bp_gate_problem(cls.DOSING_BP_GATE))
+=======
+        problems += webauthn_problems(cls.WEBAUTHN_RP_ID, cls.WEBAUTHN_ORIGIN)
+>>>>>>> passkeys
         if problems:
             raise RuntimeError("Refusing to start: " + "; ".join(problems))
+
+
+def webauthn_problems(rp_id, origin):
+    """Why production's passkey settings would not work (or would accept other sites)."""
+    if not rp_id or not origin:
+        return ["WEBAUTHN_RP_ID and WEBAUTHN_ORIGIN must be set (see docs/deploy.md)"]
+    parts = urlsplit(origin)
+    if parts.scheme != "https" or not parts.hostname or parts.path not in ("", "/"):
+        return ["WEBAUTHN_ORIGIN must be the portal's https:// origin, without a path"]
+    if parts.hostname != rp_id and not parts.hostname.endswith("." + rp_id):
+        return ["WEBAUTHN_RP_ID must be the host name of WEBAUTHN_ORIGIN or a parent domain of it"]
+    return []
 
 
 ENVIRONMENTS = {"development": Config, "production": ProductionConfig, "testing": TestingConfig}

@@ -27,6 +27,11 @@ ALLOW_LIST = {
     ("invitations", "email"): "address an invitation goes to; needed to send and match it",
     ("invitations", "token_hash"): "SHA-256 of the invitation token",
     ("recovery_codes", "code_hash"): "one-way hash of a recovery code",
+    ("passkeys", "credential_id"): "random id an authenticator chose for a key pair; looked up "
+                                   "by value at passkey sign-in; not clinical",
+    ("passkeys", "transports"): "how the browser reaches the authenticator (usb, internal, ...)",
+    ("passkey_challenges", "challenge_hash"): "SHA-256 of a single-use sign-in challenge",
+    ("passkey_challenges", "purpose"): "register | second_factor | sign_in: ceremony enum",
     ("audit_events", "object_type"): "table/model name of the audited object",
     ("audit_events", "object_id"): "row id of the audited object",
     ("audit_events", "outcome"): "success | failure | denied",

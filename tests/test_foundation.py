@@ -19,7 +19,8 @@ def _production(**settings):
     base = {"SECRET_KEY": "k" * 48, "PHI_KEYS": "k1:" + "A" * 43 + "=",
             "AUDIT_KEYS": "a1:" + "B" * 43 + "=", "AUDIT_CHECKPOINT_PATH": "unused-in-tests.jsonl",
             "AUDIT_CHECKPOINT_AT_EXIT": False,
-            "BASE_URL": "https://portal.example.com", "DEBUG": False}
+            "BASE_URL": "https://portal.example.com", "DEBUG": False,
+            "WEBAUTHN_RP_ID": "portal.example.com", "WEBAUTHN_ORIGIN": "https://portal.example.com"}
     base.update(settings)
     return type("Prod", (ProductionConfig,), base)
 

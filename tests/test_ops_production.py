@@ -99,6 +99,7 @@ def production_server(production_database, tmp_path_factory):
                PHI_KEYS=TestingConfig.PHI_KEYS, AUDIT_KEYS=TestingConfig.AUDIT_KEYS,
                AUDIT_CHECKPOINT_PATH=str(folder / "audit_checkpoints.jsonl"),
                BASE_URL=f"https://{HOST}", DATABASE_URL=url,
+               WEBAUTHN_RP_ID=HOST.split(":")[0], WEBAUTHN_ORIGIN=f"https://{HOST}",
                REDIS_URL=REDIS_URL, TRUSTED_PROXIES="1", SOCKETIO_ASYNC_MODE="gevent",
                INSTANCE_PATH=str(folder))
     log = folder / "gunicorn.log"

@@ -22,6 +22,7 @@ from portal.models.audit import AuditEvent
 from portal.models.schedule import AvailabilityOverride, AvailabilityRule
 from portal.scheduling import slots
 from tests.conftest import csrf_from, signed_in
+from tests.passkey_helpers import make_passkey
 from tests.scheduling_helpers import (
     EVERY_DAY,
     make_appointment,
@@ -79,13 +80,14 @@ def owned(factories):
     override = AvailabilityOverride(therapist_id=therapist.id, day=date.today(), available=False)
     db.session.add_all([entry, rule, override])
     db.session.commit()
+    passkey = make_passkey(client)
     now = datetime.now(UTC)
     free = slots.free_slots(video_type, now + timedelta(days=3), now + timedelta(days=10))
     assert free, "the therapist works every day: a free time within the week"
     return {"client_id": client.id, "appointment_id": appointment.id, "flag_id": flag.id,
             "entry_id": entry.id, "type_id": video_type.id, "rule_id": rule.id,
             "override_id": override.id, "dosing_soon_id": dosing_soon.id,
-            "dosing_ended_id": dosing_ended.id,
+            "dosing_ended_id": dosing_ended.id, "passkey_id": passkey.id,
             "start": free[0].astimezone(ZoneInfo("UTC")).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "client": client, "therapist": therapist}
 

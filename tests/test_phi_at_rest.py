@@ -62,6 +62,8 @@ def fill_every_encrypted_column():
     from portal.models.user import UserSession
     db.session.add(UserSession(token_hash="0" * 64, user=therapist,
                                pending_totp_secret=CANARY))
+    from tests.passkey_helpers import make_passkey
+    make_passkey(therapist, name=CANARY)
     db.session.commit()
     return client
 

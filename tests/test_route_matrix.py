@@ -20,6 +20,13 @@ PUBLIC_ENDPOINTS = {
     # Like mfa_verify: it answers only a session past both factors whose password an admin set
     # (sessions.password_change_session), and sends anyone else to sign in.
     "accounts.choose_password",
+    # Passkeys (issue 14, part 5). Passwordless sign-in is for people not signed in, like the
+    # password form; the second factor answers only a pending session, like mfa_verify; the
+    # set-up page and its two calls answer only a clinician the practice's passkey rule holds
+    # after sign-in (sessions.passkey_setup_session), like choose_password.
+    "accounts.passkey_sign_in_options", "accounts.passkey_sign_in",
+    "accounts.mfa_passkey_options", "accounts.mfa_passkey",
+    "accounts.passkey_setup", "accounts.passkey_setup_options", "accounts.passkey_setup_add",
 }
 REQUIRED_HEADERS = {
     "X-Content-Type-Options": "nosniff",

@@ -219,7 +219,8 @@ def test_a_forged_checkpoint_without_the_key_fails(app):
 def test_production_refuses_to_start_without_audit_keys_or_checkpoint_path():
     good = {"SECRET_KEY": "s" * 48, "PHI_KEYS": TestingConfig.PHI_KEYS,
             "BASE_URL": "https://portal.example", "AUDIT_KEYS": new_audit_key(),
-            "AUDIT_CHECKPOINT_PATH": "/var/lib/kap-portal-audit/checkpoints.jsonl"}
+            "AUDIT_CHECKPOINT_PATH": "/var/lib/kap-portal-audit/checkpoints.jsonl",
+            "WEBAUTHN_RP_ID": "portal.example", "WEBAUTHN_ORIGIN": "https://portal.example"}
     type("Ok", (ProductionConfig,), good).validate()
     for name in ("AUDIT_KEYS", "AUDIT_CHECKPOINT_PATH"):
         with pytest.raises(RuntimeError, match=name):

@@ -4,6 +4,8 @@ from portal.accounts import (  # noqa: F401  (the views attach to the blueprint)
     routes,
     routes_feed,
     routes_mfa,
+    routes_passkey_auth,
+    routes_passkeys,
     routes_password,
     routes_register,
     routes_settings,

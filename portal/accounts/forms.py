@@ -7,6 +7,7 @@ from portal.core.zones import timezone_choices
 from portal.security.passwords import MAX_LENGTH, MIN_LENGTH, password_problem
 
 EMAIL_HELP = "We use this to sign you in and to send reminders. We never email health details."
+WRONG_PASSWORD = "That is not your current password."  # noqa: S105 (a message)
 CHOOSE_HELP = (f"Use {MIN_LENGTH} to {MAX_LENGTH} characters. A short sentence or a few unrelated "
                "words you can remember work well. Any characters are allowed.")
 
@@ -122,3 +123,27 @@ class TimezoneForm(FlaskForm):
     timezone = SelectField("Your time zone", choices=timezone_choices, validate_choice=True)
 
 
+PASSKEY_NAME_HELP = ("For example “My phone” or “Work laptop”, so you can tell your "
+                     "passkeys apart.")
+
+
+class PasskeySetupForm(FlaskForm):
+    """Adding a passkey: its name. Sent as JSON by static/js/accounts/passkey-add.js, which
+    then asks the browser to make the passkey."""
+
+    class Meta:
+        csrf = False  # JSON requests carry the token in a header, checked by CSRFProtect
+
+    name = StringField("Name for this passkey", description=PASSKEY_NAME_HELP, validators=[
+        DataRequired("Please give this passkey a name."),
+        Length(max=60, message="Please use at most 60 characters.")],
+        filters=[lambda v: v.strip() if isinstance(v, str) else v],
+        render_kw={"autocomplete": "off"})
+
+
+class PasskeyForm(PasskeySetupForm):
+    """Adding a passkey in account settings also needs the current password: a passkey signs
+    in without it, so whoever holds an open session must not be able to add one silently."""
+
+    current = PasswordField("Current password", validators=[
+        DataRequired("Please enter your current password."), Length(max=1024)])

@@ -1,44 +1,45 @@
 """The second factor: TOTP enrolment (mandatory for clinicians) and verification at sign-in."""
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 
-from portal.accounts import services_mfa
+from portal.accounts import services, services_mfa
 from portal.accounts.blueprint import bp
 from portal.accounts.forms import EnrolForm, MFAForm
 from portal.extensions import limiter
-from portal.security import mfa, sessions
+from portal.security import mfa, passkeys, sessions
 from portal.security.access import public
-from portal.security.redirects import safe_next
 
-
-def _next_url(user):
-    """Where a finished second factor goes: the page for choosing one's own password first
-    when an admin set it (the wanted page stays in the session for afterwards)."""
-    if user.must_change_password:
-        return url_for("accounts.choose_password")
-    return safe_next(session.pop("next", ""), url_for("main.home"))
+WRONG_CODE = "That code did not work. Codes change every 30 seconds; try the newest one."
+NO_APP_CODES = ("Codes from an authenticator app no longer sign in to your account: the practice "
+                "asks staff to use their passkey. No passkey at hand? Enter a recovery code.")
 
 
 @bp.route("/auth/mfa", methods=["GET", "POST"])
 @limiter.limit("20 per minute", methods=["POST"])
 @public
 def mfa_verify():
-    """A user whose password was accepted: enter the TOTP code or a recovery code."""
+    """A user whose password was accepted: use a passkey, or enter the TOTP code or a recovery
+    code (only a passkey or a recovery code for clinicians under the practice's passkey rule)."""
     pending = sessions.pending_session()
     if pending is None:
         return redirect(url_for("accounts.login"))
     if pending.user.mfa_enabled_at is None:
         return redirect(url_for("accounts.mfa_enrol"))
+    passkey_only = passkeys.totp_refused(pending.user)
     form = MFAForm()
+    if passkey_only:
+        form.code.label.text = "Recovery code"
+        form.code.description = "One of the recovery codes you saved when you set up two-step sign-in."
     if form.validate_on_submit():
         how = services_mfa.verify_second_factor(pending, form.code.data)
         if how == "recovery_code":
             flash(f"Recovery code accepted. You have {mfa.remaining_recovery_codes(pending.user)} "
                   "left; you can make new ones in your account settings.", "warning")
         if how is not None:
-            return redirect(_next_url(pending.user))
-        form.code.errors.append("That code did not work. Codes change every 30 seconds; "
-                                "try the newest one.")
-    return render_template("accounts/mfa.html", form=form)
+            return redirect(services.page_after_sign_in(pending.user))
+        form.code.errors.append(NO_APP_CODES if passkey_only and mfa.looks_like_totp(
+            form.code.data) else WRONG_CODE)
+    return render_template("accounts/mfa.html", form=form, passkey_only=passkey_only,
+                           has_passkeys=bool(pending.user.passkeys))
 
 
 @bp.route("/auth/mfa/setup", methods=["GET", "POST"])
@@ -55,7 +56,7 @@ def mfa_enrol():
         codes = services_mfa.enrol(user, row, form.code.data)
         if codes is not None:
             return render_template("accounts/recovery_codes.html", codes=codes,
-                                   next_url=_next_url(user))
+                                   next_url=services.page_after_sign_in(user))
         form.code.errors.append("That code did not match. Check the time on your phone is "
                                 "set automatically, then try the newest code. If you opened "
                                 "this page again, scan the code shown now.")

@@ -1,10 +1,12 @@
-"""Account settings for every signed-in user: password, email, time zone, two-step sign-in."""
+"""Account settings for every signed-in user: password, email, time zone, two-step sign-in
+(passkeys have their own page: routes_passkeys.py)."""
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from portal.accounts import services, services_mfa, services_settings
 from portal.accounts.blueprint import bp
 from portal.accounts.forms import (
+    WRONG_PASSWORD,
     ChangeEmailForm,
     ChangePasswordForm,
     ConfirmForm,
@@ -13,8 +15,6 @@ from portal.accounts.forms import (
 )
 from portal.security import mfa
 from portal.security.access import public
-
-WRONG_PASSWORD = "That is not your current password."  # noqa: S105 (a message)
 
 
 def _forms(**overrides):
@@ -28,7 +28,7 @@ def _forms(**overrides):
 
 def _render(**overrides):
     return render_template("accounts/account.html", remaining_codes=mfa.remaining_recovery_codes(
-        current_user), **_forms(**overrides))
+        current_user), passkey_count=len(current_user.passkeys), **_forms(**overrides))
 
 
 @bp.get("/account")

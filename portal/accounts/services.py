@@ -7,7 +7,7 @@ Each workflow that changes data writes its audit record and commits, unless it s
 import hashlib
 from dataclasses import dataclass
 
-from flask import current_app, url_for
+from flask import current_app, session, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
@@ -18,6 +18,7 @@ from portal.models.user import User, UserSession
 from portal.notifications.email import send_email
 from portal.security import passwords, sessions
 from portal.security.audit import record
+from portal.security.redirects import safe_next
 
 VERIFY_SALT = "verify-email"
 RESET_SALT = "reset-password"
@@ -125,6 +126,14 @@ def begin_login(user):
     record("login_success" if row.authenticated else "login_password_ok",
            actor=user, obj=("session", None))
     return row
+
+
+def page_after_sign_in(user):
+    """Where a finished sign-in goes: choosing one's own password first when an admin set it
+    (the wanted page, kept in the session by the sign-in form, stays there for afterwards)."""
+    if user.must_change_password:
+        return url_for("accounts.choose_password")
+    return safe_next(session.pop("next", ""), url_for("main.home"))
 
 
 def sign_out():

@@ -12,7 +12,7 @@ from portal.accounts.services import absolute_url
 from portal.core.time import utcnow
 from portal.extensions import db
 from portal.notifications.email import send_email
-from portal.security import mfa, sessions
+from portal.security import mfa, passkeys, sessions
 from portal.security.audit import record
 
 
@@ -31,6 +31,12 @@ def verify_second_factor(pending, code):
     if user.is_locked(now):
         record("login_failure", actor=user, obj=("user", user.id), outcome="failure",
                detail="locked")
+        db.session.commit()
+        return None
+    if passkeys.totp_refused(user) and mfa.looks_like_totp(code):
+        # Not counted: no app code is accepted for this account, so guessing one gains nothing.
+        record("login_failure", actor=user, obj=("user", user.id), outcome="failure",
+               detail="totp_not_accepted")
         db.session.commit()
         return None
     how = None
@@ -52,12 +58,13 @@ def verify_second_factor(pending, code):
     return how
 
 
-def note_second_factor_failure(user, now):
-    """A wrong TOTP or recovery code: audit it, lock the account at the threshold and email the
-    owner, whose password was right, so they know to change it. Not committed."""
+def note_second_factor_failure(user, now, detail="bad_mfa_code"):
+    """A wrong TOTP or recovery code (or a refused passkey): audit it, lock the account at the
+    threshold and email the owner, whose password was right, so they know to change it. Not
+    committed."""
     cfg = current_app.config
     record("login_failure", actor=user, obj=("user", user.id), outcome="failure",
-           detail="bad_mfa_code")
+           detail=detail)
     if user.record_failed_second_factor(now, cfg["MFA_LOCKOUT_THRESHOLD"],
                                         cfg["LOCKOUT_DURATION"]):
         record("account_locked", actor=user, obj=("user", user.id), outcome="failure",

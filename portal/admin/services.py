@@ -45,7 +45,9 @@ def toggle_active(admin, user):
 
 def reset_mfa(admin, user):
     """Clear someone's two-step sign-in (lost phone) and sign them out everywhere; this also
-    clears their wrong-code count and a lock it caused (the admin vouches for the person)."""
+    clears their wrong-code count and a lock it caused (the admin vouches for the person). Their
+    passkeys go too: a lost phone may hold one, and it would sign in without the password."""
+    user.passkeys.clear()
     user.totp_secret_enc = None
     user.mfa_enabled_at = None
     user.totp_last_counter = None

@@ -45,6 +45,8 @@ ACCOUNT_EVENTS = frozenset({
     "session_expired", "logout", "password_reset_requested", "registration_existing_email",
     "user_created", "role_changed", "user_activated", "user_deactivated", "mfa_reset",
     "break_glass_granted", "break_glass_revoked", "break_glass_read",
+    "passkey_registered", "passkey_registration_failed", "passkey_removed",
+    "passkey_clone_suspected",
 })
 
 

@@ -182,6 +182,14 @@ STAGE_LABELS = {
     Stage.DISCHARGED: "Discharged",
 }
 
+class PasskeyPurpose(enum.StrEnum):
+    """What a WebAuthn challenge was issued for; a challenge answers only its own purpose."""
+
+    REGISTER = "register"
+    SECOND_FACTOR = "second_factor"
+    SIGN_IN = "sign_in"  # passwordless: the passkey with user verification is both factors
+
+
 # --- windows of time --------------------------------------------------------------------------
 # A video room opens this long before the session for the client (the join button shows from
 # then on, on every page) and this long before for the therapist (to prepare); it closes this
@@ -192,6 +200,8 @@ THERAPIST_EARLY = timedelta(hours=12)
 ROOM_CLOSES_AFTER = timedelta(minutes=30)
 # A client is "quiet" after 14 days without a check-in; the intake's own measures count as one.
 CHECKIN_GAP = timedelta(days=14)
+# A passkey challenge (registration or sign-in) must be answered within this time, once.
+PASSKEY_CHALLENGE_LIFETIME = timedelta(minutes=5)
 
 
 def arc_position(kind):

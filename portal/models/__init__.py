@@ -9,6 +9,7 @@ from portal.models.intake import AmendmentRequest, Intake, IntakeStep, ReviewDec
 from portal.models.journal import JournalEntry
 from portal.models.measure import MeasureResult, SafetyFlag
 from portal.models.notes import NoteAddendum, SessionNote
+from portal.models.passkey import Passkey, PasskeyChallenge
 from portal.models.schedule import (
                                     Appointment,
                                     AvailabilityOverride,
@@ -24,6 +25,7 @@ __all__ = [
     "BreakGlassGrant", "Call", "CallEvent", "CareStatus", "CareStatusChange", "CheckinInvitation",
     "ConsentDocument", "ConsentSignature", "DosingAddendum", "DosingRecord",
     "DosingReadiness", "Intake", "IntakeStep", "Invitation", "JournalEntry", "MeasureResult",
-    "NoteAddendum", "PostDosingCheckin", "ReminderLog", "ReviewDecision", "Role", "SafetyFlag", "SessionNote",
+    "NoteAddendum", "Passkey", "PasskeyChallenge",
+    "PostDosingCheckin", "ReminderLog", "ReviewDecision", "Role", "SafetyFlag", "SessionNote",
     "SessionType", "User", "UserSession",
 ]

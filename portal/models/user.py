@@ -54,6 +54,8 @@ class User(UserMixin, db.Model):
     therapist = relationship("User", remote_side=[id], foreign_keys=[therapist_id])
     recovery_codes = relationship("RecoveryCode", back_populates="user",
                                   cascade="all, delete-orphan")
+    passkeys = relationship("Passkey", back_populates="user", cascade="all, delete-orphan",
+                            order_by="Passkey.id")
 
     def __repr__(self):
         return f"<User {self.id} {self.role}>"

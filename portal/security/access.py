@@ -57,14 +57,20 @@ def get_or_404_for(user, model, object_id):
 def unauthorized():
     """Anonymous request to a protected page: JSON 401 for scripts, else the sign-in page.
 
-    A clinician past both factors who must still replace an admin-set password reaches only the
-    page that replaces it (public views, such as sign-out and the crisis page, stay open).
+    A clinician past both factors who must still replace an admin-set password, or add the
+    passkey the practice requires, reaches only the page that does it (public views, such as
+    sign-out and the crisis page, stay open).
     """
     if sessions.password_change_session() is not None:
         if wants_json():
             return jsonify(error={"status": 403, "title": "Choose a new password",
                                   "message": "Please choose your own password first."}), 403
         return redirect(url_for("accounts.choose_password"))
+    if sessions.passkey_setup_session() is not None:
+        if wants_json():
+            return jsonify(error={"status": 403, "title": "Add a passkey",
+                                  "message": "Please add a passkey to your account first."}), 403
+        return redirect(url_for("accounts.passkey_setup"))
     if wants_json():
         return jsonify(error={"status": 401, "title": "Please sign in",
                               "message": "Your session has ended. Please sign in again."}), 401

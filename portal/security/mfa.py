@@ -55,6 +55,12 @@ def matching_counter(secret, code, now=None):
     return None
 
 
+def looks_like_totp(code):
+    """Six digits (spaces ignored): what an authenticator app shows, not a recovery code."""
+    code = "".join((code or "").split())
+    return len(code) == 6 and code.isdigit()
+
+
 def verify_totp(user, code, now=None):
     """Accept a 6-digit code of the user's key within ±1 step that is newer than the last one used."""
     counter = matching_counter(user_secret(user), code, now)

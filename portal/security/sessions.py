@@ -17,6 +17,7 @@ from portal.core.time import utcnow
 from portal.core.tokens import new_token, token_hash
 from portal.extensions import db, login_manager
 from portal.models.user import UserSession
+from portal.security import passkeys
 from portal.security.audit import record
 
 PENDING_MFA_LIMIT = timedelta(minutes=10)
@@ -91,6 +92,16 @@ def password_change_session():
     return row
 
 
+def passkey_setup_session():
+    """A session past both factors (and past choosing one's own password) whose clinician the
+    practice requires to add a passkey first (REQUIRE_CLINICIAN_PASSKEYS): it signs nobody in
+    until they add one."""
+    row = current_session()
+    if row is None or row.user.must_change_password or not passkeys.must_register(row.user):
+        return None
+    return row
+
+
 def forget_pending_secrets(user):
     """Drop every session's not-yet-confirmed TOTP key of `user` (after enrolment)."""
     db.session.execute(update(UserSession).where(UserSession.user_id == user.id,
@@ -129,12 +140,14 @@ def _load():
 def load_user_from_request(_request):
     """Flask-Login hook: the user of a valid, fully authenticated session, else anonymous.
 
-    A clinician still on a password someone else chose is anonymous to every page, API and
-    socket (deny by default); only the page that replaces it finds them, through
-    password_change_session().
+    A clinician still on a password someone else chose, or without the passkey the practice
+    requires, is anonymous to every page, API and socket (deny by default); only the pages that
+    fix that find them, through password_change_session() and passkey_setup_session().
     """
     row = current_session()
-    return row.user if row is not None and not row.user.must_change_password else None
+    if row is None or row.user.must_change_password or passkeys.must_register(row.user):
+        return None
+    return row.user
 
 
 def end_session(reason="logout"):
