@@ -233,12 +233,9 @@ class ProductionConfig(Config):
             problems.append("debug must be off in production")
         if not cls.BASE_URL.startswith("https://"):
             problems.append("BASE_URL must be the https:// address of the portal")
-<<<<<<< HEAD
         if bp_gate_problem(cls.DOSING_BP_GATE):
             problems.append(bp_gate_problem(cls.DOSING_BP_GATE))
-=======
         problems += webauthn_problems(cls.WEBAUTHN_RP_ID, cls.WEBAUTHN_ORIGIN)
->>>>>>> passkeys
         if problems:
             raise RuntimeError("Refusing to start: " + "; ".join(problems))
 
