@@ -33,8 +33,10 @@ from portal.models import (
     UserSession,
 )
 from portal.models.breakglass import BreakGlassGrant
+from portal.models.dosing import DosingAddendum, DosingRecord
 from portal.models.journal import JournalEntry
 from portal.models.notes import NoteAddendum, SessionNote
+from portal.models.passkey import Passkey, PasskeyChallenge
 from portal.security import mfa
 from portal.security.audit import record, verify_chain
 from tests import factories
@@ -111,6 +113,17 @@ def seed_every_table():
     db.session.add(CheckinInvitation(client_id=client.id, period="2031-01-01"))
     db.session.add(CareStatusChange(client_id=client.id, status="paused", reason="Travelling.",
                                     changed_by_id=therapist.id))
+    record_ = DosingRecord(appointment_id=dosing.id, therapist_id=therapist.id,
+                           vitals=[{"check": "pre", "systolic": 120, "diastolic": 80}],
+                           monitor_name="Sam Rivera")
+    record_.sign(therapist)
+    db.session.add_all([record_, DosingAddendum(record=record_, text="Slept well after.",
+                                                author_id=therapist.id)])
+    db.session.add(Passkey(user_id=therapist.id, credential_id="cred-1", public_key=b"\x01",
+                           user_handle=b"\x02" * 32, name="My phone"))
+    db.session.add(PasskeyChallenge(challenge_hash=uuid.uuid4().hex, purpose="register",
+                                    user_id=therapist.id,
+                                    expires_at=utcnow() + timedelta(minutes=5)))
     db.session.commit()
     return client
 
