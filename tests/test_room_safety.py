@@ -3,6 +3,7 @@ the emergency numbers follow the country of that location (portal/core/emergency
 therapist's room gets the panel on joining and again whenever the client confirms or changes
 their location, and the client's sockets never do."""
 import pytest
+from flask import template_rendered
 from sqlalchemy import func, select
 
 from portal.core import emergency
@@ -150,10 +151,25 @@ def test_an_unknown_country_is_refused_next_to_the_field(app, client_user, appoi
     assert call.location_confirmed_at is None
 
 
-def test_the_room_page_shows_the_countrys_number(app, therapist, client_user, appointment):
+def test_the_room_page_is_given_the_countrys_numbers(app, therapist, client_user, appointment):
+    """What room.html receives (the front end renders it: /work/briefs/room-contract.md §6)."""
     client = Participant(app, client_user)
     assert confirm(client, appointment.id, location="Melbourne, Australia",
                    country="AU").status_code == 302
-    page = Participant(app, therapist).http.get(f"/sessions/{appointment.id}")
-    html = page.get_data(as_text=True)
-    assert page.status_code == 200 and "tel:000" in html and "tel:911" not in html
+    seen = []
+
+    def remember(sender, template, context, **extra):
+        if template.name == "video/room.html":
+            seen.append(context)
+    with template_rendered.connected_to(remember, app):
+        for user in (therapist, client_user):
+            assert Participant(app, user).http.get(f"/sessions/{appointment.id}").status_code == 200
+    therapist_page, client_page = seen
+    for context in seen:
+        assert context["emergency"]["primary"] == "000"
+        assert context["urls"]["location"] == f"/sessions/{appointment.id}/location"
+    assert therapist_page["safety"]["emergency"]["primary"] == "000"
+    assert therapist_page["safety"]["emergency_number"] == "000"
+    assert therapist_page["urls"]["end"] == f"/therapist/appointments/{appointment.id}/note"
+    assert client_page["safety"] is None
+    assert client_page["urls"]["end"] == "/checkins/new"
