@@ -62,9 +62,9 @@ def test_a_join_flood_folds_into_one_join_and_is_rate_limited(app, clock, therap
 
     acks = [client.join(appointment_id) for _ in range(300)]
     assert acks[0] == {"ok": True, "state": "waiting"}
-    assert acks.count({"ok": True, "state": "waiting"}) == 10  # the burst; the rest refused
+    assert acks.count({"ok": True, "state": "waiting"}) == 20  # the burst; the rest refused
     errors = client.received("error")
-    assert len(errors) == 290 and {e["code"] for e in errors} == {"rate_limited"}
+    assert len(errors) == 280 and {e["code"] for e in errors} == {"rate_limited"}
     assert all(e["retry_after"] > 0 for e in errors)
     assert client.connected  # limited, not thrown out
 
@@ -77,7 +77,7 @@ def test_a_join_flood_folds_into_one_join_and_is_rate_limited(app, clock, therap
     assert sorted(alerts) == ["client_waiting", "waiting_changed"]  # one chime, one badge
     assert len(clinician.received("peer_joined")) == 1
 
-    clock.now += 10  # the bucket refills: a repeated join is answered again, still folded
+    clock.now += 2  # the bucket refills: a repeated join is answered again, still folded
     assert client.join(appointment_id) == {"ok": True, "state": "waiting"}
     assert client.received("joined")[-1]["state"] == "waiting"
     assert count(AuditEvent, AuditEvent.event == "call_join",
@@ -85,7 +85,7 @@ def test_a_join_flood_folds_into_one_join_and_is_rate_limited(app, clock, therap
 
 
 @pytest.mark.parametrize(("event", "burst"), [
-    ("announce", 10), ("media_state", 20), ("heartbeat", 4), ("chat", 40), ("admit", 10),
+    ("announce", 20), ("media_state", 20), ("heartbeat", 50), ("chat", 40), ("admit", 20),
 ])
 def test_every_event_has_a_per_socket_limit(app, clock, fresh_registry, therapist, client_user,
                                             appointment, event, burst):
