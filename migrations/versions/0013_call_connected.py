@@ -16,7 +16,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0013_call_connected'
-down_revision = '0009_second_factor'
+down_revision = '0012_passkeys'
 branch_labels = None
 depends_on = None
 
