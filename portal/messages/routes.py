@@ -25,6 +25,10 @@ def _limit():
     return current_app.config["RATELIMIT_MESSAGES"]
 
 
+# One budget per person for everything they send (new threads and replies together).
+SENDING = limiter.shared_limit(_limit, scope="messages-sent", key_func=_per_person)
+
+
 def _therapist():
     return db.session.get(User, current_user.therapist_id) if current_user.therapist_id else None
 
@@ -59,7 +63,7 @@ def index():
 
 @bp.post("")
 @role_required(Role.CLIENT)
-@limiter.limit(_limit, key_func=_per_person)
+@SENDING
 def start():
     """Clients: start a thread with their therapist (one open thread at a time)."""
     form = NewThreadForm()
@@ -100,7 +104,7 @@ def thread(thread_id):
 
 @bp.post("/<int:thread_id>")
 @role_required(*PEOPLE)
-@limiter.limit(_limit, key_func=_per_person)
+@SENDING
 def reply(thread_id):
     """The two people of an open thread: write a reply; the other is emailed a notice."""
     found = queries.thread_for(current_user, thread_id, write=True)
