@@ -11,6 +11,7 @@ from portal.care.queries_access import LIMIT
 from portal.core.measures import SCALES, STEM
 from portal.core.vocabulary import Role
 from portal.extensions import db
+from portal.intake.services import legal_name_of
 from portal.intake.steps import ConsentsForm
 from portal.security.access import role_required
 
@@ -68,7 +69,7 @@ def reconsent():
     if not documents:
         return redirect(url_for("main.home"))
     form = ConsentsForm.build(None, formdata=request.form if request.method == "POST" else None,
-                              documents=documents)
+                              documents=documents, legal_name=legal_name_of(current_user))
     if request.method == "POST" and form.validate():
         services.sign_reconsent(current_user, form)
         db.session.commit()
