@@ -19,8 +19,11 @@ from portal.core.vocabulary import (
     DOSE_ROUTES,
     KIND_LABELS,
     NEXT_INTEGRATION,
+    READINESS_CONCERNS,
+    SEVERITY_LABELS,
     SIDE_EFFECT_LABELS,
     STATUS_LABELS,
+    FlagKind,
 )
 from portal.extensions import db
 from portal.models.call import Call
@@ -29,7 +32,6 @@ from portal.models.dosing import DosingRecord
 from portal.models.measure import SafetyFlag
 from portal.models.message import MessageThread
 from portal.models.schedule import Appointment, DosingReadiness
-from portal.workspace.flags import dashboard_title
 
 COVERS = {
     "User": "account", "Intake": "intake", "ConsentSignature": "consents",
@@ -127,10 +129,25 @@ def post_dosing_checkins(client):
     return [{"submitted_at": c.created_at, "answers": c.answers} for c in rows]
 
 
+def flag_words(flag):
+    """An alert in plain words, for the client."""
+    if flag.kind == FlagKind.ITEM9:
+        return ("Question 9 of the PHQ-9 answered above 0 (thoughts of being better off dead "
+                "or of self-harm)")
+    if flag.kind == FlagKind.POST_DOSING:
+        return "Answers after a dosing session that your therapist wanted to look at"
+    if flag.kind == FlagKind.READINESS:
+        reasons = flag.code.partition(":")[2].split("+")
+        return "Before a dosing session: " + ", ".join(READINESS_CONCERNS.get(r, r)
+                                                        for r in reasons if r)
+    return (f"{SEVERITY_LABELS.get(flag.severity, 'Note')}: "
+            f"{flag.code.replace('_', ' ')} (from your intake answers)")
+
+
 def flags(client):
     rows = db.session.scalars(select(SafetyFlag).where(SafetyFlag.client_id == client.id)
                               .order_by(SafetyFlag.created_at)).all()
-    return [{"raised_at": f.created_at, "about": dashboard_title(f)[1],
+    return [{"raised_at": f.created_at, "about": flag_words(f),
              "reviewed_at": f.acknowledged_at} for f in rows]
 
 
