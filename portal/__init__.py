@@ -94,6 +94,7 @@ def _register_blueprints(app):
         dosing,
         intake,
         main,
+        messages,
         notifications,  # noqa: F401
         ops,
         scheduling,
@@ -102,8 +103,8 @@ def _register_blueprints(app):
     )
     from portal.core.errors import register_error_handlers
 
-    for area in (main, accounts, audit, admin, workspace, dosing, intake, care, video, scheduling,
-                 ops):
+    for area in (main, accounts, audit, admin, workspace, dosing, intake, care, messages, video,
+                 scheduling, ops):
         app.register_blueprint(area.bp)
     # Flask-SocketIO's @socketio.on registers only on the server that exists at import time;
     # each app gets a new server, so the handlers are attached here, once per app.

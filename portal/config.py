@@ -161,6 +161,7 @@ class Config:
     RATELIMIT_LOGIN = "20 per minute;200 per hour"
     RATELIMIT_REGISTER = "10 per minute;50 per hour"
     RATELIMIT_RESET = "10 per minute;50 per hour"
+    RATELIMIT_MESSAGES = "10 per minute;60 per hour"  # per person: messages sent
 
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the (server-revocable) session
     # Flask-WTF's HTTPS Referer check cannot work with the required Referrer-Policy: no-referrer

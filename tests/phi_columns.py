@@ -59,6 +59,7 @@ ALLOW_LIST = {
     ("session_notes", "status"): "draft | signed: documentation workflow; content encrypted",
     ("measure_results", "source"): "checkin | intake: which form a score came from",
     ("dosing_records", "status"): "draft | signed: documentation workflow; content encrypted",
+    ("response_hours", "weekdays"): "the days a therapist answers messages; about no client",
 }
 
 # Plaintext columns that DO carry clinical meaning: open findings of issue 14, part 2

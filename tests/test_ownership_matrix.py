@@ -81,6 +81,9 @@ def owned(factories):
     db.session.add_all([entry, rule, override])
     db.session.commit()
     passkey = make_passkey(client)
+    from portal.messages import services as messages
+    thread = messages.start_thread(client, "A question", "Hello")
+    db.session.commit()
     now = datetime.now(UTC)
     free = slots.free_slots(video_type, now + timedelta(days=3), now + timedelta(days=10))
     assert free, "the therapist works every day: a free time within the week"
@@ -88,6 +91,7 @@ def owned(factories):
             "entry_id": entry.id, "type_id": video_type.id, "rule_id": rule.id,
             "override_id": override.id, "dosing_soon_id": dosing_soon.id,
             "dosing_ended_id": dosing_ended.id, "passkey_id": passkey.id,
+            "thread_id": thread.id,
             "start": free[0].astimezone(ZoneInfo("UTC")).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "client": client, "therapist": therapist}
 

@@ -57,6 +57,7 @@ def fill_every_encrypted_column():
     _fill_scheduling_and_calls(therapist, client)
     _fill_notes_and_journal(therapist, client)
     _fill_dosing_record(therapist)
+    _fill_messages(therapist, client)
     from portal.models.breakglass import BreakGlassGrant
     BreakGlassGrant.start(therapist, client, CANARY, 1)  # any user id will do for admin_id
     from portal.models.user import UserSession
@@ -128,6 +129,14 @@ def _fill_dosing_record(therapist):
     db.session.add(record)
     db.session.flush()
     db.session.add(DosingAddendum(record_id=record.id, text=CANARY, author_id=therapist.id))
+
+
+def _fill_messages(therapist, client):
+    from portal.models.message import Message, MessageThread
+    thread = MessageThread(client_id=client.id, therapist_id=therapist.id, subject=CANARY)
+    db.session.add(thread)
+    db.session.flush()
+    db.session.add(Message(thread_id=thread.id, author_id=client.id, body=CANARY))
 
 
 MODEL_ENCRYPTED_COLUMNS = encrypted_columns()

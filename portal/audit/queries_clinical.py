@@ -24,6 +24,7 @@ from portal.models.care import PostDosingCheckin
 from portal.models.intake import Intake
 from portal.models.journal import JournalEntry
 from portal.models.measure import MeasureResult, SafetyFlag
+from portal.models.message import MessageThread
 from portal.models.notes import SessionNote
 from portal.models.schedule import Appointment
 from portal.models.user import User
@@ -37,6 +38,7 @@ CLIENT_OF = {
     "safety_flag": (SafetyFlag.id, SafetyFlag.client_id),
     "appointment": (Appointment.id, Appointment.client_id),
     "post_dosing_checkin": (PostDosingCheckin.id, PostDosingCheckin.client_id),
+    "message_thread": (MessageThread.id, MessageThread.client_id),
 }
 
 # Details that are about the account, never about care (a failure reason, a factor, a role).

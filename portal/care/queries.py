@@ -1,17 +1,23 @@
-"""Read models of the client's care pages: the whole record ("my data"), the journal, and the
-dosing sessions whose post-dosing check-in is open. (The access log: queries_access.py; the home
-page: queries_home.py.)"""
+"""Read models of the client's care pages: the whole record ("my data"; its sections beyond
+the intake, consents, measures and journal in queries_record.py), the journal, and the dosing
+sessions whose post-dosing check-in is open. (The access log: queries_access.py; the home page:
+queries_home.py.)"""
+from datetime import UTC, date, datetime
+
 from flask import abort
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal.care.postdosing import COUNTED_STATUSES, POST_DOSING_WINDOW, has_checkin, invite_opens
+from portal.care.queries_access import accesses
+from portal.care.queries_record import rest_of_record
 from portal.core.vocabulary import SessionKind
 from portal.extensions import db
 from portal.intake.services import intake_for
 from portal.intake.steps import STEP_TITLES
 from portal.models.care import PostDosingCheckin
 from portal.models.consent import ConsentSignature
+from portal.models.intake import AmendmentRequest
 from portal.models.journal import JournalEntry
 from portal.models.measure import MeasureResult
 from portal.models.schedule import Appointment
@@ -19,11 +25,25 @@ from portal.security.access import get_or_404_for
 
 
 def _iso(value):
-    return value.isoformat() if value else None
+    return value  # an aware datetime: for_json writes ISO-8601 UTC, the page the local time
+
+
+def for_json(value):
+    """The record with its times as ISO-8601 UTC strings (the JSON download)."""
+    if isinstance(value, dict):
+        return {k: for_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [for_json(v) for v in value]
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
 
 
 def client_record(client):
-    """Everything the portal holds about one client, as plain data (for export and printing)."""
+    """Everything the portal holds about one client, as plain data (for export and printing):
+    times as aware datetimes, keys stable (portal/care/labels.py gives the page's words)."""
     intake = intake_for(client, create=False)
     signatures = db.session.scalars(select(ConsentSignature).where(
         ConsentSignature.client_id == client.id).order_by(ConsentSignature.signed_at)).all()
@@ -40,14 +60,21 @@ def client_record(client):
             "steps": {STEP_TITLES[row.step]: row.data for row in intake.steps
                       if row.step != "consents"},
             "decision": decision.label if decision else None,
+            "amendment_requests": [{"message": r.message, "submitted_at": r.created_at,
+                                    "resolved_at": r.resolved_at}
+                                   for r in db.session.scalars(select(AmendmentRequest).where(
+                                       AmendmentRequest.intake_id == intake.id))],
         },
         "consents": [{"document": s.document.title, "version": s.document.version,
                       "signed_name": s.signed_name, "signed_at": _iso(s.signed_at), "ip": s.ip}
                      for s in signatures],
         "measures": [{"instrument": r.instrument, "taken_at": _iso(r.taken_at),
                       "source": r.source, **r.result} for r in results],
-        "journal": [{"date": e.written_on.isoformat(), "mood": e.mood, "shared": e.shared,
+        "journal": [{"date": e.written_on, "mood": e.mood, "shared": e.shared,
                      "text": e.text} for e in journal],
+        **rest_of_record(client),
+        "access_log": [{"when": a.when, "who": a.who, "what": a.what}
+                       for a in accesses(client)],
     }
 
 

@@ -2,7 +2,7 @@
 other people, in plain words, without other users' emails, addresses or browsers.
 
 "About the record": events on the client's user row, and on their intake, journal entries,
-questionnaire results, safety flags, appointments and session notes. The client's own actions
+questionnaire results, safety flags, appointments, session notes and message threads. The client's own actions
 and events without a person (system jobs) are left out; so are refusals (outcome "failure"):
 they changed and showed nothing.
 """
@@ -17,6 +17,7 @@ from portal.models.audit import AuditEvent
 from portal.models.intake import Intake
 from portal.models.journal import JournalEntry
 from portal.models.measure import MeasureResult, SafetyFlag
+from portal.models.message import MessageThread
 from portal.models.notes import SessionNote
 from portal.models.schedule import Appointment
 from portal.models.user import User
@@ -53,6 +54,9 @@ WHAT = {
     "appointment_no_show": "marked a session as missed",
     "call_page_opened": "opened the video room of a session",
     "call_admit": "let you into a video session",
+    "message_thread_viewed": "read your messages",
+    "message_sent": "wrote you a message",
+    "message_thread_closed": "closed a conversation in your messages",
 }
 BY_OBJECT = {
     "user": "looked at or updated your record",
@@ -62,6 +66,7 @@ BY_OBJECT = {
     "safety_flag": "reviewed an alert from your answers",
     "appointment": "took part in or updated a session",
     "session_note": "worked on a session note",
+    "message_thread": "read or wrote your messages",
 }
 
 
@@ -84,6 +89,7 @@ def _about(client):
         "safety_flag": ids(SafetyFlag.id, SafetyFlag.client_id == client.id),
         "appointment": ids(Appointment.id, Appointment.client_id == client.id),
         "session_note": ids(SessionNote.id, SessionNote.appointment_id.in_(appointments)),
+        "message_thread": ids(MessageThread.id, MessageThread.client_id == client.id),
     }
     return or_((AuditEvent.object_type == "user") & (AuditEvent.object_id == str(client.id)),
                *[(AuditEvent.object_type == kind) & AuditEvent.object_id.in_(query)

@@ -7,10 +7,13 @@ from portal.care import services
 from portal.care.blueprint import bp
 from portal.care.consents import needs_reconsent
 from portal.care.forms import CheckinForm
+from portal.care.labels import SECTIONS, label_of, shown
+from portal.care.queries import for_json
 from portal.care.queries_access import LIMIT
 from portal.core.measures import SCALES, STEM
 from portal.core.vocabulary import Role
 from portal.extensions import db
+from portal.intake.services import legal_name_of
 from portal.intake.steps import ConsentsForm
 from portal.security.access import role_required
 
@@ -38,7 +41,8 @@ def my_data():
     """Clients: a printable page of everything in their record."""
     data = services.export_record(current_user, "html")
     db.session.commit()
-    return render_template("care/my_data.html", data=data)
+    return render_template("care/my_data.html", data=data, sections=SECTIONS, label=label_of,
+                           shown=shown)
 
 
 @bp.get("/my-data/access")
@@ -56,7 +60,8 @@ def my_data_json():
     """Clients: their whole record as a JSON download."""
     data = services.export_record(current_user, "json")
     db.session.commit()
-    return Response(json.dumps(data, indent=2, ensure_ascii=False), mimetype="application/json",
+    return Response(json.dumps(for_json(data), indent=2, ensure_ascii=False),
+                    mimetype="application/json",
                     headers={"Content-Disposition": "attachment; filename=my-record.json"})
 
 
@@ -68,7 +73,7 @@ def reconsent():
     if not documents:
         return redirect(url_for("main.home"))
     form = ConsentsForm.build(None, formdata=request.form if request.method == "POST" else None,
-                              documents=documents)
+                              documents=documents, legal_name=legal_name_of(current_user))
     if request.method == "POST" and form.validate():
         services.sign_reconsent(current_user, form)
         db.session.commit()

@@ -15,7 +15,7 @@ from portal.core.time import utcnow
 from portal.core.vocabulary import FlagKind, IntakeStatus, Source
 from portal.extensions import db
 from portal.intake import rules
-from portal.intake.steps import STEP_FORMS, next_step, previous_step
+from portal.intake.steps import STEP_FORMS, legal_name_in, next_step, previous_step
 from portal.models.consent import ConsentSignature
 from portal.models.intake import STEPS, AmendmentRequest, Intake, IntakeStep
 from portal.models.measure import MeasureResult, SafetyFlag
@@ -126,6 +126,11 @@ def complete_step(intake, step, form, formdata):
     if step == "consents":
         sign_consents(intake.client, form)
     intake.current_step = next_step(step) or step
+
+
+def legal_name_of(client):
+    """The client's legal name: as given in the intake, else the name on their account."""
+    return legal_name_in(intake_for(client, create=False), client.name)
 
 
 def sign_consents(client, form):

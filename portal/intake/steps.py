@@ -46,20 +46,38 @@ def _prefill_about(form, intake):
     form.timezone.data = intake.client.timezone
 
 
+def same_name(typed, legal):
+    """Does a typed signature match the legal name? Case and extra spaces do not matter."""
+    def plain(text):
+        return " ".join((text or "").split()).casefold()
+    return bool(plain(typed)) and plain(typed) == plain(legal)
+
+
+def legal_name_in(intake, fallback=""):
+    """The legal name the client gave in the intake's first step, else `fallback` (the name
+    on their account)."""
+    given = intake.answers("about").get("legal_name") if intake is not None else None
+    return (given or "").strip() or fallback
+
+
 class ConsentsForm(StepMixin, FlaskForm):
-    """One signature per current consent document: typed full name and "I agree"."""
+    """One signature per current consent document: typed full name and "I agree". The typed
+    name must match the client's legal name (ignoring case and extra spaces)."""
 
     title = "Consents"
     documents = ()
+    legal_name = ""
 
     @classmethod
     def field_prefixes(cls):
         return {f"{p}_{doc.kind}" for doc in ConsentDocument.current() for p in ("name", "agree")}
 
     @classmethod
-    def build(cls, intake, formdata=None, prefill=False, documents=None):
+    def build(cls, intake, formdata=None, prefill=False, documents=None, legal_name=None):
         documents = ConsentDocument.current() if documents is None else documents
-        attrs = {"documents": documents}
+        if legal_name is None:
+            legal_name = legal_name_in(intake, intake.client.name if intake else "")
+        attrs = {"documents": documents, "legal_name": legal_name}
         for doc in documents:
             attrs[f"name_{doc.kind}"] = StringField(
                 f"Type your full name to sign “{doc.title}”", validators=[
@@ -71,6 +89,16 @@ class ConsentsForm(StepMixin, FlaskForm):
                                          "practice with questions first.")])
         bound = type("ConsentsForm", (cls,), attrs)
         return bound(formdata=formdata) if formdata is not None else bound(formdata=None)
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        for _, name in self.signatures():
+            if name.data and name.data.strip() and not same_name(name.data, self.legal_name):
+                name.errors = [*name.errors, f"Please type your legal name exactly as you gave "
+                               f"it: {self.legal_name}. Capital letters and extra spaces do "
+                               "not matter."]
+                valid = False
+        return valid
 
     def signatures(self):
         return [(doc, self[f"name_{doc.kind}"]) for doc in self.documents]

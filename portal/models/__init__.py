@@ -8,6 +8,7 @@ from portal.models.dosing import DosingAddendum, DosingRecord
 from portal.models.intake import AmendmentRequest, Intake, IntakeStep, ReviewDecision
 from portal.models.journal import JournalEntry
 from portal.models.measure import MeasureResult, SafetyFlag
+from portal.models.message import Message, MessageThread, ResponseHours
 from portal.models.notes import NoteAddendum, SessionNote
 from portal.models.passkey import Passkey, PasskeyChallenge
 from portal.models.schedule import (
@@ -25,6 +26,7 @@ __all__ = [
     "BreakGlassGrant", "Call", "CallEvent", "CareStatus", "CareStatusChange", "CheckinInvitation",
     "ConsentDocument", "ConsentSignature", "DosingAddendum", "DosingRecord",
     "DosingReadiness", "Intake", "IntakeStep", "Invitation", "JournalEntry", "MeasureResult",
+    "Message", "MessageThread", "ResponseHours",
     "NoteAddendum", "Passkey", "PasskeyChallenge",
     "PostDosingCheckin", "ReminderLog", "ReviewDecision", "Role", "SafetyFlag", "SessionNote",
     "SessionType", "User", "UserSession",
