@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0017_messages'
-down_revision = '0012_passkeys'
+down_revision = '0013_call_connected'
 branch_labels = None
 depends_on = None
 
