@@ -12,6 +12,7 @@ from portal.models.schedule import (
                                     Appointment,
                                     AvailabilityOverride,
                                     AvailabilityRule,
+                                    BookingOverride,
                                     DosingReadiness,
                                     ReminderLog,
                                     SessionType,
@@ -20,7 +21,8 @@ from portal.models.user import CareStatus, Invitation, Role, User, UserSession
 
 __all__ = [
     "AmendmentRequest", "Appointment", "AuditEvent", "AvailabilityOverride", "AvailabilityRule",
-    "BreakGlassGrant", "Call", "CallEvent", "CareStatus", "CareStatusChange", "CheckinInvitation",
+    "BookingOverride", "BreakGlassGrant", "Call", "CallEvent", "CareStatus", "CareStatusChange",
+    "CheckinInvitation",
     "ConsentDocument", "ConsentSignature",
     "DosingReadiness", "Intake", "IntakeStep", "Invitation", "JournalEntry", "MeasureResult",
     "NoteAddendum", "PostDosingCheckin", "ReminderLog", "ReviewDecision", "Role", "SafetyFlag", "SessionNote",
