@@ -38,7 +38,8 @@ def source_words(source, short=False):
 
 def answer_words(flag):
     """The answer that raised the flag, quoted ("“Nearly every day”"), or "" when not kept."""
-    return f"“{flag.answer}”" if flag.answer else ""
+    answer = getattr(flag, "answer", None)
+    return f"“{answer}”" if answer else ""
 
 
 def review_title(flag):
@@ -47,19 +48,18 @@ def review_title(flag):
     if flag.kind == FlagKind.ITEM9:
         given = answer_words(flag) or "above 0"
         return f"{ITEM9}: {ITEM9_MEANING}", f"Answered {given} in {source_words(flag.source)}."
-    detail = f"Raised from {source_words(flag.source)}."
-    return code_title(flag.code), f"{detail} Answer: {answer_words(flag)}." if flag.answer \
-        else detail
+    given = f" Answer: {answer_words(flag)}." if answer_words(flag) else ""
+    return code_title(flag.code), f"Raised from {source_words(flag.source)}.{given}"
 
 
 def dashboard_title(flag):
     """(badge, title) of an urgent flag in the dashboard's one-line form."""
     if flag.kind == FlagKind.ITEM9:
-        given = f", answered {answer_words(flag)}" if flag.answer else ""
+        given = f", answered {answer_words(flag)}" if answer_words(flag) else ""
         return ITEM9_BADGE, f"{ITEM9} ({ITEM9_MEANING}){given}"
     badge = SEVERITY_LABELS.get(flag.severity, flag.severity)
     if flag.kind == FlagKind.POST_DOSING:
         reasons = ", ".join(POST_DOSING_REASONS.get(code, code) for code in flag.code.split("+"))
         return badge, f"Worrying answers after a dosing session: {reasons}"
-    given = f", answered {answer_words(flag)}" if flag.answer else ""
+    given = f", answered {answer_words(flag)}" if answer_words(flag) else ""
     return badge, f"{code_title(flag.code)}{given}"
