@@ -262,3 +262,19 @@ def test_the_practice_time_is_not_repeated_when_the_zones_agree(app, factories, 
     browser = signed_in(app, neighbour)
     times = get(browser, f"/book/{type_of(therapist, DOSING).id}")
     assert "(practice " not in times
+
+
+# --- the home page says the same ------------------------------------------------------------
+def test_the_home_page_points_an_eligible_client_to_the_consultation_first(browser, client_user,
+                                                                           therapist):
+    make_eligible(client_user)
+    consultation = type_of(therapist, CONSULTATION)
+    home = get(browser, "/home")
+    assert 'data-step="consultation_first"' in home
+    assert "Preparation sessions open after a consultation" in home
+    assert f'href="/book/{consultation.id}"' in home
+    make_appointment(client_user, consultation, hours(30))
+    home = get(browser, "/home")
+    assert "Preparation sessions open after your consultation on" in home
+    complete_consultation(client_user)
+    assert 'data-step="book_preparation"' in get(browser, "/home")

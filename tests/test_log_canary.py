@@ -58,6 +58,7 @@ CANARY = {
     "care_reason": "Cnry-Pause-e8fb",
     "client_note": "Cnry-ForClient-f90c",
     "confirm_reason": "Cnry-Confirm-0a1d",
+    "override": "Cnry-Override-1b2e",
 }
 FINGERPRINT = "a=fingerprint:sha-256 " + ":".join(["AB"] * 32)
 SDP = "\r\n".join(["v=0", "o=- 4611731400430051336 2 IN IP4 127.0.0.1", "s=-", "t=0 0",
@@ -216,6 +217,16 @@ def test_no_canary_reaches_the_logs_or_the_audit_table(app, factories, mailbox, 
     assert response.status_code == 302
 
     book_preparation(client_user, therapist)
+
+    # The therapist books an integration session (no dosing yet) with a canary reason.
+    integration = session_type(therapist, SessionKind.INTEGRATION)
+    booking = f"/therapist/clients/{client_user.id}/book/{integration.id}"
+    start = re.search(r"confirm\?start=([^\"&]+)", clinician.http.get(booking).get_data(
+        as_text=True)).group(1).replace("%3A", ":")
+    response = clinician_auth.post(booking, {"start": start, "idempotency_key": uuid.uuid4().hex,
+                                             "override_reason": CANARY["override"]},
+                                   form_path=f"{booking}/confirm?start={start}")
+    assert response.status_code == 302
 
     # Video: both join, the client is admitted, an offer with a canary SDP line is relayed.
     appointment = video_appointment(client_user)

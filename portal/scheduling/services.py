@@ -1,5 +1,7 @@
 """Scheduling's writes, each with its audit record: booking, rescheduling and cancelling (race-free
-and idempotent), a session's outcome, the default session types and the dosing-day answers.
+and idempotent), a session's outcome, the default session types and the dosing-day answers. A
+therapist books for their own client at any free time; a gate of the arc that would refuse the
+client is overridden only with their reason (kept as a BookingOverride), a final one never.
 
 The database has the last word on double booking (unique live start per therapist; on
 PostgreSQL an exclusion constraint on overlapping blocks). On SQLite the transaction holds the
