@@ -339,8 +339,8 @@ def admin(factories):
 @pytest.fixture
 def no_gates(monkeypatch):
     """Any session may be booked, dosing included, whatever the client's arc of care (the
-    gates are tested in tests/test_booking_gates.py)."""
-    monkeypatch.setattr(gates, "refusal", lambda client, session_type: None)
+    gates are tested in tests/test_booking_gates.py and tests/test_arc_gates.py)."""
+    monkeypatch.setattr(gates, "refusal", lambda client, session_type, **when: None)
 
 
 def pytest_collection_modifyitems(config, items):

@@ -176,12 +176,22 @@ def make_appointment(client, session_type, start, status=AppointmentStatus.BOOKE
     return appointment
 
 
+def complete_session(client, kind, start=None):
+    """A session of `kind` in the past, marked completed (by default at a unique past hour)."""
+    therapist = db.session.get(type(client), client.therapist_id)
+    start = start or _PAST_ORIGIN + timedelta(hours=next(_PAST_SLOTS))
+    return make_appointment(client, session_type(therapist, kind), start,
+                            status=AppointmentStatus.COMPLETED)
+
+
 def complete_preparation(client, start=None):
     """A preparation session in the past, marked completed (by default at a unique past hour)."""
-    therapist = db.session.get(type(client), client.therapist_id)
-    preparation = session_type(therapist, SessionKind.PREPARATION)
-    start = start or _PAST_ORIGIN + timedelta(hours=next(_PAST_SLOTS))
-    return make_appointment(client, preparation, start, status=AppointmentStatus.COMPLETED)
+    return complete_session(client, SessionKind.PREPARATION, start)
+
+
+def complete_consultation(client, start=None):
+    """A consultation in the past, marked completed: preparation sessions open after it."""
+    return complete_session(client, SessionKind.CONSULTATION, start)
 
 
 def open_item9_flag(client, source="checkin"):

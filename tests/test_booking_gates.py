@@ -17,7 +17,9 @@ from tests.scheduling_helpers import (
     EVERY_DAY,
     acknowledge,
     at,
+    complete_consultation,
     complete_preparation,
+    complete_session,
     decide,
     make_appointment,
     make_eligible,
@@ -71,9 +73,11 @@ def dosing_ready(client):
 
 
 # --- consultation ---------------------------------------------------------------------------
-def test_any_verified_client_may_book_a_free_consultation(client_user):
+def test_any_verified_client_may_book_a_free_consultation(client_user, therapist):
     appointment = book(client_user, SessionKind.CONSULTATION)  # no intake at all
     assert (appointment.kind, appointment.status) == ("consultation", "booked")
+    # one open consultation at a time (tests/test_arc_gates.py): this one took place
+    services.set_outcome(appointment, "completed", by=therapist, now=START + timedelta(minutes=30))
     decide(client_user, Decision.NOT_ELIGIBLE)  # nor does a refusal close the door to talking
     assert book(client_user, SessionKind.CONSULTATION, start=START + timedelta(days=1)).id
 
@@ -127,7 +131,10 @@ def test_preparation_and_integration_wait_for_an_eligible_review(client_user, st
 
 
 def test_a_later_eligible_decision_opens_preparation_and_integration(client_user):
+    complete_consultation(client_user)  # preparation follows a consultation,
+    complete_session(client_user, DOSING)  # integration a dosing session (tests/test_arc_gates.py)
     decide(client_user, Decision.NEEDS_CLEARANCE)
+    assert "needs to talk with you" in refusal(client_user, PREPARATION)
     decide(client_user, Decision.ELIGIBLE)  # clearance arrived: the latest decision counts
     assert book(client_user, PREPARATION).kind == "preparation"
     assert book(client_user, INTEGRATION, start=START + timedelta(days=1)).kind == "integration"
@@ -173,6 +180,7 @@ def test_dosing_waits_while_an_item9_flag_is_open(client_user, therapist):
 
 def test_a_client_cannot_reschedule_into_a_session_they_no_longer_may_have(client_user):
     make_eligible(client_user)
+    complete_consultation(client_user)
     appointment = book(client_user, PREPARATION)
     decide(client_user, Decision.NOT_ELIGIBLE)
     with pytest.raises(services.GateRefused):

@@ -16,7 +16,14 @@ from portal.models.schedule import Appointment, SessionType
 from portal.models.user import User
 from portal.scheduling import services, slots
 from portal.scheduling.slots import free_slots
-from tests.scheduling_helpers import at, make_appointment, make_eligible, session_type, weekly_hours
+from tests.scheduling_helpers import (
+    at,
+    complete_consultation,
+    make_appointment,
+    make_eligible,
+    session_type,
+    weekly_hours,
+)
 
 NEW_YORK = "America/New_York"
 NOW = at(NEW_YORK, 2026, 6, 1, 8)  # Monday 1 June 2026
@@ -78,9 +85,10 @@ def at_once(app, calls):
 
 
 def live_appointments(therapist):
+    """The therapist's booked sessions (a consultation completed long ago competes for no slot)."""
     return db.session.scalars(select(Appointment).where(
         Appointment.therapist_id == therapist.id,
-        Appointment.status != AppointmentStatus.CANCELLED.value)).all()
+        Appointment.status == AppointmentStatus.BOOKED.value)).all()
 
 
 def outcomes(results):
@@ -117,6 +125,7 @@ def test_an_overlapping_slot_of_another_type_is_refused_the_same_way(
     services.book(booked, consultation, SLOT, "first", now=NOW)
     db.session.commit()
     eligible = make_eligible(factories.make_client(therapist=therapist))
+    complete_consultation(eligible)  # preparation opens after a consultation
 
     with pytest.raises(services.SlotTaken) as taken:
         services.book(eligible, preparation, inside, "second", now=NOW)
@@ -132,6 +141,7 @@ def test_overlapping_bookings_of_two_types_at_once_leave_one(app, factories, the
     people = [factories.make_client(therapist=therapist) for _ in range(10)]
     for person in people[5:]:
         make_eligible(person)
+        complete_consultation(person)  # preparation opens after a consultation
     calls = [(p.id, consultation.id, SLOT, uuid.uuid4().hex) for p in people[:5]]
     calls += [(p.id, preparation.id, inside, uuid.uuid4().hex) for p in people[5:]]
 

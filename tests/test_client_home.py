@@ -13,6 +13,7 @@ from portal.models.intake import Intake
 from portal.models.measure import MeasureResult
 from tests.factories import DEFAULT_PASSWORD
 from tests.scheduling_helpers import (
+    complete_consultation,
     complete_preparation,
     decide,
     make_appointment,
@@ -92,6 +93,7 @@ def test_not_eligible_means_talk_with_the_therapist(frozen, client, auth, client
 
 def test_eligible_client_books_the_first_preparation(frozen, client, auth, client_user, therapist):
     make_eligible(client_user)
+    complete_consultation(client_user)  # preparation opens after it (tests/test_arc_gates.py)
     page = home(client, auth, client_user)
     assert step_of(page) == "book_preparation"
     prep = session_type(therapist, SessionKind.PREPARATION)

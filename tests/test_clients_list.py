@@ -66,6 +66,7 @@ def arc_of_care(factories, therapist):
     make("Consultation Only")
     submit_intake(make("Intake Submitted"))
     decide(make("Not Yet Cleared"), Decision.NEEDS_CLEARANCE)
+    decide(make("Not Eligible Client"), Decision.NOT_ELIGIBLE)
     make_eligible(make("Eligible Client"))
     preparing = make_eligible(make("Preparing Client"))
     future(therapist, SessionKind.PREPARATION, preparing)
@@ -86,7 +87,11 @@ def arc_of_care(factories, therapist):
 
 STAGES = {
     "consultation": {"Consultation Only"},
-    "intake_submitted": {"Intake Submitted", "Not Yet Cleared"},
+    "intake_submitted": {"Intake Submitted"},
+    # a decision other than "eligible" moves the client on (issue 13: they stayed at
+    # "Intake submitted" after a needs-clearance decision)
+    "needs_clearance": {"Not Yet Cleared"},
+    "not_eligible": {"Not Eligible Client"},
     "eligible": {"Eligible Client"},
     "preparing": {"Preparing Client"},
     "dosing": {"Dosing Client"},
@@ -108,7 +113,8 @@ def test_all_lists_every_own_client_with_their_stage_in_plain_words(app, factori
     factories.make_client(name="Other Therapists Client")
     found = rows(page(app, therapist, status="all"))
     assert set(found) == set().union(*STAGES.values())
-    assert "<td>Intake submitted</td>" in found["Not Yet Cleared"]
+    assert "<td>Needs medical clearance</td>" in found["Not Yet Cleared"]
+    assert "<td>Not eligible</td>" in found["Not Eligible Client"]
     assert "<td>Integrating</td>" in found["Integrating Client"]
     assert "<td>Paused</td>" in found["Paused Client"]
 

@@ -25,7 +25,12 @@ from portal.models.schedule import SessionType
 from portal.models.user import User
 from portal.scheduling import services
 from tests.conftest import Auth, IsolatedClient
-from tests.scheduling_helpers import make_appointment, session_type, weekly_hours
+from tests.scheduling_helpers import (
+    complete_consultation,
+    make_appointment,
+    session_type,
+    weekly_hours,
+)
 from tests.test_therapist_review import ensure_consent_documents, step_answers
 from tests.video_helpers import Participant, isolate_registry, video_appointment
 
@@ -51,6 +56,9 @@ CANARY = {
     "journal": "Cnry-Journal-c6d9",
     "worry": "Cnry-Worry-d7ea",
     "care_reason": "Cnry-Pause-e8fb",
+    "client_note": "Cnry-ForClient-f90c",
+    "confirm_reason": "Cnry-Confirm-0a1d",
+    "override": "Cnry-Override-1b2e",
 }
 FINGERPRINT = "a=fingerprint:sha-256 " + ":".join(["AB"] * 32)
 SDP = "\r\n".join(["v=0", "o=- 4611731400430051336 2 IN IP4 127.0.0.1", "s=-", "t=0 0",
@@ -153,6 +161,7 @@ def fill_intake_by_http(auth):
 
 
 def book_preparation(client_user, therapist):
+    complete_consultation(client_user)  # preparation opens after a consultation
     weekly_hours(therapist)
     services.ensure_default_types(therapist)
     session_type = db.session.scalar(select(SessionType).where(
@@ -198,11 +207,26 @@ def test_no_canary_reaches_the_logs_or_the_audit_table(app, factories, mailbox, 
     clinician = Participant(app, therapist)
     clinician_auth = Auth(clinician.http)
     review = f"/therapist/clients/{client_user.id}/intake"
+    # The answers raise an exclusion and a clearance flag: "eligible" names them, with a reason.
+    listed = re.search(r'name="flags_listed" type="hidden" value="([^"]*)"',
+                       clinician.http.get(review).get_data(as_text=True)).group(1)
     response = clinician_auth.post(f"{review}/decision", {
-        "decision": "eligible", "private_note": CANARY["private_note"]}, form_path=review)
+        "decision": "eligible", "private_note": CANARY["private_note"],
+        "client_note": CANARY["client_note"], "confirm_flags": "y",
+        "confirm_reason": CANARY["confirm_reason"], "flags_listed": listed}, form_path=review)
     assert response.status_code == 302
 
     book_preparation(client_user, therapist)
+
+    # The therapist books an integration session (no dosing yet) with a canary reason.
+    integration = session_type(therapist, SessionKind.INTEGRATION)
+    booking = f"/therapist/clients/{client_user.id}/book/{integration.id}"
+    start = re.search(r"confirm\?start=([^\"&]+)", clinician.http.get(booking).get_data(
+        as_text=True)).group(1).replace("%3A", ":")
+    response = clinician_auth.post(booking, {"start": start, "idempotency_key": uuid.uuid4().hex,
+                                             "override_reason": CANARY["override"]},
+                                   form_path=f"{booking}/confirm?start={start}")
+    assert response.status_code == 302
 
     # Video: both join, the client is admitted, an offer with a canary SDP line is relayed.
     appointment = video_appointment(client_user, located=True)

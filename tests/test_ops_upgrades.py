@@ -19,6 +19,7 @@ from portal.core.vocabulary import SessionKind
 from portal.extensions import db
 from portal.models import (
     AmendmentRequest,
+    BookingOverride,
     Call,
     CallEvent,
     CareStatusChange,
@@ -95,6 +96,8 @@ def seed_every_table():
     dosing = helpers.make_appointment(client, helpers.session_type(therapist, SessionKind.DOSING),
                                       datetime(2031, 1, 7, 15, tzinfo=UTC))
     db.session.add(DosingReadiness(appointment_id=dosing.id, answers={"fasting": True}))
+    db.session.add(BookingOverride(appointment_id=dosing.id, by_id=therapist.id,
+                                   refusal="Consents not signed yet.", reason="Signed on paper."))
     db.session.add(ReminderLog(appointment_id=dosing.id, recipient_id=client.id,
                                kind="reminder_24h", sent_at=utcnow()))
     preparation = helpers.complete_preparation(client)

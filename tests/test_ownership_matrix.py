@@ -25,6 +25,7 @@ from tests.conftest import csrf_from, signed_in
 from tests.passkey_helpers import make_passkey
 from tests.scheduling_helpers import (
     EVERY_DAY,
+    complete_consultation,
     make_appointment,
     make_eligible,
     open_item9_flag,
@@ -55,7 +56,7 @@ STATE_FOR = {
 # second client of the same therapist may book it (so /book/<type_id> is no hole for them).
 SHARED_WITHIN_PRACTICE = {"type_id"}
 # GET routes that need a query string to answer (the chosen time of a booking).
-QUERY_FOR = {"scheduling.confirm": "start"}
+QUERY_FOR = {"scheduling.confirm": "start", "workspace.book_for_client_confirm": "start"}
 
 
 @pytest.fixture
@@ -66,6 +67,7 @@ def owned(factories):
     client = factories.make_client(therapist=therapist)
     submit_intake(client)
     make_eligible(client)
+    complete_consultation(client)  # so preparation times answer the client (/book/<type_id>)
     weekly_hours(therapist, days=EVERY_DAY)
     video_type = session_type(therapist, SessionKind.PREPARATION)
     dosing_type = session_type(therapist, SessionKind.DOSING)

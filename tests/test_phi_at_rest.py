@@ -43,7 +43,9 @@ def fill_every_encrypted_column():
                                   data={"answer": f"{step} {CANARY}"}))
     db.session.add(ReviewDecision(intake=intake, therapist_id=therapist.id,
                                   decision="needs_clearance", clearance_needed=CANARY,
-                                  reason=CANARY, referral=CANARY, private_note=CANARY))
+                                  reason=CANARY, referral=CANARY, private_note=CANARY,
+                                  client_note=CANARY, confirm_reason=CANARY,
+                                  flags_confirmed=[{"id": 1, "title": CANARY}]))
     db.session.add(AmendmentRequest(intake_id=intake.id, message=CANARY))
     document = ConsentDocument.current()[0]
     db.session.add(ConsentSignature(client_id=client.id, document_id=document.id,
@@ -53,7 +55,7 @@ def fill_every_encrypted_column():
                                          "note": CANARY}))
     db.session.add(SafetyFlag(client_id=client.id, kind="item9", severity="urgent",
                               code="phq9_item9", source="checkin", acknowledged_at=utcnow(),
-                              acknowledgement_note=CANARY))
+                              acknowledgement_note=CANARY, answer=CANARY))
     _fill_scheduling_and_calls(therapist, client)
     _fill_notes_and_journal(therapist, client)
     _fill_dosing_record(therapist)
@@ -87,6 +89,9 @@ def _fill_scheduling_and_calls(therapist, client):
     db.session.add(appointment)
     db.session.flush()
     db.session.add(DosingReadiness(appointment_id=appointment.id, answers={"notes": CANARY}))
+    from portal.models.schedule import BookingOverride
+    db.session.add(BookingOverride(appointment_id=appointment.id, by_id=therapist.id,
+                                   refusal=CANARY, reason=CANARY))
     db.session.add(Call(appointment_id=appointment.id, client_location=CANARY,
                         client_phone=CANARY))
 

@@ -20,7 +20,7 @@ from portal.notifications import ics
 from portal.notifications.appointments import send_appointment_emails
 from portal.scheduling import services
 from tests.conftest import Auth, csrf_from, signed_in
-from tests.scheduling_helpers import make_appointment, session_type
+from tests.scheduling_helpers import complete_consultation, make_appointment, session_type
 from tests.test_therapist_review import ensure_consent_documents
 
 pytestmark = pytest.mark.usefixtures("works_every_day")
@@ -52,13 +52,19 @@ def test_out_of_range_dates_and_numbers_in_queries_answer_400_with_a_message(
         app, therapist, eligible_client):
     consultation = session_type(therapist, SessionKind.CONSULTATION)
     appointment = make_appointment(eligible_client, consultation, soon_start() + timedelta(days=1))
+    # the booked consultation is the client's one open consultation: book a preparation
+    complete_consultation(eligible_client)
+    preparation = session_type(therapist, SessionKind.PREPARATION)
     as_client, as_therapist = signed_in(app, eligible_client), signed_in(app, therapist)
     asked = []
-    for template in client_urls(consultation.id, appointment.id):
+    for template in client_urls(preparation.id, appointment.id):
         for value in STARTS if "start=" in template else WEEKS:
             asked.append((as_client, template.format(value)))
     for value in WEEKS:
         asked.append((as_therapist, f"/therapist/calendar?week={value}"))
+    booking = f"/therapist/clients/{eligible_client.id}/book/{preparation.id}"
+    asked += [(as_therapist, f"{booking}?week={value}") for value in WEEKS]
+    asked += [(as_therapist, f"{booking}/confirm?start={value}") for value in STARTS]
     for name in ("since", "until"):
         for value in ("9999-12-31", "0001-01-01"):
             asked.append((as_therapist, f"/audit/?{name}={value}"))
@@ -78,9 +84,11 @@ def test_out_of_range_dates_and_numbers_in_queries_answer_400_with_a_message(
     # positive controls: ordinary values still work
     monday = NEXT_MONDAY.isoformat()
     assert as_therapist.get(f"/therapist/calendar?week={monday}").status_code == 200
-    assert as_client.get(f"/book/{consultation.id}?week={monday}").status_code == 200
+    assert as_client.get(f"/book/{preparation.id}?week={monday}").status_code == 200
     start = soon_start().strftime("%Y-%m-%dT%H:%M:%SZ")
-    assert as_client.get(f"/book/{consultation.id}/confirm?start={start}").status_code == 200
+    assert as_client.get(f"/book/{preparation.id}/confirm?start={start}").status_code == 200
+    assert as_therapist.get(f"{booking}?week={monday}").status_code == 200
+    assert as_therapist.get(f"{booking}/confirm?start={start}").status_code == 200
     assert as_therapist.get(f"/audit/?since=2020-01-01&until={date.today()}"
                             f"&actor={therapist.id}").status_code == 200
 

@@ -9,8 +9,9 @@ client. First match wins:
   4. preparing: the latest review decision is "eligible" and a preparation session is booked
      or completed;
   5. eligible: the latest review decision is "eligible";
-  6. intake submitted: the intake is submitted (no decision yet, or not "eligible");
-  7. consultation: everyone else (a new client, a consultation, an intake in progress).
+  6. needs clearance / not eligible: the latest review decision says so;
+  7. intake submitted: the intake is submitted, no decision yet;
+  8. consultation: everyone else (a new client, a consultation, an intake in progress).
 
 Two pages read it: the therapist's clients list (`stage_expression`, filtered and counted in
 SQL) and the client's home page (`stage_of`), whose one next step is chosen by the stage
@@ -63,6 +64,8 @@ def stage_expression():
         (and_(eligible, _has_session(SessionKind.PREPARATION, BOOKED, COMPLETED)),
          literal(Stage.PREPARING.value)),
         (eligible, literal(Stage.ELIGIBLE.value)),
+        (latest_decision == Decision.NEEDS_CLEARANCE.value, literal(Stage.NEEDS_CLEARANCE.value)),
+        (latest_decision == Decision.NOT_ELIGIBLE.value, literal(Stage.NOT_ELIGIBLE.value)),
         (submitted, literal(Stage.INTAKE_SUBMITTED.value)),
         else_=literal(Stage.CONSULTATION.value))
 

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from portal.care.arc import stage_of
 from portal.care.queries import open_checkins
+from portal.care.queries_outcome import review_outcome
 from portal.core.time import zone_of
 from portal.core.vocabulary import CHECKIN_GAP, JOIN_EARLY, AppointmentStatus, SessionKind, Stage
 from portal.extensions import db
@@ -28,6 +29,8 @@ INTEGRATION_WITHIN = timedelta(hours=72)
 BOOKED = AppointmentStatus.BOOKED.value
 COMPLETED = AppointmentStatus.COMPLETED.value
 OUT_OF_CARE = (Stage.PAUSED, Stage.DISCHARGED)
+# Stages in which the home page shows the review's outcome (later on it is old news).
+OUTCOME_STAGES = (Stage.ELIGIBLE, Stage.NEEDS_CLEARANCE, Stage.NOT_ELIGIBLE, Stage.PREPARING)
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,7 @@ class Home:
     checkins: list = field(default_factory=list)
     rules: tuple = DAY_RULES
     contact: dict | None = None  # paused or discharged: how to reach the practice
+    outcome: object = None  # the intake review's decision in plain words (queries_outcome)
 
 
 def relative(delta):
@@ -124,20 +128,32 @@ def _consultation_step(client, now):
 
 
 def _intake_submitted_step(client, now):
-    """Sent, not found eligible: waiting for the review, or talking about its decision."""
-    decision = intake_for(client, create=False).latest_decision
-    if decision is None:
-        return NextStep("waiting_review", "Thank you for sending your intake. Your therapist "
-                        "will read it and contact you.", url_for("intake.review"), "See my intake",
-                        reason=_reason(client, SessionKind.PREPARATION))
-    return NextStep("talk_with_therapist", f"Your therapist reviewed your intake: "
-                    f"{decision.label.lower()}. Please talk the next steps through with them.",
-                    url_for("intake.review"), "See my intake",
+    """Sent, no decision yet: waiting for the review."""
+    return NextStep("waiting_review", "Thank you for sending your intake. Your therapist "
+                    "will read it and contact you.", url_for("intake.review"), "See my intake",
                     reason=_reason(client, SessionKind.PREPARATION))
 
 
+def _decided_step(client, now):
+    """Needs clearance or not eligible: talk the decision through (a consultation is open)."""
+    text = "Please talk the next steps through with your therapist."
+    if _reason(client, SessionKind.CONSULTATION) is None:
+        return NextStep("talk_with_therapist", f"{text} You can book a consultation to do so.",
+                        _book(client, SessionKind.CONSULTATION), "Book a consultation",
+                        reason=_reason(client, SessionKind.PREPARATION))
+    return NextStep("talk_with_therapist", text, url_for("scheduling.appointments"),
+                    "See my sessions", reason=_reason(client, SessionKind.PREPARATION))
+
+
 def _eligible_step(client, now):
-    """Eligible, no preparation session yet: book the first."""
+    """Eligible, no preparation session yet: book the first, once the consultation is done."""
+    reason = _reason(client, SessionKind.PREPARATION)
+    if reason:
+        link = None if _reason(client, SessionKind.CONSULTATION) else \
+            _book(client, SessionKind.CONSULTATION)
+        return NextStep("consultation_first", "Your preparation sessions start after your "
+                        "consultation with your therapist.", link,
+                        "Book a consultation" if link else None, reason=reason)
     return NextStep("book_preparation", "Book your first preparation session. You will "
                     "talk about your intentions and what to expect.",
                     _book(client, SessionKind.PREPARATION), "Book a preparation session")
@@ -199,6 +215,8 @@ def _dosing_step(client, now):
 STEP_OF_STAGE = {
     Stage.CONSULTATION: _consultation_step,
     Stage.INTAKE_SUBMITTED: _intake_submitted_step,
+    Stage.NEEDS_CLEARANCE: _decided_step,
+    Stage.NOT_ELIGIBLE: _decided_step,
     Stage.ELIGIBLE: _eligible_step,
     Stage.PREPARING: _preparing_step,
     Stage.DOSING: _dosing_step,
@@ -245,4 +263,5 @@ def home_for(client, now):
                    "therapist": client.therapist.name if client.therapist else None,
                    "status": client.care_status}
     return Home(session=next_session(client, now), step=next_step(client, now, stage),
-                checkins=pending_checkins(client, now), contact=contact)
+                checkins=pending_checkins(client, now), contact=contact,
+                outcome=review_outcome(client) if stage in OUTCOME_STAGES else None)

@@ -51,11 +51,13 @@ def format_local(instant, zone, long=False):
     return f"{local:%A} {local.day} {local:%B %Y}, {hour}:{local:%M} {half} {local.tzname()}"
 
 
-def local_time(value, fmt=SHORT):
-    """Template global: a stored UTC time in the viewer's zone, with the zone's abbreviation."""
+def local_time(value, fmt=SHORT, zone=None):
+    """Template global: a stored UTC time in the viewer's zone (or in `zone`, a zone's name:
+    the practice's time next to the client's), with the zone's abbreviation."""
     if value is None:
         return ""
+    tz = zone_named(zone) if zone else viewer_zone()
     if fmt == SHORT:
-        return format_local(value, viewer_zone())
-    local = value.astimezone(viewer_zone())
+        return format_local(value, tz)
+    local = value.astimezone(tz)
     return f"{local.strftime(fmt)} {local.tzname()}"

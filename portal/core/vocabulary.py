@@ -121,6 +121,12 @@ SEVERITY_LABELS = {
 }
 # Flags the dashboard lists first: they need the therapist today.
 URGENT_SEVERITIES = (Severity.URGENT, Severity.EXCLUDE)
+# Open flags of these severities stand in the way of an "eligible" decision: each is
+# acknowledged with a note first, or the decision names them and gives a reason.
+DECISION_SEVERITIES = (Severity.URGENT, Severity.EXCLUDE, Severity.CLEARANCE)
+# Flags of suicide risk: while one is open, no one books a dosing session, not even the
+# therapist with a reason (portal/scheduling/gates.py).
+SUICIDE_RISK_KINDS = (FlagKind.ITEM9,)
 
 
 class IntakeStep(enum.StrEnum):
@@ -163,6 +169,8 @@ class Stage(enum.StrEnum):
 
     CONSULTATION = "consultation"
     INTAKE_SUBMITTED = "intake_submitted"
+    NEEDS_CLEARANCE = "needs_clearance"
+    NOT_ELIGIBLE = "not_eligible"
     ELIGIBLE = "eligible"
     PREPARING = "preparing"
     DOSING = "dosing"
@@ -174,6 +182,8 @@ class Stage(enum.StrEnum):
 STAGE_LABELS = {
     Stage.CONSULTATION: "Consultation",
     Stage.INTAKE_SUBMITTED: "Intake submitted",
+    Stage.NEEDS_CLEARANCE: "Needs medical clearance",
+    Stage.NOT_ELIGIBLE: "Not eligible",
     Stage.ELIGIBLE: "Eligible",
     Stage.PREPARING: "Preparing",
     Stage.DOSING: "Dosing",

@@ -206,8 +206,10 @@ def check_item9(client, item9_value, source):
             SafetyFlag.client_id == client.id, SafetyFlag.kind == FlagKind.ITEM9,
             SafetyFlag.source == Source.INTAKE, SafetyFlag.acknowledged_at.is_(None))):
         return True  # already raised for this intake and not yet seen
+    value = int(item9_value)
+    answer = measures.RESPONSES[value] if value < len(measures.RESPONSES) else str(value)
     flag = SafetyFlag(client_id=client.id, kind=FlagKind.ITEM9, severity="urgent",
-                      code="phq9_item9", source=source)
+                      code="phq9_item9", source=source, answer=answer)
     db.session.add(flag)
     db.session.flush()
     record("safety_flag_raised", actor=client, obj=("safety_flag", flag.id), detail="item9")

@@ -15,6 +15,7 @@ from portal.models.schedule import (
                                     Appointment,
                                     AvailabilityOverride,
                                     AvailabilityRule,
+                                    BookingOverride,
                                     DosingReadiness,
                                     ReminderLog,
                                     SessionType,
@@ -23,8 +24,8 @@ from portal.models.user import CareStatus, Invitation, Role, User, UserSession
 
 __all__ = [
     "AmendmentRequest", "Appointment", "AuditEvent", "AvailabilityOverride", "AvailabilityRule",
-    "BreakGlassGrant", "Call", "CallEvent", "CareStatus", "CareStatusChange", "CheckinInvitation",
-    "ConsentDocument", "ConsentSignature", "DosingAddendum", "DosingRecord",
+    "BookingOverride", "BreakGlassGrant", "Call", "CallEvent", "CareStatus", "CareStatusChange",
+    "CheckinInvitation", "ConsentDocument", "ConsentSignature", "DosingAddendum", "DosingRecord",
     "DosingReadiness", "Intake", "IntakeStep", "Invitation", "JournalEntry", "MeasureResult",
     "Message", "MessageThread", "ResponseHours",
     "NoteAddendum", "Passkey", "PasskeyChallenge",

@@ -92,7 +92,10 @@ class IntakeStep(db.Model):
 
 
 class ReviewDecision(db.Model):
-    """The therapist's decision on an intake; the private note is never shown to the client."""
+    """The therapist's decision on an intake. The client sees the decision in plain words and
+    `client_note`; the private note, reason, referral and clearance details are for the care
+    team. An "eligible" decision taken while safety flags were open names them
+    (`flags_confirmed`: [{id, title}]) with the therapist's `confirm_reason`."""
 
     __tablename__ = "review_decisions"
 
@@ -105,6 +108,9 @@ class ReviewDecision(db.Model):
     reason = mapped_column(EncryptedText("review_decisions.reason"))
     referral = mapped_column(EncryptedText("review_decisions.referral"))
     private_note = mapped_column(EncryptedText("review_decisions.private_note"))
+    client_note = mapped_column(EncryptedText("review_decisions.client_note"))
+    flags_confirmed = mapped_column(EncryptedJSON("review_decisions.flags_confirmed"))
+    confirm_reason = mapped_column(EncryptedText("review_decisions.confirm_reason"))
     decided_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
     intake = relationship("Intake", back_populates="decisions")

@@ -70,6 +70,8 @@ class SafetyFlag(db.Model):
     acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id",
                                                                       ondelete="SET NULL"))
     acknowledgement_note = mapped_column(EncryptedText("safety_flags.acknowledgement_note"))
+    # The answer that raised the flag, in the words the client chose ("Nearly every day").
+    answer = mapped_column(EncryptedText("safety_flags.answer"))
 
     client = relationship("User", foreign_keys=[client_id])
 

@@ -167,3 +167,21 @@ class DosingReadiness(db.Model):
                                                            ondelete="CASCADE"), unique=True)
     answers = mapped_column(EncryptedJSON("dosing_readiness.answers"), nullable=False)
     submitted_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+
+class BookingOverride(db.Model):
+    """A session the therapist booked for a client although a gate of the arc refused it: the
+    refusal they overrode and their reason (both encrypted; the audit keeps only ids)."""
+
+    __tablename__ = "booking_overrides"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    appointment_id: Mapped[int] = mapped_column(ForeignKey("appointments.id",
+                                                           ondelete="CASCADE"), unique=True)
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    refusal = mapped_column(EncryptedText("booking_overrides.refusal"), nullable=False)
+    reason = mapped_column(EncryptedText("booking_overrides.reason"), nullable=False)
+    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+    appointment = relationship("Appointment")
+    by = relationship("User")

@@ -97,19 +97,24 @@ def suggested_after_dosing(client, session_type, now):
                                     dosing.ends_at + timedelta(hours=72))
 
 
-def week_of_slots(session_type, zone, week=None, ignore_id=None):
-    """The free times of the week asked for (`week`, from ?week=), grouped by day in `zone`."""
+THERAPIST_HORIZON_DAYS = 365  # how far ahead a therapist booking for a client may look
+
+
+def week_of_slots(session_type, zone, week=None, ignore_id=None, limits=True):
+    """The free times of the week asked for (`week`, from ?week=), grouped by day in `zone`;
+    without `limits`, any free future time up to a year ahead (the therapist booking)."""
     today = datetime.now(zone).date()
     first = parse_week(week, today)
     start, end = week_bounds(first, zone)
-    found = slots.free_slots(session_type, start, end, ignore_id=ignore_id)
+    found = slots.free_slots(session_type, start, end, ignore_id=ignore_id, limits=limits)
+    horizon = session_type.horizon_days if limits else THERAPIST_HORIZON_DAYS
     days = [(first + timedelta(days=i), []) for i in range(7)]
     for slot in found:
         days[(slot.astimezone(zone).date() - first).days][1].append(slot)
     return {"days": days, "first": first,
             "previous": first - timedelta(days=7) if first > today else None,
             "next": first + timedelta(days=7)
-            if first + timedelta(days=7) <= today + timedelta(days=session_type.horizon_days)
+            if first + timedelta(days=7) <= today + timedelta(days=horizon)
             else None, "empty": not found}
 
 

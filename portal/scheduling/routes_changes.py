@@ -44,7 +44,8 @@ def reschedule(appointment_id):
     if refusal:
         return refusal
     session_type = appointment.session_type
-    reason = current_user.is_client and gates.refusal(current_user, session_type)
+    reason = current_user.is_client and gates.refusal(current_user, session_type,
+                                                      moving=appointment)
     if reason:
         return refused(reason)
     if "start" in request.args:

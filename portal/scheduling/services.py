@@ -1,5 +1,7 @@
 """Scheduling's writes, each with its audit record: booking, rescheduling and cancelling (race-free
-and idempotent), a session's outcome, the default session types and the dosing-day answers.
+and idempotent), a session's outcome, the default session types and the dosing-day answers. A
+therapist books for their own client at any free time; a gate of the arc that would refuse the
+client is overridden only with their reason (kept as a BookingOverride), a final one never.
 
 The database has the last word on double booking (unique live start per therapist; on
 PostgreSQL an exclusion constraint on overlapping blocks). On SQLite the transaction holds the
@@ -25,7 +27,13 @@ from portal.core.signals import appointment_changed, readiness_saved
 from portal.core.time import utcnow
 from portal.core.vocabulary import AppointmentStatus, SessionKind
 from portal.extensions import db
-from portal.models.schedule import DEFAULT_TYPES, Appointment, DosingReadiness, SessionType
+from portal.models.schedule import (
+    DEFAULT_TYPES,
+    Appointment,
+    BookingOverride,
+    DosingReadiness,
+    SessionType,
+)
 from portal.scheduling import gates, slots
 from portal.security.audit import record
 
@@ -35,7 +43,15 @@ class BookingError(Exception):
 
 
 class GateRefused(BookingError):
-    pass
+    """A gate of the arc refused; `final` when not even the therapist may override it."""
+
+    def __init__(self, message, final=False):
+        super().__init__(message)
+        self.final = final
+
+
+class ReasonNeeded(GateRefused):
+    """The therapist may book this for their client only with a reason for overriding."""
 
 
 class SlotTaken(BookingError):
@@ -77,9 +93,10 @@ def _lost_race(exc):
     return isinstance(exc, IntegrityError) or getattr(exc.orig, "sqlstate", None) == "40P01"
 
 
-def _taken(session_type, start, now, ignore_id=None):
+def _taken(session_type, start, now, ignore_id=None, limits=True):
     return SlotTaken("This time was just taken. Here are the nearest free times.",
-                     slots.nearest_free(session_type, start, now=now, ignore_id=ignore_id))
+                     slots.nearest_free(session_type, start, now=now, ignore_id=ignore_id,
+                                        limits=limits))
 
 
 def _block(session_type, start):
@@ -93,24 +110,46 @@ def _same_key(client, idempotency_key):
         Appointment.client_id == client.id, Appointment.idempotency_key == idempotency_key))
 
 
-def book(client, session_type, start, idempotency_key, now=None):
-    """Book `start` (UTC) for `client`; the same idempotency key returns the same booking."""
+def _gate(client, session_type, now, by, override):
+    """The refusal being overridden (or None). Clients meet every gate; the therapist booking
+    for their own client may override a refusal with a reason, never a final refusal."""
+    if by is None or by.id == client.id:
+        reason = gates.refusal(client, session_type, now=now)
+        if reason:
+            record("booking_refused", actor=client, obj=("session_type", session_type.id),
+                   outcome="failure", detail="gate")
+            raise GateRefused(reason)
+        return None
+    if by.id != session_type.therapist_id or by.id != client.therapist_id:
+        raise BookingError("You can book your own sessions for your own clients only.")
+    final = gates.final_refusal(client, session_type)
+    if final:
+        record("booking_refused", actor=by, obj=("user", client.id), outcome="failure",
+               detail="final gate")
+        raise GateRefused(final, final=True)
+    reason = gates.refusal(client, session_type, now=now)
+    if reason and not (override or "").strip():
+        raise ReasonNeeded(reason)
+    return reason
+
+
+def book(client, session_type, start, idempotency_key, now=None, by=None, override=None):
+    """Book `start` (UTC) for `client`; the same idempotency key returns the same booking.
+    `by`: the therapist booking for their client at any free time of theirs, with `override`,
+    their reason, when a gate refuses (kept with the booking and audited)."""
     now = now or datetime.now(UTC)
     existing = _same_key(client, idempotency_key)
     if existing is not None:
         return existing
-    reason = gates.refusal(client, session_type)
-    if reason:
-        record("booking_refused", actor=client, obj=("session_type", session_type.id),
-               outcome="failure", detail="gate")
-        raise GateRefused(reason)
-    if not slots.is_free(session_type, start, now=now):
+    overridden = _gate(client, session_type, now, by, override)
+    limits = by is None or by.id == client.id
+    if not slots.is_free(session_type, start, now=now, limits=limits):
         # Under READ COMMITTED (PostgreSQL) our own retry may have committed the slot between
         # the key lookup above and this check: that is the same booking, not a lost race.
         same = _same_key(client, idempotency_key)
         if same is not None:
             return same
-        raise _taken(session_type, start, now)
+        raise _taken(session_type, start, now, limits=limits)
     end, block_start, block_end = _block(session_type, start)
     appointment = Appointment(
         therapist_id=session_type.therapist_id, client_id=client.id, session_type=session_type,
@@ -127,9 +166,14 @@ def book(client, session_type, start, idempotency_key, now=None):
         same = _same_key(client, idempotency_key)
         if same is not None:
             return same
-        raise _taken(session_type, start, now) from None
-    record("appointment_booked", actor=client, obj=("appointment", appointment.id),
+        raise _taken(session_type, start, now, limits=limits) from None
+    record("appointment_booked", actor=by or client, obj=("appointment", appointment.id),
            detail=session_type.kind)
+    if overridden:
+        db.session.add(BookingOverride(appointment_id=appointment.id, by_id=by.id,
+                                       refusal=overridden, reason=override.strip()))
+        record("booking_gate_overridden", actor=by, obj=("appointment", appointment.id),
+               detail=session_type.kind)
     return appointment
 
 
@@ -162,7 +206,7 @@ def reschedule(appointment, new_start, by, now=None):
     _check_client_window(appointment, by, now)
     session_type = appointment.session_type
     if by.id == appointment.client_id:
-        reason = gates.refusal(appointment.client, session_type)
+        reason = gates.refusal(appointment.client, session_type, now=now, moving=appointment)
         if reason:
             raise GateRefused(reason)
     if not slots.is_free(session_type, new_start, now=now, ignore_id=appointment.id):

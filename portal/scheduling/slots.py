@@ -97,8 +97,10 @@ def _overlaps(blocks, starts, start, end):
     return False
 
 
-def free_slots(session_type, window_start, window_end, now=None, ignore_id=None):
-    """UTC start times in [window_start, window_end) at which `session_type` can be booked."""
+def free_slots(session_type, window_start, window_end, now=None, ignore_id=None, limits=True):
+    """UTC start times in [window_start, window_end) at which `session_type` can be booked.
+    `limits`: the type's minimum notice and booking window apply (clients); without them any
+    free future time of the therapist's hours is offered (the therapist booking for a client)."""
     now = now or datetime.now(UTC)
     therapist = session_type.therapist
     zone = ZoneInfo(therapist.timezone)
@@ -106,8 +108,10 @@ def free_slots(session_type, window_start, window_end, now=None, ignore_id=None)
     before = timedelta(minutes=session_type.buffer_before_min)
     after = timedelta(minutes=session_type.buffer_after_min)
     step = timedelta(minutes=max(5, session_type.slot_step_min))
-    earliest = max(window_start, now + timedelta(minutes=session_type.min_notice_min))
-    latest = min(window_end, now + timedelta(days=session_type.horizon_days))
+    notice = timedelta(minutes=session_type.min_notice_min) if limits else timedelta(0)
+    earliest = max(window_start, now + notice)
+    latest = min(window_end, now + timedelta(days=session_type.horizon_days)) if limits \
+        else window_end
     if earliest >= latest:
         return []
     blocks = booked_blocks(therapist.id, earliest - before - duration, latest + duration + after,
@@ -142,13 +146,14 @@ def _gap_end(day, wall_time, zone):
     return datetime.combine(day, wall_time, tzinfo=zone).astimezone(UTC)
 
 
-def nearest_free(session_type, around, count=5, now=None, ignore_id=None):
+def nearest_free(session_type, around, count=5, now=None, ignore_id=None, limits=True):
     """The free slots closest to `around` (for "this time was just taken")."""
     found = free_slots(session_type, around - timedelta(days=3), around + timedelta(days=10),
-                       now=now, ignore_id=ignore_id)
+                       now=now, ignore_id=ignore_id, limits=limits)
     return sorted(found, key=lambda s: abs(s - around))[:count]
 
 
-def is_free(session_type, start, now=None, ignore_id=None):
+def is_free(session_type, start, now=None, ignore_id=None, limits=True):
     return start in free_slots(session_type, start - timedelta(minutes=1),
-                               start + timedelta(minutes=1), now=now, ignore_id=ignore_id)
+                               start + timedelta(minutes=1), now=now, ignore_id=ignore_id,
+                               limits=limits)

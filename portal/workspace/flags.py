@@ -1,6 +1,7 @@
 """What the therapist reads about a safety flag, written once for the dashboard and the intake
-review: the item-9 wording, where a flag was raised from, the post-dosing answers behind a
-post-dosing flag, and the title of a flag that no intake rule matches.
+review: the item-9 wording with the answer the client gave, where a flag was raised from, the
+post-dosing answers behind a post-dosing flag, and the title of a flag that no intake rule
+matches.
 
 The contraindication rules' own titles stay in portal/intake/rules.py; severities and their
 labels are in portal/core/vocabulary.py. Pure functions: a flag in, words out.
@@ -55,24 +56,34 @@ def readiness_title(flag):
         ", ".join(READINESS_CONCERNS.get(r, r) for r in reasons) or "a readiness concern")
 
 
+def answer_words(flag):
+    """The answer that raised the flag, quoted ("“Nearly every day”"), or "" when not kept."""
+    answer = getattr(flag, "answer", None)
+    return f"“{answer}”" if answer else ""
+
+
 def review_title(flag):
     """(title, detail) of an open flag on the intake review when no rule of the answers matches
-    it: item 9 in full, any other flag by its code."""
+    it: item 9 in full with the answer given, any other flag by its code."""
     if flag.kind == FlagKind.ITEM9:
-        return f"{ITEM9}: {ITEM9_MEANING}", f"Answered above 0 in {source_words(flag.source)}."
+        given = answer_words(flag) or "above 0"
+        return f"{ITEM9}: {ITEM9_MEANING}", f"Answered {given} in {source_words(flag.source)}."
     if flag.kind == FlagKind.READINESS:
         return readiness_title(flag), f"Raised from {source_words(flag.source)}."
-    return code_title(flag.code), f"Raised from {source_words(flag.source)}."
+    given = f" Answer: {answer_words(flag)}." if answer_words(flag) else ""
+    return code_title(flag.code), f"Raised from {source_words(flag.source)}.{given}"
 
 
 def dashboard_title(flag):
     """(badge, title) of an urgent flag in the dashboard's one-line form."""
     if flag.kind == FlagKind.ITEM9:
-        return ITEM9_BADGE, f"{ITEM9} ({ITEM9_MEANING})"
+        given = f", answered {answer_words(flag)}" if answer_words(flag) else ""
+        return ITEM9_BADGE, f"{ITEM9} ({ITEM9_MEANING}){given}"
     badge = SEVERITY_LABELS.get(flag.severity, flag.severity)
     if flag.kind == FlagKind.POST_DOSING:
         reasons = ", ".join(POST_DOSING_REASONS.get(code, code) for code in flag.code.split("+"))
         return badge, f"Worrying answers after a dosing session: {reasons}"
     if flag.kind == FlagKind.READINESS:
         return badge, readiness_title(flag)
-    return badge, code_title(flag.code)
+    given = f", answered {answer_words(flag)}" if answer_words(flag) else ""
+    return badge, f"{code_title(flag.code)}{given}"

@@ -1,17 +1,15 @@
-"""The workspace's forms: inviting a client, their care status, the intake review (decision,
-flag acknowledgement), publishing a consent document, and session notes (one template of fields
-per session kind, and the addendum)."""
+"""The workspace's forms: inviting a client, their care status, acknowledging a safety flag,
+publishing a consent document, and session notes (one template of fields per session kind, and
+the addendum). The intake review's decision form is in forms_review.py."""
 from flask_wtf import FlaskForm
 from wtforms import EmailField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields import SelectChoice
-from wtforms.validators import DataRequired, Email, InputRequired, Length, ValidationError
+from wtforms.validators import DataRequired, Email, InputRequired, Length
 
 from portal.core.vocabulary import (
     CONSENT_TITLES,
-    DECISION_LABELS,
     CareStatus,
     ConsentKind,
-    Decision,
     SessionKind,
 )
 
@@ -62,62 +60,6 @@ class CareStatusForm(FlaskForm):
 
 
 # --- intake review and consents -----------------------------------------------------------
-def _note(label, help=None, limit=NOTE_LIMIT):
-    """A free-text field capped at `limit`, the limit stated in its help text."""
-    stated = f"Up to {limit:,} characters."
-    return TextAreaField(label, description=f"{help} {stated}" if help else stated,
-                         filters=[_strip], render_kw={"rows": 3}, validators=[Length(
-                             max=limit, message=f"Please shorten this to {limit:,} characters "
-                                                f"or fewer.")])
-
-
-class DecisionForm(FlaskForm):
-    """Eligible, needs medical clearance (with what) or not eligible (why, and a referral)."""
-
-    decision = RadioField("Decision", choices=[SelectChoice(d.value, DECISION_LABELS[d])
-                                               for d in Decision],
-                          validators=[InputRequired("Please choose a decision.")],
-                          validate_choice=True)
-    clearance_needed = _note("Clearance needed: with what",
-                            help="Required for “Needs medical clearance”: what the client "
-                                 "needs, for example a note from their cardiologist.")
-    reason = _note("Reason", help="Required for “Not eligible”. The client sees the decision "
-                                 "status, not this text.")
-    referral = _note("Referral", help="Required for “Not eligible”: where the client can turn "
-                                     "instead.")
-    private_note = _note("Private note", help="Optional. Only therapists see it; never the client.")
-
-    def _required_for(self, field, decision, message):
-        if self.decision.data == decision and not field.data:
-            raise ValidationError(message)
-
-    def validate_clearance_needed(self, field):
-        self._required_for(field, Decision.NEEDS_CLEARANCE.value,
-                           "Please say what medical clearance is needed.")
-
-    def validate_reason(self, field):
-        self._required_for(field, Decision.NOT_ELIGIBLE.value,
-                           "Please give the reason the client is not eligible.")
-
-    def validate_referral(self, field):
-        self._required_for(field, Decision.NOT_ELIGIBLE.value,
-                           "Please add a referral: where the client can turn instead.")
-
-    def values(self):
-        """The ReviewDecision columns: only the texts that belong to the chosen decision."""
-        decision = self.decision.data
-        return {
-            "decision": decision,
-            "clearance_needed": (self.clearance_needed.data or None)
-            if decision == Decision.NEEDS_CLEARANCE.value else None,
-            "reason": (self.reason.data or None) if decision == Decision.NOT_ELIGIBLE.value
-            else None,
-            "referral": (self.referral.data or None) if decision == Decision.NOT_ELIGIBLE.value
-            else None,
-            "private_note": self.private_note.data or None,
-        }
-
-
 class AcknowledgeForm(FlaskForm):
     """Acknowledge one safety flag; built with prefix=f"flag{id}" so each flag's form is distinct."""
 

@@ -15,10 +15,11 @@ from wtforms import (
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from portal.core.vocabulary import Modality
+from portal.core.vocabulary import Modality, SessionKind
 
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 MAX_BLOCK_MIN = 12 * 60  # slots.MAX_BLOCK: a session plus its buffers never exceeds this
+OVERRIDE_MAX = 500  # the reason for booking a session a gate of the arc would refuse
 
 
 def wall(value):
@@ -150,6 +151,24 @@ class SessionTypeForm(FlaskForm):
                                                         "500 characters.")])
     active = BooleanField("Clients can book this kind of session")
 
+    kind = None
+
+    def for_kind(self, kind):
+        """The form of a session type of `kind`: dosing is always in person, so its form offers
+        no video call (and a posted one is refused with a message, see validate_modality)."""
+        self.kind = kind
+        if kind == SessionKind.DOSING:
+            self.modality.choices = [c for c in self.modality.choices
+                                     if c.value == Modality.IN_PERSON.value]
+            self.modality.validate_choice = False
+            self.modality.description = "Dosing sessions are always in person, at the practice."
+        return self
+
+    def validate_modality(self, field):
+        if self.kind == SessionKind.DOSING and field.data != Modality.IN_PERSON.value:
+            raise ValidationError("Dosing sessions are always in person. Please keep "
+                                  "“In person” and the practice's address.")
+
     def validate_location(self, field):
         if self.modality.data == Modality.IN_PERSON.value and not (field.data or "").strip():
             raise ValidationError("Please enter the address for in-person sessions.")
@@ -173,3 +192,18 @@ class SessionTypeForm(FlaskForm):
             setattr(session_type, name, getattr(self, name).data)
         session_type.min_notice_min = self.min_notice_hours.data * 60
         session_type.location = (self.location.data or "").strip() or None
+
+
+class BookForClientForm(FlaskForm):
+    """The therapist books a time for their client: the slot, a key that makes a repeated submit
+    return the same booking, and the reason when a gate of the arc would refuse the client."""
+
+    start = HiddenField(validators=[DataRequired("Please choose a time.")])
+    idempotency_key = HiddenField(validators=[DataRequired(), Length(max=64)])
+    override_reason = TextAreaField(
+        "Your reason for booking it anyway", render_kw={"rows": 3},
+        description=f"Required because the client could not book this session themselves. Kept "
+                    f"with the booking for the care team and audited. Up to {OVERRIDE_MAX} "
+                    f"characters.",
+        validators=[Length(max=OVERRIDE_MAX, message=f"Please keep the reason under "
+                                                     f"{OVERRIDE_MAX} characters.")])

@@ -2,25 +2,32 @@
 PHQ-9 and GAD-7 with a small trend line, and their next booked session; how many clients they
 have in all, and their open invitations.
 
-Three set-based queries whatever the number of clients: the clients with their arc status (one
+Four set-based queries whatever the number of clients: the clients with their arc status (one
 CASE over correlated EXISTS subqueries, so the status filter runs in the database), the last
-TREND_POINTS measures per client and instrument (a window function), and each client's next
-booked session (a window function).
+TREND_POINTS measures per client and instrument (a window function), each client's next
+booked session (a window function) and their open safety flags counted by severity.
 
 The arc stage of each client comes from portal/care/arc.py.
 """
 from typing import NamedTuple
 
 from markupsafe import Markup, escape
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import aliased
 
 from portal.care.arc import stage_expression
 from portal.core.measures import SCALES
 from portal.core.time import utcnow
-from portal.core.vocabulary import STAGE_LABELS, AppointmentStatus, Role
+from portal.core.vocabulary import (
+    SEVERITY_LABELS,
+    STAGE_LABELS,
+    AppointmentStatus,
+    FlagKind,
+    Role,
+    Severity,
+)
 from portal.extensions import db
-from portal.models.measure import MeasureResult
+from portal.models.measure import MeasureResult, SafetyFlag
 from portal.models.schedule import Appointment
 from portal.models.user import Invitation, User
 
@@ -39,12 +46,25 @@ class Trend(NamedTuple):
     text: str
 
 
+class FlagCount(NamedTuple):
+    """Open safety flags of one severity: the marker on the clients list and client page."""
+
+    severity: str
+    label: str
+    count: int
+
+    @property
+    def urgent(self):
+        return self.severity in (Severity.URGENT, Severity.EXCLUDE)
+
+
 class ClientRow(NamedTuple):
     client: User
     status: str
     status_label: str
     trends: dict  # instrument → Trend (absent when no score yet)
     next_session: Appointment | None
+    flags: list = []  # FlagCount, most urgent first (empty: no open flag)
 
 
 def _clients(therapist, search, status):
@@ -88,6 +108,28 @@ def next_sessions(therapist, now):
     return {a.client_id: a for a in db.session.scalars(select(row).where(ranked.c.rank == 1))}
 
 
+def open_flag_counts(therapist=None, client=None):
+    """{client id: [FlagCount, most urgent first]} of the open flags of the therapist's clients
+    (or of one client); item-9 flags count as urgent whatever their stored severity."""
+    severity = case((SafetyFlag.kind == FlagKind.ITEM9.value, Severity.URGENT.value),
+                    else_=SafetyFlag.severity)
+    query = (select(SafetyFlag.client_id, severity, func.count())
+             .where(SafetyFlag.acknowledged_at.is_(None)).group_by(SafetyFlag.client_id, severity))
+    if client is not None:
+        query = query.where(SafetyFlag.client_id == client.id)
+    else:
+        query = query.join(User, User.id == SafetyFlag.client_id).where(
+            User.therapist_id == therapist.id)
+    counts = {}
+    for client_id, key, count in db.session.execute(query):
+        known = Severity(key) if key in SEVERITY_LABELS else Severity.URGENT
+        per_client = counts.setdefault(client_id, {})
+        per_client[known] = per_client.get(known, 0) + count
+    return {client_id: [FlagCount(key.value, SEVERITY_LABELS[key], per_client[key])
+                        for key in Severity if key in per_client]
+            for client_id, per_client in counts.items()}
+
+
 def sparkline(instrument, totals, maximum):
     """A tiny inline SVG of `totals` (oldest first) with its text alternative."""
     name = SCALES[instrument].name
@@ -123,11 +165,13 @@ def client_rows(therapist, now, search="", status="all"):
         return []
     measures = _latest_measures(therapist)
     upcoming = next_sessions(therapist, now)
+    flags = open_flag_counts(therapist)
     rows = []
     for client, arc in clients:
         trends = {key: trend(key, measures[(client.id, key)]) for key in SCALES
                   if (client.id, key) in measures}
-        rows.append(ClientRow(client, arc, STAGE_LABELS[arc], trends, upcoming.get(client.id)))
+        rows.append(ClientRow(client, arc, STAGE_LABELS[arc], trends, upcoming.get(client.id),
+                              flags.get(client.id, [])))
     return rows
 
 

@@ -47,7 +47,7 @@ class DosingRow(NamedTuple):
 
 class QuietClient(NamedTuple):
     client: User
-    last_checkin: datetime | None
+    last_checkin: datetime | None  # None: never checked in (the client's join date is shown)
 
 
 def urgent_flags(therapist):
@@ -123,10 +123,11 @@ def readiness_concerns(client_ids):
 
 
 def quiet_clients(therapist, now, limit=None):
-    """Active clients with no check-in (or intake measures) for 14 days, counted from when they
-    joined if they never completed one; longest silence first, the first `limit` of them, and
-    how many there are in all. The latest measure is a correlated subquery per client of this
-    therapist, not a grouping of every practice's measures."""
+    """Active clients with no check-in (or intake measures) for 14 days, and those who never
+    completed one, however recently they joined; longest silence first (a client who never
+    checked in counts from when they joined), the first `limit` of them, and how many there
+    are in all. The latest measure is a correlated subquery per client of this therapist, not
+    a grouping of every practice's measures."""
     last = last_checkin_at(User.id)
     inner = (select(User.id.label("id"), last.label("last"),
                     func.coalesce(last, User.created_at).label("since"))
@@ -136,7 +137,8 @@ def quiet_clients(therapist, now, limit=None):
     rows = db.session.execute(
         select(User, inner.c.last, func.count().over()).join(inner, inner.c.id == User.id)
         .options(load_only(User.id, User.name, User.timezone, User.created_at))
-        .where(inner.c.since < now - CHECKIN_GAP).order_by(inner.c.since, User.id)
+        .where(or_(inner.c.last.is_(None), inner.c.last < now - CHECKIN_GAP))
+        .order_by(inner.c.since, User.id)
         .limit(limit)).all()
     return [QuietClient(user, taken) for user, taken, _ in rows], rows[0][2] if rows else 0
 

@@ -11,6 +11,7 @@ from typing import NamedTuple
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
+from portal.care.arc import stage_of
 from portal.core.measures import SCALES
 from portal.core.time import viewer_zone
 from portal.core.vocabulary import KIND_LABELS, STATUS_LABELS, AppointmentStatus, CareStatus
@@ -25,6 +26,7 @@ from portal.models.notes import SessionNote
 from portal.models.schedule import Appointment
 from portal.workspace import chart
 from portal.workspace.flags import SIDE_EFFECTS
+from portal.workspace.queries_clients import open_flag_counts
 
 CARE_WORDS = {CareStatus.ACTIVE: "Care resumed", CareStatus.PAUSED: "Care paused",
               CareStatus.DISCHARGED: "Discharged"}
@@ -75,7 +77,8 @@ def dosing_dates(records):
 
 
 def load_record(client):
-    """Everything the client page shows, one query per kind of record."""
+    """Everything the client page shows, one query per kind of record (with the client's stage
+    in the arc and their open flags counted by severity)."""
     intake = db.session.scalar(select(Intake).where(Intake.client_id == client.id)
                                .options(selectinload(Intake.decisions)))
     visits = [Visit(a, note_id, status) for a, note_id, status in db.session.execute(
@@ -96,6 +99,7 @@ def load_record(client):
         .where(PostDosingCheckin.client_id == client.id)
         .order_by(PostDosingCheckin.created_at.desc())).all()
     return {"intake": intake, "visits": visits, "signatures": signatures,
+            "stage": stage_of(client), "flags": open_flag_counts(client=client).get(client.id, []),
             "unsigned": [d for d in ConsentDocument.current() if d.id not in signed],
             "changes": changes, "measures": measures_of(client), "journal": shared_journal(client),
             "checkins": checkins, "dosings": dosing_records(client)}

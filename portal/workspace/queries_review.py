@@ -6,7 +6,13 @@ from typing import NamedTuple
 from sqlalchemy import select
 
 from portal.core.measures import SCALES, items_from, score
-from portal.core.vocabulary import SEVERITY_LABELS, FlagKind, Severity, Source
+from portal.core.vocabulary import (
+    DECISION_SEVERITIES,
+    SEVERITY_LABELS,
+    FlagKind,
+    Severity,
+    Source,
+)
 from portal.extensions import db
 from portal.intake import rules, services
 from portal.intake.steps import STEP_TITLES
@@ -62,6 +68,13 @@ def flag_groups(client, intake):
         severity = flag.severity if flag.severity in groups else Severity.URGENT
         groups[severity].append(FlagEntry(severity, *flags.review_title(flag), flag))
     return [(key, SEVERITY_LABELS[key], entries) for key, entries in groups.items() if entries]
+
+
+def decision_flags(groups):
+    """[(SafetyFlag, title)]: the open flags of `flag_groups` that stand in the way of an
+    "eligible" decision (urgent, exclusion, clearance), most urgent first."""
+    return [(entry.open_flag, entry.title) for key, _, entries in groups
+            if key in DECISION_SEVERITIES for entry in entries if entry.open_flag is not None]
 
 
 def intake_scores(client, intake):

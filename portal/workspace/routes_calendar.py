@@ -144,7 +144,7 @@ def render_types(types, submitted=None, status=200):
             forms.append((session_type, submitted[1]))
             continue
         form = SessionTypeForm(prefix=f"type{session_type.id}", formdata=None)
-        form.load(session_type)
+        form.for_kind(session_type.kind).load(session_type)
         forms.append((session_type, form))
     return render_template("workspace/session_types.html", forms=forms), status
 
@@ -164,7 +164,7 @@ def save_session_type():
     chosen = next((t for t in types if str(t.id) == request.form.get("type_id")), None)
     if chosen is None:
         abort(404)
-    form = SessionTypeForm(prefix=f"type{chosen.id}")
+    form = SessionTypeForm(prefix=f"type{chosen.id}").for_kind(chosen.kind)
     if not form.validate_on_submit():
         return render_types(types, submitted=(chosen.id, form), status=400)
     services_calendar.save_session_type(chosen, form, current_user)

@@ -17,7 +17,8 @@ from portal.security.audit import record
 from portal.security.redirects import safe_next
 from portal.workspace import queries_review, services
 from portal.workspace.blueprint import bp
-from portal.workspace.forms import AcknowledgeForm, DecisionForm
+from portal.workspace.forms import AcknowledgeForm
+from portal.workspace.forms_review import DecisionForm
 from portal.workspace.queries import own_client
 
 
@@ -31,10 +32,12 @@ def render_review(client, template="workspace/intake_review.html", event="intake
     forms = {e.open_flag.id: AcknowledgeForm(formdata=None, prefix=f"flag{e.open_flag.id}")
              for _, _, entries in data["flag_groups"] for e in entries if e.open_flag is not None}
     forms.update(ack_forms or {})
+    blocking = queries_review.decision_flags(data["flag_groups"])
+    decision_form = (decision_form or DecisionForm(formdata=None)).name_open_flags(blocking) \
+        .list_open_flags()
     return render_template(
-        template, client=client, **data, ack_forms=forms,
-        decision_form=decision_form or DecisionForm(formdata=None),
-        printing=template.endswith("_print.html"), now=utcnow()), status
+        template, client=client, **data, ack_forms=forms, decision_form=decision_form,
+        blocking=blocking, printing=template.endswith("_print.html"), now=utcnow()), status
 
 
 @bp.get("/clients/<int:client_id>/intake")
@@ -55,18 +58,23 @@ def intake_print(client_id):
 @bp.post("/clients/<int:client_id>/intake/decision")
 @role_required(*CLINICIANS)
 def intake_decision(client_id):
-    """Therapists: record eligible / needs clearance / not eligible on a submitted intake."""
+    """Therapists: record eligible / needs clearance / not eligible on a submitted intake;
+    "eligible" with urgent or clearance flags open only with each acknowledged or named in the
+    confirmation with a reason. The client is emailed (no health details)."""
     client = own_client(current_user, client_id, write=True)
     intake = queries_review.intake_of(client)
     form = DecisionForm()
     if intake is None or not intake.submitted:
         flash("A decision can be recorded once the client has submitted their intake.", "warning")
         return render_review(client, decision_form=form, status=409)
+    form.name_open_flags(queries_review.decision_flags(queries_review.flag_groups(client, intake)))
     if not form.validate_on_submit():
         return render_review(client, decision_form=form, status=400)
     services.record_decision(intake, form.values(), current_user)
     db.session.commit()
-    flash(f"Decision recorded: {DECISION_LABELS[Decision(form.decision.data)]}.", "success")
+    services.tell_client_of_decision(client)
+    flash(f"Decision recorded: {DECISION_LABELS[Decision(form.decision.data)]}. {client.name} "
+          "has been emailed to sign in and see it.", "success")
     return redirect(url_for("workspace.intake_review", client_id=client.id, _anchor="decisions"))
 
 

@@ -1,6 +1,7 @@
-"""The therapist's writes about clients: invitations, care status, the intake review decision,
-acknowledging a safety flag and publishing a consent document. Each write adds its audit record
-in the same transaction; the caller commits."""
+"""The therapist's writes about clients: invitations, care status, the intake review decision
+(and the email that tells the client, after the commit), acknowledging a safety flag and
+publishing a consent document. Each write adds its audit record in the same transaction; the
+caller commits."""
 from flask import current_app
 from sqlalchemy import func, select
 
@@ -57,11 +58,25 @@ def change_care_status(client, status, reason, by):
 
 
 def record_decision(intake, values, by):
-    """A review decision on a submitted intake (`values`: the ReviewDecision columns)."""
+    """A review decision on a submitted intake (`values`: the ReviewDecision columns). An
+    "eligible" decision taken with flags open names them (`flags_confirmed`) with a reason: its
+    own audit record lists the flags' ids."""
     decision = ReviewDecision(intake_id=intake.id, therapist_id=by.id, **values)
     db.session.add(decision)
+    db.session.flush()
     record("intake_decision", actor=by, obj=("intake", intake.id), detail=values["decision"])
+    if decision.flags_confirmed:
+        ids = ",".join(str(flag["id"]) for flag in decision.flags_confirmed)
+        record("decision_with_open_flags", actor=by, obj=("review_decision", decision.id),
+               detail=f"safety_flag {ids}")
     return decision
+
+
+def tell_client_of_decision(client):
+    """After the commit: the client's email that their intake was reviewed (no health detail:
+    the decision itself waits in the portal)."""
+    send_email(client.email, "Your therapist has reviewed your intake", "intake_reviewed",
+               login_url=absolute_url("accounts.login"))
 
 
 def acknowledge_flag(flag, note, by):

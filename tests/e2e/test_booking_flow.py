@@ -16,7 +16,7 @@ from portal.extensions import db
 from portal.models.schedule import Appointment
 from tests.e2e.conftest import settle, sign_in
 from tests.factories import DEFAULT_PASSWORD
-from tests.scheduling_helpers import EVERY_DAY, make_eligible, weekly_hours
+from tests.scheduling_helpers import EVERY_DAY, complete_consultation, make_eligible, weekly_hours
 
 pytestmark = pytest.mark.e2e
 
@@ -40,6 +40,7 @@ def practice(factories):
     therapist = factories.make_therapist(timezone=NEW_YORK, name="Dr Morgan Lee")
     weekly_hours(therapist, time(9), time(17), days=EVERY_DAY)
     client = make_eligible(factories.make_client(therapist, timezone=SYDNEY, name="Robin Ash"))
+    complete_consultation(client)  # preparation sessions open after the consultation
     settle()
     return therapist, client
 
@@ -75,7 +76,8 @@ def test_a_client_in_sydney_books_and_the_therapist_in_new_york_sees_it(
 
     db.session.expire_all()
     [appointment] = db.session.scalars(select(Appointment).where(
-        Appointment.client_id == client.id)).all()
+        Appointment.client_id == client.id,
+        Appointment.kind == SessionKind.PREPARATION.value)).all()
     assert appointment.starts_at == start and appointment.kind == SessionKind.PREPARATION.value
     settle()
 
