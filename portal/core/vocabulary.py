@@ -100,6 +100,7 @@ class FlagKind(enum.StrEnum):
     CONTRAINDICATION = "contraindication"
     POST_DOSING = "post_dosing"
     READINESS = "readiness"  # a "no" or a missing dosing-day readiness answer
+    CSSRS = "cssrs"  # a moderate or high C-SSRS screener (code: cssrs_<risk>)
 
 
 class Severity(enum.StrEnum):

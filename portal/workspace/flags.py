@@ -6,10 +6,10 @@ The contraindication rules' own titles stay in portal/intake/rules.py; severitie
 labels are in portal/core/vocabulary.py. Pure functions: a flag in, words out.
 """
 from portal.care.postdosing import LOW_MOOD
+from portal.core.measures import ITEM9_MEANING  # the words live in core (the chart uses them)
 from portal.core.vocabulary import READINESS_CONCERNS, SEVERITY_LABELS, FlagKind
 
 ITEM9 = "PHQ-9 item 9 above 0"
-ITEM9_MEANING = "thoughts of being better off dead or of self-harm"
 ITEM9_BADGE = "Item 9"
 SOURCES = {"intake": "the intake questionnaire", "checkin": "a check-in",
            "post_dosing": "the check-in after a dosing session",
@@ -55,6 +55,14 @@ def readiness_title(flag):
         ", ".join(READINESS_CONCERNS.get(r, r) for r in reasons) or "a readiness concern")
 
 
+CSSRS = "C-SSRS screener"
+
+
+def cssrs_title(flag):
+    """A C-SSRS flag in words: "C-SSRS screener: high risk"."""
+    return f"{CSSRS}: {flag.code.removeprefix('cssrs_')} risk"
+
+
 def review_title(flag):
     """(title, detail) of an open flag on the intake review when no rule of the answers matches
     it: item 9 in full, any other flag by its code."""
@@ -62,6 +70,8 @@ def review_title(flag):
         return f"{ITEM9}: {ITEM9_MEANING}", f"Answered above 0 in {source_words(flag.source)}."
     if flag.kind == FlagKind.READINESS:
         return readiness_title(flag), f"Raised from {source_words(flag.source)}."
+    if flag.kind == FlagKind.CSSRS:
+        return cssrs_title(flag), f"Answered in {source_words(flag.source)}."
     return code_title(flag.code), f"Raised from {source_words(flag.source)}."
 
 
@@ -75,4 +85,6 @@ def dashboard_title(flag):
         return badge, f"Worrying answers after a dosing session: {reasons}"
     if flag.kind == FlagKind.READINESS:
         return badge, readiness_title(flag)
+    if flag.kind == FlagKind.CSSRS:
+        return badge, cssrs_title(flag)
     return badge, code_title(flag.code)

@@ -10,11 +10,12 @@ from datetime import UTC, datetime
 from flask import current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 
+from portal.core import chart
 from portal.core.vocabulary import CLINICIANS, CareStatus
 from portal.extensions import db
 from portal.security.access import role_required
 from portal.security.audit import record
-from portal.workspace import chart, queries_record, services
+from portal.workspace import queries_record, services
 from portal.workspace.blueprint import bp
 from portal.workspace.forms import CareStatusForm
 from portal.workspace.queries import own_client
