@@ -1,8 +1,8 @@
 """The Columbia–Suicide Severity Rating Scale (C-SSRS) screener, self-report, past month: its
 questions, its branching and its risk level.
 
-Licence: the C-SSRS is © The Research Foundation for Mental Hygiene, Inc. (the Columbia
-Lighthouse Project, Columbia University). Its authors make it free to use without permission in
+Licence: the C-SSRS is © The Research Foundation for Mental Hygiene, Inc.; its authors (the
+Columbia Lighthouse Project, Columbia University) make it free to use without permission in
 clinical care, community and public-health settings (cssrs.columbia.edu, "Use of the scale").
 
 Branching (the screener's own instructions): Q1 and Q2 always; Q3, Q4 and Q5 only if Q2 is yes;
