@@ -6,6 +6,7 @@ email without health details (portal.intake.services.notify_therapist) and the c
 """
 from portal.care import queries_measures
 from portal.core import cssrs, measures
+from portal.core.time import utcnow
 from portal.core.vocabulary import FlagKind, Severity, Source
 from portal.extensions import db
 from portal.intake import services as intake_services
@@ -45,6 +46,6 @@ def record_cssrs(client, answers):
 
 def view_scores(client):
     """The client's own scores page; the viewing is audited."""
-    data = queries_measures.my_scores(client)
+    data = queries_measures.my_scores(client, queries_measures.waiting(client, utcnow()))
     record("measures_viewed", actor=client, obj=("user", client.id))
     return data

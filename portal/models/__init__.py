@@ -8,6 +8,7 @@ from portal.models.dosing import DosingAddendum, DosingRecord
 from portal.models.intake import AmendmentRequest, Intake, IntakeStep, ReviewDecision
 from portal.models.journal import JournalEntry
 from portal.models.measure import MeasureResult, SafetyFlag
+from portal.models.measure_schedule import MeasureReminder, MeasureSchedule
 from portal.models.notes import NoteAddendum, SessionNote
 from portal.models.passkey import Passkey, PasskeyChallenge
 from portal.models.schedule import (
@@ -24,7 +25,8 @@ __all__ = [
     "AmendmentRequest", "Appointment", "AuditEvent", "AvailabilityOverride", "AvailabilityRule",
     "BreakGlassGrant", "Call", "CallEvent", "CareStatus", "CareStatusChange", "CheckinInvitation",
     "ConsentDocument", "ConsentSignature", "DosingAddendum", "DosingRecord",
-    "DosingReadiness", "Intake", "IntakeStep", "Invitation", "JournalEntry", "MeasureResult",
+    "DosingReadiness", "Intake", "IntakeStep", "Invitation", "JournalEntry",
+    "MeasureReminder", "MeasureResult", "MeasureSchedule",
     "NoteAddendum", "Passkey", "PasskeyChallenge",
     "PostDosingCheckin", "ReminderLog", "ReviewDecision", "Role", "SafetyFlag", "SessionNote",
     "SessionType", "User", "UserSession",
