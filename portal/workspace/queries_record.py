@@ -21,6 +21,7 @@ from portal.models.dosing import DosingRecord
 from portal.models.intake import Intake
 from portal.models.journal import JournalEntry
 from portal.models.measure import MeasureResult
+from portal.models.measure_schedule import MeasureSchedule
 from portal.models.notes import SessionNote
 from portal.models.schedule import Appointment
 from portal.workspace.flags import SIDE_EFFECTS
@@ -143,3 +144,8 @@ def checkin_summary(answers):
     return {"sleep": answers.get("sleep"), "mood": answers.get("mood"),
             "effects": effects, "item9": answers.get("phq9_9"),
             "worry": answers.get("worry_text") or ""}
+
+
+def measure_schedule(client):
+    """The client's measure schedule, or None."""
+    return db.session.scalar(select(MeasureSchedule).where(MeasureSchedule.client_id == client.id))
