@@ -11,8 +11,8 @@ from portal.core.measures import change_from_baseline
 def test_pcl5_has_20_items_scored_0_to_4_for_a_total_of_0_to_80():
     assert len(measures.PCL5.items) == 20 and measures.PCL5.top_answer == 4
     assert measures.score("pcl5", [4] * 20).total == 80
-    assert measures.score("pcl5", [0] * 20).band == "below the PTSD cut-off"
-    assert measures.score("pcl5", [2] * 16 + [1] + [0] * 3).band == "at or above the PTSD cut-off"
+    assert measures.score("pcl5", [0] * 20).band == "under the cut-off"
+    assert measures.score("pcl5", [2] * 16 + [1] + [0] * 3).band == "cut-off or above"
 
 
 @pytest.mark.parametrize("items", [[5] * 20, [0] * 19, [True] * 20, [-1] + [0] * 19])

@@ -17,7 +17,8 @@ SCALES = TREND_SCALES  # every instrument with a total over time
 CHANGE_THRESHOLD = 5
 WATCHED = "phq9"  # the instrument whose large changes the chart draws and the pages list
 BAND_FILLS = {"minimal": "#e6f3ea", "mild": "#eef4d9", "moderate": "#fcf1d8",
-              "moderately severe": "#fbe2cf", "severe": "#f8d7d3"}
+              "moderately severe": "#fbe2cf", "severe": "#f8d7d3",
+              "under the cut-off": "#e6f3ea", "cut-off or above": "#fbe2cf"}
 LINE, ALERT, INK, GRID = "#0f6570", "#a4231c", "#1f2a30", "#737d83"
 DOSING = "#5b3a8c"  # the dashed lines marking dosing sessions
 RESPONSE = "#1d5e2f"  # the dotted line at half the baseline: at or below it is a response

@@ -93,7 +93,7 @@ PCL5_ITEMS = [
 PHQ9_BANDS = [(0, 4, "minimal"), (5, 9, "mild"), (10, 14, "moderate"),
               (15, 19, "moderately severe"), (20, 27, "severe")]
 GAD7_BANDS = [(0, 4, "minimal"), (5, 9, "mild"), (10, 14, "moderate"), (15, 21, "severe")]
-PCL5_BANDS = [(0, 32, "below the PTSD cut-off"), (33, 80, "at or above the PTSD cut-off")]
+PCL5_BANDS = [(0, 32, "under the cut-off"), (33, 80, "cut-off or above")]  # probable PTSD from 33
 RESPONSE_DROP = 0.5
 
 
