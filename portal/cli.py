@@ -6,7 +6,8 @@
 - audit-checkpoint: append a signed checkpoint of the chain's head outside the database (every
   minute by deploy/portal-reminders.service, and at exit);
 - rotate-keys: re-encrypt all PHI under the first key of PHI_KEYS;
-- send-reminders: the reminders and check-in invitations that are due, and the concern flags
+- send-reminders: the reminders, check-in invitations and scheduled-measure reminders that are
+  due, and the concern flags
   of dosing-day readiness answers missing by the morning (every minute, by `make run` or
   deploy/portal-reminders.timer);
 - backup PATH and restore PATH: checked copies of the database (portal/ops/backup.py).
@@ -21,6 +22,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from portal.care.invitations import send_checkin_invitations
+from portal.care.measure_reminders import send_measure_reminders
 from portal.core.time import utcnow
 from portal.core.vocabulary import Role
 from portal.core.zones import is_valid_zone
@@ -163,4 +165,5 @@ def send_reminders(now_text):
     sent = send_due_reminders(now)
     click.echo(f"reminders sent: {sent}")
     click.echo(f"check-in invitations sent: {send_checkin_invitations(now)}")
+    click.echo(f"measure reminders sent: {send_measure_reminders(now)}")
     click.echo(f"readiness concerns raised: {raise_due_concerns(now)}")

@@ -60,6 +60,9 @@ ALLOW_LIST = {
     ("measure_results", "source"): "checkin | intake: which form a score came from",
     ("dosing_records", "status"): "draft | signed: documentation workflow; content encrypted",
     ("response_hours", "weekdays"): "the days a therapist answers messages; about no client",
+    ("measure_reminders", "occasion"): "a MeasureOccasion kind with an appointment id or a "
+                                       "date (when a reminder is for); the appointment's kind "
+                                       "is plaintext already; no instrument, no answer",
 }
 
 # Plaintext columns that DO carry clinical meaning: open findings of issue 14, part 2

@@ -3,10 +3,10 @@ linked from the appointments and the dashboard, and marking the measures charts 
 and scores page) with a dashed line and words in the chart's text alternative."""
 from datetime import timedelta
 
+from portal.core import chart
 from portal.core.time import utcnow
 from portal.extensions import db
 from portal.models.measure import MeasureResult
-from portal.workspace import chart
 from tests.conftest import section, signed_in
 from tests.dosing_helpers import dosing_session, fill_everything, post, url
 

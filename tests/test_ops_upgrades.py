@@ -36,6 +36,7 @@ from portal.models import (
 from portal.models.breakglass import BreakGlassGrant
 from portal.models.dosing import DosingAddendum, DosingRecord
 from portal.models.journal import JournalEntry
+from portal.models.measure_schedule import MeasureReminder, MeasureSchedule
 from portal.models.notes import NoteAddendum, SessionNote
 from portal.models.passkey import Passkey, PasskeyChallenge
 from portal.security import mfa
@@ -127,6 +128,10 @@ def seed_every_table():
     db.session.add(PasskeyChallenge(challenge_hash=uuid.uuid4().hex, purpose="register",
                                     user_id=therapist.id,
                                     expires_at=utcnow() + timedelta(minutes=5)))
+    db.session.add(MeasureSchedule(client_id=client.id, instruments=["phq9", "gad7"],
+                                   every_days=14))
+    db.session.add(MeasureReminder(client_id=client.id, occasion="every:1924992000#1", day=1,
+                                   sent_at=utcnow()))
     db.session.commit()
     return client
 

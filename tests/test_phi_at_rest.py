@@ -60,6 +60,7 @@ def fill_every_encrypted_column():
     _fill_notes_and_journal(therapist, client)
     _fill_dosing_record(therapist)
     _fill_messages(therapist, client)
+    _fill_measures(client)
     from portal.models.breakglass import BreakGlassGrant
     BreakGlassGrant.start(therapist, client, CANARY, 1)  # any user id will do for admin_id
     from portal.models.user import UserSession
@@ -142,6 +143,18 @@ def _fill_messages(therapist, client):
     db.session.add(thread)
     db.session.flush()
     db.session.add(Message(thread_id=thread.id, author_id=client.id, body=CANARY))
+
+
+def _fill_measures(client):
+    """The PCL-5 and C-SSRS results and the measure schedule (issue 13, section 4)."""
+    from portal.models.measure_schedule import MeasureSchedule
+    db.session.add(MeasureResult(client_id=client.id, instrument="pcl5", source="checkin",
+                                 result={"items": [4] * 20, "total": 80, "band": CANARY}))
+    db.session.add(MeasureResult(client_id=client.id, instrument="cssrs", source="checkin",
+                                 result={"answers": {"q1": True}, "risk": CANARY, "total": 1,
+                                         "band": "high risk"}))
+    db.session.add(MeasureSchedule(client_id=client.id, instruments=["pcl5", CANARY],
+                                   every_days=7))
 
 
 MODEL_ENCRYPTED_COLUMNS = encrypted_columns()

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from portal.core import measures
+from portal.core import chart, measures
 from portal.core.vocabulary import CONSENT_TITLES, ConsentKind, FlagKind
 from portal.extensions import db
 from portal.intake import services
@@ -16,7 +16,6 @@ from portal.models.audit import AuditEvent
 from portal.models.consent import ConsentDocument, ConsentSignature, unsigned_current
 from portal.models.intake import STEPS, AmendmentRequest, ReviewDecision
 from portal.models.measure import SafetyFlag
-from portal.workspace import chart
 from tests.conftest import Auth
 from tests.factories import DEFAULT_PASSWORD
 

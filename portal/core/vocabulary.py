@@ -100,6 +100,7 @@ class FlagKind(enum.StrEnum):
     CONTRAINDICATION = "contraindication"
     POST_DOSING = "post_dosing"
     READINESS = "readiness"  # a "no" or a missing dosing-day readiness answer
+    CSSRS = "cssrs"  # a moderate or high C-SSRS screener (code: cssrs_<risk>)
 
 
 class Severity(enum.StrEnum):
@@ -262,3 +263,18 @@ READINESS_CONCERNS = {
     "substances": "alcohol or benzodiazepines in the last 24 hours",
     "unanswered": "the readiness questions were not answered by the morning",
 }
+
+
+# Measurement-based care: the occasions a measure schedule asks on (reminder kinds, sent by
+# `flask send-reminders`), and how long its reminders go on.
+class MeasureOccasion(enum.StrEnum):
+    EVERY = "every"  # every N days from when the schedule was set
+    BEFORE = "before"  # before each preparation or integration session
+    AFTER_DOSING = "after_dosing"  # the morning after a dosing session
+
+
+MEASURE_REMINDER_DAYS = 3  # a reminder a day, for up to 3 days, until the measure is completed
+MEASURE_BEFORE_SESSION = timedelta(days=3)  # a session's measure opens 3 days before it
+SCHEDULABLE_MEASURES = {"phq9": "PHQ-9 (mood)", "gad7": "GAD-7 (worry)",
+                        "pcl5": "PCL-5 (after a very stressful experience)",
+                        "cssrs": "C-SSRS screener (safety)"}

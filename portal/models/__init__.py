@@ -8,6 +8,7 @@ from portal.models.dosing import DosingAddendum, DosingRecord
 from portal.models.intake import AmendmentRequest, Intake, IntakeStep, ReviewDecision
 from portal.models.journal import JournalEntry
 from portal.models.measure import MeasureResult, SafetyFlag
+from portal.models.measure_schedule import MeasureReminder, MeasureSchedule
 from portal.models.message import Message, MessageThread, ResponseHours
 from portal.models.notes import NoteAddendum, SessionNote
 from portal.models.passkey import Passkey, PasskeyChallenge
@@ -26,8 +27,9 @@ __all__ = [
     "AmendmentRequest", "Appointment", "AuditEvent", "AvailabilityOverride", "AvailabilityRule",
     "BookingOverride", "BreakGlassGrant", "Call", "CallEvent", "CareStatus", "CareStatusChange",
     "CheckinInvitation", "ConsentDocument", "ConsentSignature", "DosingAddendum", "DosingRecord",
-    "DosingReadiness", "Intake", "IntakeStep", "Invitation", "JournalEntry", "MeasureResult",
-    "Message", "MessageThread", "ResponseHours",
+    "DosingReadiness", "Intake", "IntakeStep", "Invitation", "JournalEntry",
+    "MeasureReminder", "MeasureResult", "MeasureSchedule", "Message", "MessageThread",
+    "ResponseHours",
     "NoteAddendum", "Passkey", "PasskeyChallenge",
     "PostDosingCheckin", "ReminderLog", "ReviewDecision", "Role", "SafetyFlag", "SessionNote",
     "SessionType", "User", "UserSession",

@@ -7,10 +7,10 @@ The contraindication rules' own titles stay in portal/intake/rules.py; severitie
 labels are in portal/core/vocabulary.py. Pure functions: a flag in, words out.
 """
 from portal.care.postdosing import LOW_MOOD
+from portal.core.measures import ITEM9_MEANING  # the words live in core (the chart uses them)
 from portal.core.vocabulary import READINESS_CONCERNS, SEVERITY_LABELS, FlagKind
 
 ITEM9 = "PHQ-9 item 9 above 0"
-ITEM9_MEANING = "thoughts of being better off dead or of self-harm"
 ITEM9_BADGE = "Item 9"
 SOURCES = {"intake": "the intake questionnaire", "checkin": "a check-in",
            "post_dosing": "the check-in after a dosing session",
@@ -62,6 +62,14 @@ def answer_words(flag):
     return f"“{answer}”" if answer else ""
 
 
+CSSRS = "C-SSRS screener"
+
+
+def cssrs_title(flag):
+    """A C-SSRS flag in words: "C-SSRS screener: high risk"."""
+    return f"{CSSRS}: {flag.code.removeprefix('cssrs_')} risk"
+
+
 def review_title(flag):
     """(title, detail) of an open flag on the intake review when no rule of the answers matches
     it: item 9 in full with the answer given, any other flag by its code."""
@@ -70,6 +78,8 @@ def review_title(flag):
         return f"{ITEM9}: {ITEM9_MEANING}", f"Answered {given} in {source_words(flag.source)}."
     if flag.kind == FlagKind.READINESS:
         return readiness_title(flag), f"Raised from {source_words(flag.source)}."
+    if flag.kind == FlagKind.CSSRS:
+        return cssrs_title(flag), f"Answered in {source_words(flag.source)}."
     given = f" Answer: {answer_words(flag)}." if answer_words(flag) else ""
     return code_title(flag.code), f"Raised from {source_words(flag.source)}.{given}"
 
@@ -85,5 +95,7 @@ def dashboard_title(flag):
         return badge, f"Worrying answers after a dosing session: {reasons}"
     if flag.kind == FlagKind.READINESS:
         return badge, readiness_title(flag)
+    if flag.kind == FlagKind.CSSRS:
+        return badge, cssrs_title(flag)
     given = f", answered {answer_words(flag)}" if answer_words(flag) else ""
     return badge, f"{code_title(flag.code)}{given}"

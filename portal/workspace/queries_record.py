@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from portal.care.arc import stage_of
-from portal.core.measures import SCALES
+from portal.core import chart
 from portal.core.time import viewer_zone
 from portal.core.vocabulary import KIND_LABELS, STATUS_LABELS, AppointmentStatus, CareStatus
 from portal.extensions import db
@@ -22,9 +22,9 @@ from portal.models.dosing import DosingRecord
 from portal.models.intake import Intake
 from portal.models.journal import JournalEntry
 from portal.models.measure import MeasureResult
+from portal.models.measure_schedule import MeasureSchedule
 from portal.models.notes import SessionNote
 from portal.models.schedule import Appointment
-from portal.workspace import chart
 from portal.workspace.flags import SIDE_EFFECTS
 from portal.workspace.queries_clients import open_flag_counts
 
@@ -136,20 +136,10 @@ def visits_by_time(visits, now):
 
 
 def measure_series(measures, id_prefix=None, marks=()):
-    """Per instrument: its results, the chart in the viewer's zone (element ids start with
-    `id_prefix`-<instrument> when given; `marks`: dosing dates drawn across it) and, for the
-    watched one, the large changes."""
-    zone = viewer_zone()
-    series = []
-    for scale in SCALES.values():
-        rows = [m for m in measures if m.instrument == scale.key]
-        points = [(m.taken_at, m.total, m.item9_positive) for m in rows]
-        series.append({"key": scale.key, "name": scale.name, "rows": rows,
-                       "svg": chart.svg_chart(points, scale.key, tz=zone, id_prefix=(
-                           f"{id_prefix}-{scale.key}" if id_prefix else None), marks=marks),
-                       "changes": chart.large_changes(points) if scale.key == chart.WATCHED
-                       else []})
-    return series
+    """Per instrument (PHQ-9, GAD-7, and the PCL-5 once taken): its results, the chart in the
+    viewer's zone (element ids start with `id_prefix`-<instrument> when given; `marks`: dosing
+    dates drawn across it), the large changes of the watched one, response and remission."""
+    return chart.build_series(measures, tz=viewer_zone(), id_prefix=id_prefix, marks=marks)
 
 
 def checkin_summary(answers):
@@ -158,3 +148,8 @@ def checkin_summary(answers):
     return {"sleep": answers.get("sleep"), "mood": answers.get("mood"),
             "effects": effects, "item9": answers.get("phq9_9"),
             "worry": answers.get("worry_text") or ""}
+
+
+def measure_schedule(client):
+    """The client's measure schedule, or None."""
+    return db.session.scalar(select(MeasureSchedule).where(MeasureSchedule.client_id == client.id))

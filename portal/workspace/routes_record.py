@@ -10,13 +10,15 @@ from datetime import UTC, datetime
 from flask import current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 
+from portal.core import chart
 from portal.core.vocabulary import CLINICIANS, CareStatus
 from portal.extensions import db
 from portal.security.access import role_required
 from portal.security.audit import record
-from portal.workspace import chart, queries_record, services
+from portal.workspace import queries_record, services, services_measures
 from portal.workspace.blueprint import bp
 from portal.workspace.forms import CareStatusForm
+from portal.workspace.forms_measures import MeasureScheduleForm
 from portal.workspace.queries import own_client
 
 CARE_FLASH = {
@@ -88,11 +90,36 @@ def client_journal(client_id):
 @bp.get("/clients/<int:client_id>/measures")
 @role_required(*CLINICIANS)
 def measures_over_time(client_id):
-    """Therapists: a client's PHQ-9 and GAD-7 totals over time, as a chart and as tables."""
+    """Therapists: a client's PHQ-9, GAD-7 and PCL-5 totals over time, as charts and tables,
+    with their measure schedule."""
     client = own_client(current_user, client_id)
     record("measures_viewed", actor=current_user, obj=("user", client.id))
     db.session.commit()  # before loading: a commit would expire every row the page shows
+    return render_measures(client)
+
+
+def render_measures(client, form=None, status=200):
+    """The scores page with the schedule form (the caller audited the viewing)."""
+    schedule = queries_record.measure_schedule(client)
+    form = form or MeasureScheduleForm(formdata=None).fill(schedule)
     series = queries_record.measure_series(queries_record.measures_of(client), marks=(
         queries_record.dosing_dates(queries_record.dosing_records(client))))
     return render_template("workspace/measures.html", client=client, series=series,
-                           threshold=chart.CHANGE_THRESHOLD)
+                           threshold=chart.CHANGE_THRESHOLD, form=form, schedule=schedule,
+                           can_change=client.therapist_id == current_user.id), status
+
+
+@bp.post("/clients/<int:client_id>/measures/schedule")
+@role_required(*CLINICIANS)
+def save_measure_schedule(client_id):
+    """The client's own therapist: which questionnaires the client is asked, and when."""
+    client = own_client(current_user, client_id, write=True)
+    form = MeasureScheduleForm()
+    if not form.validate_on_submit():
+        return render_measures(client, form=form, status=400)
+    saved = services_measures.save_schedule(client, form, current_user)
+    db.session.commit()
+    flash("The schedule is saved. Reminders go out by email, with no health details."
+          if saved else "The schedule is off.", "success")
+    return redirect(url_for("workspace.measures_over_time", client_id=client.id,
+                            _anchor="schedule"))

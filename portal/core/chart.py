@@ -1,4 +1,4 @@
-"""PHQ-9 / GAD-7 totals over time as an inline SVG chart, built on the server.
+"""PHQ-9 / GAD-7 / PCL-5 totals over time as an inline SVG chart, built on the server.
 
 Pure functions: points in, markup out. A point is (taken_at, total, item9_positive) with an aware
 datetime. The chart shades the instrument's severity bands, rings item-9-positive points in red and
@@ -10,15 +10,18 @@ from typing import NamedTuple
 
 from markupsafe import Markup, escape
 
-from portal.core.measures import SCALES
-from portal.workspace.flags import ITEM9_MEANING
+from portal.core.measures import ITEM9_MEANING, TREND_SCALES, change_from_baseline
+
+SCALES = TREND_SCALES  # every instrument with a total over time
 
 CHANGE_THRESHOLD = 5
 WATCHED = "phq9"  # the instrument whose large changes the chart draws and the pages list
 BAND_FILLS = {"minimal": "#e6f3ea", "mild": "#eef4d9", "moderate": "#fcf1d8",
-              "moderately severe": "#fbe2cf", "severe": "#f8d7d3"}
+              "moderately severe": "#fbe2cf", "severe": "#f8d7d3",
+              "under the cut-off": "#e6f3ea", "cut-off or above": "#fbe2cf"}
 LINE, ALERT, INK, GRID = "#0f6570", "#a4231c", "#1f2a30", "#737d83"
 DOSING = "#5b3a8c"  # the dashed lines marking dosing sessions
+RESPONSE = "#1d5e2f"  # the dotted line at half the baseline: at or below it is a response
 WIDTH, HEIGHT, TICKS = 720, 300, 5
 LEFT, RIGHT, TOP, BOTTOM, INSET = 40, 170, 14, 44, 14
 
@@ -156,6 +159,35 @@ def _dosing_marks(marks, frame, tz):
     return parts
 
 
+def _response_line(points, frame):
+    """A dotted line at half the baseline (the first score): at or below it is a response."""
+    baseline = points[0][1]
+    if len(points) < 2 or baseline <= 0:
+        return []
+    y = _n(frame.y(baseline / 2))
+    text = f"Response line: half the first score ({baseline / 2:g})"
+    return [f'<line class="response-line" x1="{LEFT}" y1="{y}" x2="{LEFT + frame.plot_w}" '
+            f'y2="{y}" stroke="{RESPONSE}" stroke-width="2" stroke-dasharray="2 3">'
+            f"<title>{escape(text)}</title></line>"]
+
+
+def change_words(instrument, totals):
+    """Response and remission in plain words ("" without a later score than the first)."""
+    change = change_from_baseline(instrument, totals)
+    if change is None or len(totals) < 2:
+        return ""
+    text = (f"From the first score of {change.baseline} to {change.latest}: "
+            + ("a response (a drop of 50 % or more). " if change.response
+               else "not yet a response (a drop of 50 % or more). "))
+    if change.remission is None:
+        text += "This questionnaire defines no remission score."
+    elif change.remission:
+        text += f"In remission (below {SCALES[instrument].remission_below})."
+    else:
+        text += f"Not in remission (below {SCALES[instrument].remission_below})."
+    return text
+
+
 def describe(instrument, points, tz=UTC, highlight=None, marks=()):
     """A one-paragraph text version of the chart (its <desc>)."""
     name = SCALES[instrument].name
@@ -171,6 +203,7 @@ def describe(instrument, points, tz=UTC, highlight=None, marks=()):
     if highlight is not None:
         changes = len(large_changes(points, highlight))
         text += f"{changes} change{'s' if changes != 1 else ''} of {highlight} points or more. "
+    text += change_words(instrument, [p[1] for p in points]) + " "
     if marks:
         text += "Dosing sessions: " + ", ".join(_when(m, tz) for m in sorted(marks)) + "."
     return text.strip()
@@ -200,6 +233,7 @@ def svg_chart(points, instrument, tz=UTC, id_prefix=None, highlight="auto", mark
     if points:
         parts += _time_axis(frame, tz)
         parts += _dosing_marks(marks, frame, tz)
+        parts += _response_line(points, frame)
         parts += _segments(points, frame, highlight)
         parts += _markers(instrument, points, frame, tz)
     else:
@@ -207,3 +241,24 @@ def svg_chart(points, instrument, tz=UTC, id_prefix=None, highlight="auto", mark
                      f'font-size="14" fill="{INK}" text-anchor="middle">No scores yet</text>')
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 (every text above went through escape())
+
+
+def build_series(measures, tz=UTC, id_prefix=None, marks=(), always=("phq9", "gad7")):
+    """Per instrument with scores (and those in `always`): its rows, chart, large changes and
+    response/remission. `measures`: MeasureResult-like rows (instrument, taken_at, total,
+    item9_positive) in time order; `marks`: dosing dates (the therapist's charts only)."""
+    series = []
+    for scale in SCALES.values():
+        rows = [m for m in measures if m.instrument == scale.key]
+        if not rows and scale.key not in always:
+            continue
+        points = [(m.taken_at, m.total, m.item9_positive) for m in rows]
+        totals = [m.total for m in rows]
+        series.append({
+            "key": scale.key, "name": scale.name, "rows": rows,
+            "svg": svg_chart(points, scale.key, tz=tz, marks=marks, id_prefix=(
+                f"{id_prefix}-{scale.key}" if id_prefix else None)),
+            "changes": large_changes(points) if scale.key == WATCHED else [],
+            "change": change_from_baseline(scale.key, totals) if len(totals) > 1 else None,
+            "change_words": change_words(scale.key, totals)})
+    return series
