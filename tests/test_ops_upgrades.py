@@ -6,7 +6,7 @@ database created and dropped by the test.
 """
 import uuid
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from flask_migrate import downgrade, upgrade
@@ -37,6 +37,7 @@ from portal.models.breakglass import BreakGlassGrant
 from portal.models.dosing import DosingAddendum, DosingRecord
 from portal.models.journal import JournalEntry
 from portal.models.measure_schedule import MeasureReminder, MeasureSchedule
+from portal.models.message import Message, MessageThread, ResponseHours
 from portal.models.notes import NoteAddendum, SessionNote
 from portal.models.passkey import Passkey, PasskeyChallenge
 from portal.security import mfa
@@ -128,6 +129,10 @@ def seed_every_table():
     db.session.add(PasskeyChallenge(challenge_hash=uuid.uuid4().hex, purpose="register",
                                     user_id=therapist.id,
                                     expires_at=utcnow() + timedelta(minutes=5)))
+    thread = MessageThread(client_id=client.id, therapist_id=therapist.id, subject="Sleep")
+    db.session.add_all([thread, Message(thread=thread, author_id=client.id, body="Slept badly."),
+                        ResponseHours(therapist_id=therapist.id, weekdays="0,1,2,3,4",
+                                      starts=time(9), ends=time(17))])
     db.session.add(MeasureSchedule(client_id=client.id, instruments=["phq9", "gad7"],
                                    every_days=14))
     db.session.add(MeasureReminder(client_id=client.id, occasion="every:1924992000#1", day=1,

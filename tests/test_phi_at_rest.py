@@ -94,7 +94,7 @@ def _fill_scheduling_and_calls(therapist, client):
     db.session.add(BookingOverride(appointment_id=appointment.id, by_id=therapist.id,
                                    refusal=CANARY, reason=CANARY))
     db.session.add(Call(appointment_id=appointment.id, client_location=CANARY,
-                        client_phone=CANARY))
+                        client_phone=CANARY, client_country=CANARY))
 
 
 def _fill_notes_and_journal(therapist, client):

@@ -93,6 +93,8 @@ SECTIONS = {
     "appointments": "Sessions", "readiness": "Readiness before dosing sessions",
     "dosing_records": "Dosing sessions", "post_dosing_checkins": "Check-ins after dosing",
     "measures": "Questionnaires", "checkin_invitations": "Check-in invitations",
+    "measure_schedule": "Questionnaires your therapist scheduled",
+    "booking_overrides": "Sessions booked past a booking rule",
     "flags": "Alerts from your answers", "call_locations": "Where you were for video sessions",
     "messages": "Messages", "journal": "Journal", "care_status": "Your care's status",
     "access_log": "Who looked at your record",

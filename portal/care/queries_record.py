@@ -30,8 +30,9 @@ from portal.models.call import Call
 from portal.models.care import CareStatusChange, CheckinInvitation, PostDosingCheckin
 from portal.models.dosing import DosingRecord
 from portal.models.measure import SafetyFlag
+from portal.models.measure_schedule import MeasureReminder, MeasureSchedule
 from portal.models.message import MessageThread
-from portal.models.schedule import Appointment, DosingReadiness
+from portal.models.schedule import Appointment, BookingOverride, DosingReadiness
 
 COVERS = {
     "User": "account", "Intake": "intake", "ConsentSignature": "consents",
@@ -40,6 +41,8 @@ COVERS = {
     "PostDosingCheckin": "post_dosing_checkins", "SafetyFlag": "flags",
     "Call": "call_locations", "MessageThread": "messages", "CareStatusChange": "care_status",
     "CheckinInvitation": "checkin_invitations", "BreakGlassGrant": "access_log",
+    "MeasureSchedule": "measure_schedule", "MeasureReminder": "measure_schedule",
+    "BookingOverride": "booking_overrides",
 }
 EXCLUDED = {
     "SessionNote": "the therapist's psychotherapy notes, kept apart from the record (45 CFR "
@@ -180,6 +183,28 @@ def checkin_invitations(client):
     return [{"period": i.period, "sent_at": i.sent_at} for i in rows]
 
 
+def measure_schedule(client):
+    """The questionnaires the therapist asked for, and the reminders sent about them."""
+    rows = db.session.scalars(select(MeasureSchedule).where(
+        MeasureSchedule.client_id == client.id)).all()
+    sent = db.session.scalars(select(MeasureReminder).where(
+        MeasureReminder.client_id == client.id, MeasureReminder.sent_at.is_not(None))
+        .order_by(MeasureReminder.sent_at)).all()
+    return [{"questionnaires": s.instruments, "every_days": s.every_days,
+             "before_sessions": _yes_no(s.before_sessions),
+             "morning_after_dosing": _yes_no(s.after_dosing), "since": s.starts_at}
+            for s in rows] + [{"reminder_sent_at": r.sent_at} for r in sent]
+
+
+def booking_overrides(client):
+    """Sessions the therapist booked past a booking rule, with the rule and their reason."""
+    rows = db.session.execute(select(BookingOverride, Appointment).join(
+        Appointment, Appointment.id == BookingOverride.appointment_id).where(
+        Appointment.client_id == client.id).order_by(BookingOverride.created_at)).all()
+    return [{"session_at": a.starts_at, "rule": o.refusal, "reason": o.reason,
+             "recorded_at": o.created_at} for o, a in rows]
+
+
 def rest_of_record(client):
     """The sections beyond the intake, consents, measures and journal (keys are stable)."""
     return {"appointments": appointments(client), "readiness": readiness(client),
@@ -187,4 +212,6 @@ def rest_of_record(client):
             "post_dosing_checkins": post_dosing_checkins(client), "flags": flags(client),
             "call_locations": call_locations(client), "messages": messages(client),
             "care_status": care_status(client),
-            "checkin_invitations": checkin_invitations(client)}
+            "checkin_invitations": checkin_invitations(client),
+            "measure_schedule": measure_schedule(client),
+            "booking_overrides": booking_overrides(client)}
