@@ -48,10 +48,17 @@ def stack():
     tmp = tempfile.mkdtemp(prefix="portal-stack-")
     os.chmod(tmp, 0o755)  # the postgres user reaches its data directory inside
     running = Stack(tmp, "st" + uuid.uuid4().hex[:4])
+    saved = os.environ.get("REQUESTS_CA_BUNDLE")
     try:
-        yield running.start(server_keys())
+        running.start(server_keys())
+        os.environ["REQUESTS_CA_BUNDLE"] = str(running.ca)  # sign_in's requests trust the test CA
+        yield running
     finally:
+        if saved is None:
+            os.environ.pop("REQUESTS_CA_BUNDLE", None)
+        else:
+            os.environ["REQUESTS_CA_BUNDLE"] = saved
         running.stop()
-        for name in ("nginx", "app0", "app1", "coturn"):
-            print(f"--- {name} log (tail) ---\n{running.log_tail(name, 15)}")
+        for name in ("nginx", "app0", "app1", "coturn"):  # shown on failure
+            print(f"--- {name} log (tail) ---\n{running.log_tail(name, 40)}")
         shutil.rmtree(tmp, ignore_errors=True)

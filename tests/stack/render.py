@@ -56,7 +56,7 @@ def turnserver(tmp, cert, key, secret):
     conf = _sub(conf, "cert=/etc/coturn/certs/fullchain.pem", f"cert={cert}")
     conf = _sub(conf, "pkey=/etc/coturn/certs/privkey.pem", f"pkey={key}")
     conf = _sub(conf, "turn.example.org", HOST, count=None)
-    conf = _sub(conf, "\nsyslog\n", f"\nlog-file={tmp}/turn.log\npidfile={tmp}/turn.pid\n")
+    conf = _sub(conf, "\nsyslog\n", f"\nlog-file=stdout\npidfile={tmp}/turn.pid\n")
     path = tmp / "turnserver.conf"
     path.write_text(conf)
     return path
