@@ -57,6 +57,35 @@ class StackParticipant(Participant):
         return answer, joined
 
 
+class FrameWatch:
+    """Reads the remote video continuously, so "media flows" means frames arriving now, not
+    frames queued before a fault."""
+
+    def __init__(self, peer):
+        self.peer, self.last, self.task = peer, 0.0, None
+
+    def start(self):
+        async def read():
+            track = await asyncio.shield(self.peer.remote_track)
+            while True:
+                await track.recv()
+                self.last = time.perf_counter()
+        self.task = asyncio.ensure_future(read())
+        return self
+
+    async def flowing_after(self, moment, timeout=30):
+        """Seconds from `moment` to the first frame after it."""
+        deadline = time.perf_counter() + timeout
+        while self.last <= moment:
+            assert time.perf_counter() < deadline, "no video frames after the fault"
+            assert not self.task.done(), self.task
+            await asyncio.sleep(0.02)
+        return self.last - moment
+
+    def stop(self):
+        self.task.cancel()
+
+
 class NsPeer(Peer):
     """An aiortc peer whose sockets (host candidates, TURN allocation) live in namespace `ns`."""
 

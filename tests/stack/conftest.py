@@ -46,7 +46,7 @@ def stack():
     from tests.stack.services import Stack
 
     tmp = tempfile.mkdtemp(prefix="portal-stack-")
-    os.chmod(tmp, 0o755)  # the postgres user reaches its data directory inside
+    os.chmod(tmp, 0o755)  # noqa: S103 - the postgres user reaches its data directory inside
     running = Stack(tmp, "st" + uuid.uuid4().hex[:4])
     saved = os.environ.get("REQUESTS_CA_BUNDLE")
     try:
