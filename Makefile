@@ -8,7 +8,7 @@ PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 PORT ?= 5000
 export PORT
 
-.PHONY: run test lint test-sqlite test-postgres chromium totp vendor reminders
+.PHONY: run test lint test-sqlite test-postgres test-stack stack-packages chromium totp vendor reminders
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -52,6 +52,20 @@ test-postgres: $(VENV)/.tests-installed
 		echo "PostgreSQL is not reachable at $(PG_TEST_URL): failing (CI=true)"; exit 1; \
 	else \
 		echo "SKIPPED: PostgreSQL not reachable at $(PG_TEST_URL) (set PG_TEST_URL)"; \
+	fi
+
+## make test-stack: the production stack (nginx TLS, two gunicorn gevent processes, Redis, a
+## private PostgreSQL, coturn) in network namespaces, with a relayed call and faults (root)
+test-stack: $(VENV)/.tests-installed stack-packages
+	cd tests && STACK=1 ../$(PY) -m pytest -m stack -s -q stack
+
+## nginx and coturn for the stack suite (Debian packages; CI=true fails when they are missing)
+stack-packages:
+	@if ! command -v nginx >/dev/null || ! command -v turnserver >/dev/null; then \
+		if [ "$$(id -u)" = "0" ]; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx coturn >/dev/null; \
+		elif [ "$${CI:-}" = "true" ]; then echo "nginx or coturn missing and not root"; exit 1; \
+		else echo "nginx or coturn missing: run 'sudo apt-get install nginx coturn' (stack tests will skip)"; fi; \
 	fi
 
 ## Debian's Chromium for the browser tests (Playwright's own download does not work here)

@@ -26,7 +26,13 @@ import av
 import pyotp
 import requests
 import socketio
-from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription, VideoStreamTrack
+from aiortc import (
+    RTCConfiguration,
+    RTCIceServer,
+    RTCPeerConnection,
+    RTCSessionDescription,
+    VideoStreamTrack,
+)
 
 from tests.ports import free_port
 
@@ -296,8 +302,9 @@ def _description(pc):
 class Peer:
     """One side of a call: sends a FrameTrack, keeps the remote video track and its state."""
 
-    def __init__(self):
-        self.pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+    def __init__(self, ice_servers=()):
+        self.pc = RTCPeerConnection(RTCConfiguration(
+            iceServers=[RTCIceServer(**server) for server in ice_servers]))
         self.pc.addTrack(FrameTrack())
         loop = asyncio.get_running_loop()
         self.remote_track, self.connected = loop.create_future(), loop.create_future()
