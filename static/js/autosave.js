@@ -1,6 +1,8 @@
 // Server-side drafts while someone types (the intake, session notes): saved 3 s after the last
 // change, when the connection comes back, when the tab is hidden and, by beacon, when the page
-// closes, so the idle timeout, a closed tab or a dropped connection loses nothing.
+// closes, and before an idle sign-out (js/session.js asks with `session:flush`), so the idle
+// timeout, a closed tab or a dropped connection loses nothing. A saved draft is activity the
+// server has seen: the page's idle timer hears of it (`session:activity`).
 const DELAY_MS = 3000;
 
 function clock() {
@@ -32,6 +34,7 @@ export function autosave(form, status, words, body = (f) => new FormData(f)) {
       if (res.status === 409 && words.conflict) { status.textContent = words.conflict; return; }
       if (!res.ok) throw new Error(String(res.status));
       status.textContent = `${words.saved} ${clock()}.`;
+      document.dispatchEvent(new CustomEvent("session:activity"));
     } catch {
       dirty = true;
       status.textContent = "Not saved yet: we will try again when you are back online.";
@@ -45,6 +48,11 @@ export function autosave(form, status, words, body = (f) => new FormData(f)) {
   }
 
   form.addEventListener("input", changed);
+  document.addEventListener("session:flush", (e) => {
+    if (!dirty) return;
+    if (timer) clearTimeout(timer);
+    e.detail?.waitFor(save());
+  });
   form.addEventListener("change", changed);
   form.addEventListener("submit", () => { dirty = false; if (timer) clearTimeout(timer); });
   window.addEventListener("online", () => { if (dirty) save(); });
