@@ -118,6 +118,8 @@ def write_and_sign_note(page, cast):
     page.get_by_label("Set and setting").fill(NOTE["Set and setting"])
     page.get_by_label("Concerns").fill(NOTE["Concerns"])
     page.get_by_role("button", name="Sign and lock").click()
+    confirm = page.get_by_role("dialog", name="Sign and lock this note?")  # cannot be undone
+    confirm.get_by_role("button", name="Sign and lock").click()
     expect(page.get_by_text("Note signed and locked.")).to_be_visible()
     expect(page.get_by_role("heading", name="Signed note")).to_be_visible()
     expect(page.get_by_text("Signed and locked", exact=True)).to_be_visible()
