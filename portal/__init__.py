@@ -40,11 +40,14 @@ def create_app(config_class=None):
     login_manager.session_protection = None  # sessions are server-side; see security/sessions.py
     from portal.security.sessions import CookieSessionInterface
     app.session_interface = CookieSessionInterface()
+    from portal.core.errors import socket_loggers
+    socket_logger, engineio_logger = socket_loggers()
     socketio.init_app(app, message_queue=app.config.get("REDIS_URL"),
                       channel=app.config.get("SOCKETIO_CHANNEL", "flask-socketio"),
                       async_mode=app.config.get("SOCKETIO_ASYNC_MODE"),
                       cors_allowed_origins=app.config.get("SOCKETIO_ORIGINS"),
-                      manage_session=False)
+                      manage_session=False, logger=socket_logger,
+                      engineio_logger=engineio_logger)
     # After Socket.IO wraps the app, so that socket handlers also see the client's address.
     if app.config.get("TRUSTED_PROXIES"):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"], x_proto=1)

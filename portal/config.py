@@ -79,7 +79,10 @@ class Config:
     STUN_URLS = [u.strip() for u in os.environ.get("STUN_URLS", "").split(",") if u.strip()]
     TURN_URLS = [u.strip() for u in os.environ.get("TURN_URLS", "").split(",") if u.strip()]
     TURN_SECRET = os.environ.get("TURN_SECRET") or None
-    SIGNAL_RATE = (40, 5.0)  # at most 40 signaling events per 5 s per socket
+    # Per-socket token buckets of the /video events (portal/video/limits.py): group ->
+    # (burst, seconds to refill it). "relay" = signal and chat.
+    SOCKET_RATES = {"relay": (40, 5.0), "room": (10, 10.0), "media": (20, 10.0),
+                    "heartbeat": (4, 20.0), "precheck": (3, 30.0)}
     PRECHECK_MAX_CONCURRENT = 2
     SOCKET_SWEEPER = True  # re-check open sockets every 10 s (see portal/video/registry.py)
     PRECHECK_MAX_SECONDS = 20

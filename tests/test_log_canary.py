@@ -205,7 +205,7 @@ def test_no_canary_reaches_the_logs_or_the_audit_table(app, factories, mailbox, 
     book_preparation(client_user, therapist)
 
     # Video: both join, the client is admitted, an offer with a canary SDP line is relayed.
-    appointment = video_appointment(client_user)
+    appointment = video_appointment(client_user, located=True)
     patient = Participant(app, client_user, sign_in=False)
     patient.http = http
     for person in (patient, clinician):

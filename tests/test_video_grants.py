@@ -157,7 +157,7 @@ def test_an_admission_given_through_another_process_counts_at_once(app, client_u
     server process (only the database and Redis tell): the client's next signal is checked
     again rather than refused from the cache."""
     from portal.models.call import Call
-    appointment = video_appointment(client_user)
+    appointment = video_appointment(client_user, located=True)
     client = Participant(app, client_user)
     assert client.connect() and client.join(appointment.id)["state"] == "waiting"
     signal(client, appointment.id)

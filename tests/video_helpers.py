@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from portal.core.vocabulary import AppointmentStatus, SessionKind
 from portal.extensions import db, socketio
+from portal.models.call import call_for
 from portal.models.schedule import Appointment, SessionType
 from portal.models.user import User
 from portal.scheduling import services
@@ -45,10 +46,11 @@ def isolate_registry(monkeypatch):
 
 
 def video_appointment(client, starts_in=timedelta(minutes=5), kind=SessionKind.PREPARATION,
-                      status=AppointmentStatus.BOOKED, start=None):
+                      status=AppointmentStatus.BOOKED, start=None, located=False):
     """An appointment of the client with their therapist, written straight to the table
     (booking's gates and notice do not apply). Preparation and integration are video sessions;
-    dosing is in person."""
+    dosing is in person. `located`: the client has already confirmed where they are (the
+    location step a client passes before joining)."""
     therapist = db.session.get(User, client.therapist_id)
     services.ensure_default_types(therapist)
     session_type = db.session.scalar(select(SessionType).where(
@@ -64,7 +66,19 @@ def video_appointment(client, starts_in=timedelta(minutes=5), kind=SessionKind.P
         status=AppointmentStatus(status).value, idempotency_key=uuid.uuid4().hex)
     db.session.add(appointment)
     db.session.commit()
+    if located:
+        confirm_location(appointment)
     return appointment
+
+
+def confirm_location(appointment, location="Portland, Oregon", phone="+1 503 555 0134",
+                     country="US"):
+    """What the location step stores: the client is here, reachable there, for this session."""
+    call = call_for(appointment.id)
+    call.client_location, call.client_phone, call.client_country = location, phone, country
+    call.location_confirmed_at = datetime.now(UTC)
+    db.session.commit()
+    return call
 
 
 class Participant:
@@ -127,7 +141,10 @@ class Participant:
 
 
 def in_call(app, appointment, client, therapist):
-    """Both participants signed in, joined and the client admitted; queues emptied."""
+    """Both participants signed in, joined (the client after confirming their location) and
+    the client admitted; queues emptied."""
+    if not call_for(appointment.id).located:
+        confirm_location(appointment)
     people = Participant(app, client), Participant(app, therapist)
     for person in people:
         assert person.connect()

@@ -68,6 +68,15 @@ def register_error_handlers(app):
         return render_error(500)
 
 
+def where(tb, depth=4):
+    """The last `depth` frames of a traceback as "file.py:line" (innermost first)."""
+    frames = []
+    while tb is not None:
+        frames.append(f"{tb.tb_frame.f_code.co_filename.rsplit('/', 2)[-1]}:{tb.tb_lineno}")
+        tb = tb.tb_next
+    return " < ".join(reversed(frames[-depth:]))
+
+
 def log_exception_safely(exc_info):
     """Replaces Flask's traceback log: only the exception type and where it was raised.
 
@@ -75,8 +84,30 @@ def log_exception_safely(exc_info):
     so they never reach the log; the request id ties the line to the request.
     """
     _, exc, tb = exc_info
-    frames = []
-    while tb is not None:
-        frames.append(f"{tb.tb_frame.f_code.co_filename.rsplit('/', 2)[-1]}:{tb.tb_lineno}")
-        tb = tb.tb_next
-    log.error("unhandled error type=%s at=%s", type(exc).__name__, " < ".join(reversed(frames[-4:])))
+    log.error("unhandled error type=%s at=%s", type(exc).__name__, where(tb))
+
+
+class TypeAndPlaceOnly(logging.Filter):
+    """For the Socket.IO libraries' loggers: a record carrying an exception keeps its type and
+    place, never the exception's message or traceback (they can quote a client's message)."""
+
+    def filter(self, record):
+        if record.exc_info and record.exc_info[1] is not None:
+            _, exc, tb = record.exc_info
+            record.msg = f"{record.msg} type={type(exc).__name__} at={where(tb)}"
+            record.args, record.exc_info, record.exc_text = (), None, None
+        return True
+
+
+def socket_loggers():
+    """(Socket.IO logger, Engine.IO logger) for the app's SocketIO: warnings and errors only
+    (their info lines quote packets), exceptions as type and place. Without a logger of its
+    own, Engine.IO attaches a handler that prints full tracebacks."""
+    loggers = []
+    for name in ("portal.socketio", "portal.engineio"):
+        logger = logging.getLogger(name)
+        logger.setLevel(logging.WARNING)
+        if not any(isinstance(f, TypeAndPlaceOnly) for f in logger.filters):
+            logger.addFilter(TypeAndPlaceOnly())
+        loggers.append(logger)
+    return tuple(loggers)

@@ -26,6 +26,12 @@ class Call(db.Model):
     client_location = mapped_column(EncryptedText("calls.client_location"))
     client_phone = mapped_column(EncryptedText("calls.client_phone"))
     location_confirmed_at = mapped_column(UTCDateTime)
+    # ISO 3166 code of the confirmed location's country (the emergency numbers follow it);
+    # a piece of the location, so encrypted like it.
+    client_country = mapped_column(EncryptedText("calls.client_country"))
+    # When the two browsers first reached "connected": the call timer counts from it, and from
+    # then on the session counts as started (it may be marked completed). Written once.
+    first_connected_at = mapped_column(UTCDateTime)
 
     appointment = relationship("Appointment")
     events = relationship("CallEvent", back_populates="call", cascade="all, delete-orphan",
@@ -37,6 +43,18 @@ class Call(db.Model):
     @property
     def admitted(self):
         return self.client_admitted_at is not None
+
+    @property
+    def located(self):
+        """The client confirmed where they are and a phone number for this session."""
+        return self.location_confirmed_at is not None
+
+    def mark_connected(self, now):
+        """Record the first connection; True only the first time (later calls change nothing)."""
+        if self.first_connected_at is not None:
+            return False
+        self.first_connected_at = now
+        return True
 
 
 class CallEvent(db.Model):

@@ -182,14 +182,16 @@ def reschedule(appointment, new_start, by, now=None):
     return appointment
 
 
-def set_outcome(appointment, status, by, now=None):
-    """Therapists: mark a session completed or a no-show (after it started)."""
+def set_outcome(appointment, status, by, now=None, started_at=None):
+    """Therapists: mark a session completed or a no-show (after it started). A session starts
+    at its booked time, or earlier at `started_at` (a video call that connected early)."""
     now = now or datetime.now(UTC)
     if status not in (AppointmentStatus.COMPLETED.value, AppointmentStatus.NO_SHOW.value):
         raise BookingError("Unknown outcome.")
     if appointment.status == AppointmentStatus.CANCELLED.value:
         raise BookingError("A cancelled session cannot be marked.")
-    if appointment.starts_at > now:
+    started = min(appointment.starts_at, started_at or appointment.starts_at)
+    if started > now:
         raise BookingError("A session can be marked only once it has started.")
     appointment.status = status
     appointment.status_changed_at = appointment.updated_at = now

@@ -119,10 +119,40 @@ def _load():
         session.pop("sid", None)
         g.session_ended = row.revoke_reason
         return None
-    if now - row.last_seen_at > TOUCH_INTERVAL:
+    if now - row.last_seen_at > TOUCH_INTERVAL and not _socket_event():
         row.last_seen_at = now
         db.session.commit()
     return row
+
+
+def _socket_event():
+    """True inside a Socket.IO event (Flask-SocketIO gives its request a `sid`). A socket
+    event is not by itself activity: an open room or dashboard left unattended must still be
+    logged off. What counts on a socket is a connected call (keep_alive below)."""
+    return has_request_context() and getattr(request, "sid", None) is not None
+
+
+def keep_alive(row, now=None):
+    """Move `row`'s idle clock to now because its person is in a connected video call;
+    returns the session's new deadline, or None when it already ended (nothing is moved).
+
+    Why an active call counts as activity (HIPAA §164.312(a)(2)(iii), automatic logoff: end
+    an electronic session "after a predetermined time of inactivity"): during a therapy hour
+    the person is looking at and talking to the screen, so there is no inactivity to guard
+    against, and signing them out at minute 30 would drop the session halfway. The rule stays
+    narrow: only a call that is connected, for a participant the room admits (the page says
+    so on its heartbeat; the server checks the admission), so an unattended room or dashboard
+    still logs off after the idle limit. The absolute limit (12 h from sign-in) is never
+    moved: an expired session stays expired, and the deadline is capped by it.
+
+    The caller commits."""
+    now = now or utcnow()
+    cfg = current_app.config
+    idle, absolute = cfg["SESSION_IDLE_TIMEOUT"], cfg["SESSION_ABSOLUTE_TIMEOUT"]
+    if row is None or row.expiry_reason(now, idle, absolute):
+        return None
+    row.last_seen_at = max(row.last_seen_at, now)
+    return min(row.last_seen_at + idle, row.created_at + absolute)
 
 
 @login_manager.request_loader

@@ -1,94 +1,39 @@
-"""Socket.IO signaling on namespace /video. Every event re-checks that the sender is a signed-in
-participant of that appointment and that the room is open; the room name is derived here. Join,
-announce, admit, send back, leave and end check against the database; the relay events (signal,
-chat, media state, heartbeat) against a grant at most a few seconds old (grants.py, relay.py).
+"""Socket.IO signaling on namespace /video: connecting, joining and announcing (the call's own
+events are in events_call.py). Every event re-checks that the sender is a signed-in
+participant of that appointment and that the room is open; the room name is derived here.
+Join, announce, admit, send back, leave and end check against the database; the relay events
+(signal, chat, media state, heartbeat) against a grant at most a few seconds old (grants.py,
+relay.py). Every event is rate limited per socket (limits.py).
 
 Clients wait until the therapist admits them (never automatically); admission is stored on the
 Call, so a participant who reconnects during the appointment goes straight back into the call.
+A client joins only after confirming where they are and a phone number for this session.
 """
-from datetime import UTC, datetime
-
-from flask import current_app, request
+from flask import current_app, request, url_for
 from flask_login import current_user
-from flask_socketio import disconnect, emit, join_room, leave_room
+from flask_socketio import emit, join_room
 from sqlalchemy import select
 
-from portal.core.signals import admission_changed
 from portal.core.vocabulary import Role, RoomState
 from portal.extensions import db, socketio
 from portal.models.call import Call, CallEvent, call_for
-from portal.scheduling import services as booking
 from portal.security import sessions
-from portal.security.audit import record
-from portal.video import access, grants, precheck, precheck_events, relay, signaling
-from portal.video.notify import user_room
-from portal.video.registry import registry
+from portal.video import (
+    access,
+    events_call,
+    grants,
+    notify,
+    precheck,
+    precheck_events,
+    relay,
+    safety,
+)
+from portal.video import registry as registry_module
+from portal.video.handlers import Refused, guarded, on_error, participant
 from portal.video.turn import ice_servers
 
 NS = "/video"
-
-
-class Refused(Exception):
-    def __init__(self, code, message):
-        super().__init__(message)
-        self.code, self.message = code, message
-
-
-def _error(code, message):
-    emit("error", {"code": code, "message": message})
-
-
-def _call_for(appointment):
-    return call_for(appointment.id)
-
-
-def _log(call, kind, audit_event=None):
-    db.session.add(CallEvent(call=call, user_id=current_user.id, kind=kind))
-    if audit_event:
-        record(audit_event, actor=current_user, obj=("appointment", call.appointment_id),
-               detail=kind)
-
-
-def _state(role, call):
-    """Where a participant stands: the therapist is always in the call, the client once admitted."""
-    return RoomState.IN_CALL if role == Role.THERAPIST or call.admitted else RoomState.WAITING
-
-
-def _settle(appointment_id, event, payload=None):
-    """Commit, announce `admission_changed` (after the commit: the room's grants are dropped and
-    a re-check must see the change), then tell everyone in the room."""
-    db.session.commit()
-    admission_changed.send(current_app._get_current_object(), appointment_id=appointment_id)
-    emit(event, payload or {}, to=access.room_name(appointment_id))
-
-
-def participant(message):
-    """The appointment of a valid participant; disconnects the socket and raises otherwise."""
-    if not current_user.is_authenticated:
-        raise Refused("signed_out", "Your session has ended. Please sign in again.")
-    appointment_id = message.get("appointment_id") if isinstance(message, dict) else None
-    appointment = access.load(appointment_id)
-    reason = access.refusal(current_user, appointment)
-    if reason:
-        raise Refused("not_allowed", reason)
-    return appointment
-
-
-def guarded(handler):
-    """Run an event handler; refusals answer with an error event and close the socket."""
-    def wrapper(message=None):
-        try:
-            return handler(message if message is not None else {})
-        except Refused as exc:
-            db.session.rollback()
-            _error(exc.code, exc.message)
-            disconnect()  # on_disconnect forgets the socket, records the leave, tells the peer
-        except signaling.SignalError as exc:
-            _error(exc.code, str(exc))
-        return None
-    wrapper.__name__ = handler.__name__
-    wrapper.__doc__ = handler.__doc__
-    return wrapper
+registry = registry_module.registry  # tests swap it (tests/video_helpers.isolate_registry)
 
 
 def on_connect(auth=None):
@@ -103,7 +48,8 @@ def on_connect(auth=None):
 
 
 def on_disconnect(reason=None):
-    """A participant's socket closed: record it, tell the other side, stop any echo test."""
+    """A participant's socket closed: record it, tell the other side, stop any echo test, and
+    update the therapist's waiting count when a client left."""
     entry = registry.forget(request.sid)
     precheck.close_for(request.sid)
     if entry and entry.appointment_id:
@@ -116,32 +62,60 @@ def on_disconnect(reason=None):
         if exists:
             emit("peer_left", {"role": entry.role}, to=access.room_name(entry.appointment_id),
                  namespace=NS)
+        if entry.role == Role.CLIENT and entry.therapist_id is not None:
+            notify.waiting_changed(entry.therapist_id)
+
+
+def _joined_payload(appointment, call, role):
+    return {"role": role, "state": events_call.state_of(role, call),
+            "ice_servers": ice_servers(current_user, appointment),
+            "first_connected_at": events_call.iso(call.first_connected_at)}
 
 
 @guarded
 def on_join(message):
-    """Sent by a participant opening the room; the client waits, the therapist is alerted."""
+    """Sent by a participant opening the room; the client waits (only once they confirmed their
+    location), the therapist is alerted and gets the safety panel. A repeated join of the same
+    socket folds into the first: answered again, recorded and announced once."""
     appointment = participant(message)
     role = access.role_in(current_user, appointment)
-    room = access.room_name(appointment.id)
     call, rejoin = _call_and_rejoin(appointment, current_user.id)
+    if role == Role.CLIENT and not call.located:
+        raise Refused("location_required", "Please confirm where you are before joining.",
+                      url=url_for("video.confirm_location", appointment_id=appointment.id))
+    entry = registry.get(request.sid)
+    if entry is not None and entry.appointment_id == appointment.id:
+        joined = _joined_payload(appointment, call, role)
+        db.session.commit()
+        emit("joined", joined)
+        return {"ok": True, "state": joined["state"]}
+    return _first_join(appointment, call, role, rejoin)
+
+
+def _first_join(appointment, call, role, rejoin):
+    room = access.room_name(appointment.id)
     join_room(room)
-    registry.joined(request.sid, appointment.id, role)
+    if role == Role.THERAPIST:
+        join_room(safety.therapist_room(appointment.id))
+    registry.joined(request.sid, appointment.id, role, appointment.therapist_id)
     if rejoin:
         call.reconnections += 1
-    _log(call, "rejoin" if rejoin else "join", "call_join")
-    state = _state(role, call)
+    events_call.log(call, "rejoin" if rejoin else "join", "call_join")
     grants.remember(appointment, call.admitted)
     # Everything the emits need is read before the commit: afterwards the rows are expired and
     # reading them would open a new transaction (on SQLite: take the write lock) while emitting.
-    joined = {"role": role, "state": state, "ice_servers": ice_servers(current_user, appointment)}
-    appointment_id, therapist_id = appointment.id, appointment.therapist_id
+    joined = _joined_payload(appointment, call, role)
+    panel = safety.prepare(appointment, call, current_user) if role == Role.THERAPIST else None
+    appointment_id, therapist_id, state = appointment.id, appointment.therapist_id, joined["state"]
     db.session.commit()
     emit("joined", joined)
+    if panel is not None:
+        safety.send(panel, to=request.sid)
     emit("peer_joined", {"role": role, "state": state}, to=room, include_self=False)
     if role == Role.CLIENT and state == RoomState.WAITING:
         socketio.emit("client_waiting", {"appointment_id": appointment_id},
-                      to=user_room(therapist_id), namespace="/notify")
+                      to=notify.user_room(therapist_id), namespace="/notify")
+        notify.waiting_changed(therapist_id, arrival=appointment_id)
     return {"ok": True, "state": state}
 
 
@@ -155,7 +129,7 @@ def _call_and_rejoin(appointment, user_id):
     row = db.session.execute(select(Call, joined).where(
         Call.appointment_id == appointment.id)).first()
     if row is None:  # the first arrival creates the call (and cannot have joined it before)
-        return _call_for(appointment), False
+        return call_for(appointment.id), False
     return row[0], bool(row[1])
 
 
@@ -164,82 +138,22 @@ def on_announce(message):
     """Sent by a participant to (re)state its presence, e.g. when the other side arrives."""
     appointment = participant(message)
     role = access.role_in(current_user, appointment)
-    state = _state(role, _call_for(appointment))
+    state = events_call.state_of(role, call_for(appointment.id))
     room = access.room_name(appointment.id)
     db.session.commit()
     emit("peer_joined", {"role": role, "state": state}, to=room, include_self=False)
 
 
-def _therapist_only(appointment):
-    if current_user.id != appointment.therapist_id:
-        raise Refused("not_allowed", "Only the therapist can do this.")
-
-
-@guarded
-def on_admit(message):
-    """Sent by the therapist to let the waiting client into the call."""
-    appointment = participant(message)
-    _therapist_only(appointment)
-    call = _call_for(appointment)
-    call.client_admitted_at = datetime.now(UTC)
-    _log(call, "admit", "call_admit")
-    _settle(appointment.id, "admitted")
-    return {"ok": True}
-
-
-@guarded
-def on_send_back(message):
-    """Sent by the therapist to return the client to the waiting room."""
-    appointment = participant(message)
-    _therapist_only(appointment)
-    call = _call_for(appointment)
-    call.client_admitted_at = None
-    _log(call, "send_back", "call_send_back")
-    _settle(appointment.id, "sent_back")
-    return {"ok": True}
-
-
 def relay_full(event):
     """The relay event's handler when the socket has no fresh grant: the participant check
     against the database (which caches a new grant), then the same relay as the fast path."""
-    @guarded
     def handler(message):
         grant = grants.grant_for(message, participant,
                                  need_admitted=event in relay.NEEDS_ADMISSION)
-        return relay.FAST[event](relay.Context(socketio.server, request.sid), grant, message)
+        ctx = relay.Context(socketio.server, request.sid, full=True)
+        return relay.FAST[event](ctx, grant, message)
     handler.__name__ = f"on_{event}"
-    return handler
-
-
-@guarded
-def on_leave(message):
-    """Sent by a participant leaving the call (the appointment stays open until its end)."""
-    appointment = participant(message)
-    call = _call_for(appointment)
-    leave_room(access.room_name(appointment.id))
-    registry.left(request.sid)
-    _log(call, "leave", "call_leave")
-    _settle(appointment.id, "peer_left", {"role": access.role_in(current_user, appointment)})
-
-
-@guarded
-def on_end(message):
-    """Sent by the therapist to end the call; optionally marks the session completed."""
-    appointment = participant(message)
-    _therapist_only(appointment)
-    call = _call_for(appointment)
-    now = datetime.now(UTC)
-    call.ended_at = now
-    call.client_admitted_at = None
-    _log(call, "end", "call_end")
-    appointment_id, answer = appointment.id, {"ok": True}
-    if message.get("completed"):
-        try:
-            booking.set_outcome(appointment, "completed", current_user, now=now)
-        except booking.BookingError as exc:
-            answer = {"ok": False, "message": str(exc)}
-    _settle(appointment_id, "ended")
-    return answer
+    return guarded(handler, event)
 
 
 EVENTS = [
@@ -247,10 +161,7 @@ EVENTS = [
     ("disconnect", on_disconnect),
     ("join", on_join),
     ("announce", on_announce),
-    ("admit", on_admit),
-    ("send_back", on_send_back),
-    ("leave", on_leave),
-    ("end", on_end),
+    *events_call.EVENTS,
     ("precheck_offer", precheck_events.on_precheck_offer),
     ("precheck_stop", precheck_events.on_precheck_stop),
 ]
@@ -259,7 +170,8 @@ EVENTS = [
 def register(socketio_ext):
     """Attach the /video handlers to this app's Socket.IO server (called by create_app): each
     relay event (signal, chat, media state, heartbeat) with its full handler, then relay.py's
-    fast path in front of it."""
+    fast path in front of it; errors of any handler go to handlers.on_error."""
+    socketio_ext.on_error_default(on_error)
     for event, handler in EVENTS:
         socketio_ext.on_event(event, handler, namespace=NS)
     for event in relay.FAST:

@@ -1,13 +1,16 @@
 """Namespace /notify: live alerts on any portal page (a client is waiting, a new booking).
 
 Every signed-in page joins its user's own room, `user_room(user_id)`; alerts go to that room.
+`waiting_changed` {count, arrival} keeps a therapist's nav badge, tab title, notification and
+chime right on every page they have open (payloads: /work/briefs/room-contract.md).
 """
 import logging
 
 from flask_login import current_user
 from flask_socketio import join_room
 
-from portal.extensions import socketio
+from portal.extensions import db, socketio
+from portal.video import queries
 
 NS = "/notify"
 log = logging.getLogger(__name__)
@@ -38,6 +41,21 @@ def announce_booking(_sender, appointment, change, message=None, **_extra):
                       namespace=NS, to=user_room(appointment.therapist_id))
     except Exception as exc:  # the booking is committed: a lost live notice is no error page
         log.error("live notice failed appointment=%s error=%s", appointment_id,
+                  type(exc).__name__)
+
+
+def waiting_changed(therapist_id, arrival=None):
+    """Tell the therapist's open pages how many of their clients wait now; `arrival` is the
+    appointment id when the change is a client arriving (the page chimes and notifies). The
+    caller has committed. Never raises: a lost live notice is no error for the sender."""
+    try:
+        waiting = queries.waiting_for(therapist_id)
+        db.session.rollback()  # read-only: end the transaction before emitting
+        new = next((w for w in waiting if w["appointment_id"] == arrival), None)
+        socketio.emit("waiting_changed", {"count": len(waiting), "arrival": new},
+                      namespace=NS, to=user_room(therapist_id))
+    except Exception as exc:
+        log.error("waiting notice failed therapist=%s error=%s", therapist_id,
                   type(exc).__name__)
 
 

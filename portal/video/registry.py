@@ -1,5 +1,5 @@
 """This process's open /video sockets: who they belong to, which room they joined, their relay
-grant and their recent relay messages (the per-socket rate limit).
+grant and their rate-limit buckets (portal/video/limits.py).
 
 A sweeper re-checks every socket every SWEEP_SECONDS against the database and disconnects those
 whose portal session ended (logout, idle or absolute timeout) or whose appointment is no longer
@@ -11,8 +11,6 @@ no longer admits.
 """
 import logging
 import threading
-import time
-from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -33,8 +31,10 @@ class Entry:
     session_id: int | None
     appointment_id: int | None = None
     role: str | None = None
-    stamps: deque = field(default_factory=deque)
+    therapist_id: int | None = None  # of the joined appointment: whose waiting count it is
+    buckets: dict = field(default_factory=dict)  # group -> (tokens, monotonic stamp)
     grant: object = None  # portal.video.grants.Grant: the relay events' cached authorisation
+    kept_alive_at: float = float("-inf")  # monotonic time of the last session keep-alive
 
 
 class Registry:
@@ -55,24 +55,12 @@ class Registry:
     def get(self, sid):
         return self._entries.get(sid)
 
-    def rate_ok(self, sid, limit, window):
-        """At most `limit` relay messages per `window` seconds per socket (in this process)."""
-        entry = self._entries.get(sid)
-        if entry is None:
-            return True
-        stamps, now = entry.stamps, time.monotonic()
-        while stamps and now - stamps[0] > window:
-            stamps.popleft()
-        if len(stamps) >= limit:
-            return False
-        stamps.append(now)
-        return True
-
-    def joined(self, sid, appointment_id, role):
+    def joined(self, sid, appointment_id, role, therapist_id=None):
         with self._lock:
             entry = self._entries.get(sid)
             if entry:
                 entry.appointment_id, entry.role = appointment_id, role
+                entry.therapist_id = therapist_id
 
     def left(self, sid):
         with self._lock:

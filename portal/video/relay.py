@@ -8,23 +8,31 @@ building a Flask request context (about half of an event's cost: the environ's r
 matching, the cookie, teardown). Without a fresh grant the event takes the full path
 (events.relay_full), which runs the participant check against the database, caches a new grant
 and then runs the same function below: one set of rules (rate limit, admission, validation) for
-both paths.
+both paths. A heartbeat of a connected call takes the full path about once a minute: it moves
+the portal session's idle clock (keepalive.py), a database write.
 
 Both paths sit on public APIs: events.register attaches the full handler with Flask-SocketIO's
 `on_event`, which puts a wrapper (the Flask request context, the user's session) in
 python-socketio's handler table; `register` below takes that wrapper from the table
 (`server.handlers`) and puts the fast path in front of it with `server.on`.
 """
+import logging
+import sys
 from datetime import UTC, datetime
 
-from portal.video import access, grants, signaling
+from portal.core.errors import log_exception_safely
+from portal.video import access, grants, keepalive, limits, signaling
 from portal.video import registry as registry_module
+from portal.video.handlers import SERVER_ERROR
 
 NS = "/video"
 MAX_CHAT = 2000
+log = logging.getLogger(__name__)
 
-
-NEEDS_ADMISSION = {"signal", "chat"}
+# Relayed only in an admitted call: a waiting client's signals, chat and media state (camera
+# or microphone on or off) reach nobody. Signals and chat are refused with an error event;
+# a media state is dropped quietly (the page sends it again once admitted).
+NEEDS_ADMISSION = {"signal", "chat", "media_state"}
 
 
 def _fresh_grant(sid, event, message):
@@ -41,7 +49,7 @@ def _fresh_grant(sid, event, message):
 
 
 def _signal(ctx, grant, message):
-    ctx.limit()
+    ctx.limit("signal")
     ctx.admitted(grant)
     signal = signaling.parse(message.get("data"))
     ctx.to_room("signal", {"from": grant.role, "data": signal.to_wire()}, grant, include_self=False)
@@ -49,7 +57,7 @@ def _signal(ctx, grant, message):
 
 
 def _chat(ctx, grant, message):
-    ctx.limit()
+    ctx.limit("chat")
     ctx.admitted(grant)
     text = message.get("text")
     if not isinstance(text, str) or not text.strip() or len(text) > MAX_CHAT:
@@ -60,11 +68,18 @@ def _chat(ctx, grant, message):
 
 
 def _media_state(ctx, grant, message):
+    ctx.limit("media_state")
+    if not grant.admitted:
+        return {"ok": False, "code": "not_admitted"}
     state = {k: bool(message.get(k)) for k in ("audio", "video", "audio_only")}
     ctx.to_room("media_state", {"from": grant.role, **state}, grant, include_self=False)
+    return {"ok": True}
 
 
 def _heartbeat(ctx, grant, message):
+    ctx.limit("heartbeat")
+    if ctx.full and message.get("connected") is True:
+        return keepalive.heartbeat(grant)
     return {"ok": True}
 
 
@@ -72,15 +87,17 @@ FAST = {"signal": _signal, "chat": _chat, "media_state": _media_state, "heartbea
 
 
 class Context:
-    """What a fast relay needs of its socket: the server, the sid, the app's rate limit."""
+    """What a relay needs of its socket: the server, the sid, the app's rate limit. `full`: the
+    full path, in a Flask request context, whose wrapper has charged the rate limit already."""
 
-    def __init__(self, server, sid):
-        self.server, self.sid = server, sid
+    def __init__(self, server, sid, full=False):
+        self.server, self.sid, self.full = server, sid, full
 
-    def limit(self):
+    def limit(self, event):
+        if self.full:
+            return
         app = self.server.get_environ(self.sid, namespace=NS)["flask.app"]
-        if not registry_module.registry.rate_ok(self.sid, *app.config["SIGNAL_RATE"]):
-            raise signaling.SignalError("rate_limited", "Too many messages; slow down.")
+        limits.check(registry_module.registry.get(self.sid), event, app.config["SOCKET_RATES"])
 
     @staticmethod
     def admitted(grant):
@@ -110,12 +127,15 @@ def _fast_path(server, event, fast, full):
     def handler(sid, message=None):
         message = message if isinstance(message, dict) else {}
         grant = _fresh_grant(sid, event, message)
-        if grant is None:
+        if grant is None or keepalive.due(sid, event, message):
             return full(sid, message)
         try:
             return fast(Context(server, sid), grant, message)
         except signaling.SignalError as exc:
-            server.emit("error", {"code": exc.code, "message": str(exc)}, to=sid, namespace=NS)
-            return None
+            server.emit("error", exc.payload(), to=sid, namespace=NS)
+        except Exception:  # the type and place only: a traceback could quote the client's text
+            log_exception_safely(sys.exc_info())
+            server.emit("error", SERVER_ERROR, to=sid, namespace=NS)
+        return None
     handler.__name__ = f"relay_{event}"
     return handler

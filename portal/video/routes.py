@@ -1,15 +1,17 @@
-"""Video pages: the room of an appointment (waiting room + call) and the pre-call check."""
+"""Video pages: the room of an appointment (waiting room + call), the client's location step,
+the pre-call check, and the therapist's waiting count (JSON for every page's badge)."""
 from datetime import UTC, datetime
 
-from flask import current_app, redirect, render_template, url_for
+from flask import current_app, jsonify, redirect, render_template, url_for
 from flask_login import current_user
 
-from portal.core.vocabulary import Role
+from portal.core.emergency import emergency_for
+from portal.core.vocabulary import CLINICIANS, Role
 from portal.extensions import db
-from portal.intake.services import intake_for
 from portal.models.call import call_for
+from portal.security.access import role_required
 from portal.security.audit import record
-from portal.video import access
+from portal.video import access, queries, safety
 from portal.video.blueprint import bp
 from portal.video.forms import LocationForm
 
@@ -37,46 +39,56 @@ def room(appointment_id):
         return page, status
     role = access.role_in(current_user, appointment)
     call = _call(appointment)
-    if role == Role.CLIENT and call.location_confirmed_at is None:
+    if role == Role.CLIENT and not call.located:
         db.session.commit()
         return redirect(url_for("video.confirm_location", appointment_id=appointment.id))
     record("call_page_opened", actor=current_user, obj=("appointment", appointment.id))
-    safety = None
+    panel = None
     if role == Role.THERAPIST:
-        safety = _safety_panel(appointment, call)
+        panel = safety.prepare(appointment, call, current_user)
+        # the first render's number (the live panel follows the `safety` event)
+        panel["emergency_number"] = panel["emergency"]["primary"] or "your local emergency number"
+    page = render_template("video/room.html", appointment=appointment, role=role,
+                           safety=panel, client=appointment.client,
+                           therapist=appointment.therapist, call=call,
+                           emergency=emergency_for(call.client_country),
+                           urls=_next_steps(appointment, role))
     db.session.commit()
-    return render_template("video/room.html", appointment=appointment, role=role,
-                           safety=safety, client=appointment.client,
-                           therapist=appointment.therapist)
+    return page
 
 
-def _safety_panel(appointment, call):
-    """What the therapist needs if something goes wrong: where the client is, how to reach
-    them, their emergency contact (from the intake) and the local emergency number."""
-    intake = intake_for(appointment.client, create=False)
-    about = intake.answers("about") if intake else {}
-    record("safety_panel_viewed", actor=current_user, obj=("appointment", appointment.id))
-    return {"location": call.client_location, "phone": call.client_phone,
-            "emergency_name": about.get("emergency_name"),
-            "emergency_relation": about.get("emergency_relation"),
-            "emergency_phone": about.get("emergency_phone"), "emergency_number": "911"}
+def _next_steps(appointment, role):
+    """Where the room's end screen leads: the note for the therapist, the check-in, journal
+    or home for the client."""
+    urls = {"home": url_for("main.home"),
+            "location": url_for("video.confirm_location", appointment_id=appointment.id)}
+    if role == Role.THERAPIST:
+        urls["end"] = url_for("workspace.note", appointment_id=appointment.id)
+    else:
+        urls.update(end=url_for("care.checkin"), journal=url_for("care.journal"))
+    return urls
 
 
 @bp.route("/sessions/<int:appointment_id>/location", methods=["GET", "POST"])
 def confirm_location(appointment_id):
-    """The client, before entering: confirm where they are and a phone number for this session."""
+    """The client, before entering: confirm where they are and a phone number for this session;
+    the therapist's open room gets the new safety panel at once."""
     appointment, page, status = _room_or_refusal(appointment_id)
     if appointment is None:
         return page, status
     if access.role_in(current_user, appointment) != Role.CLIENT:
         return redirect(url_for("video.room", appointment_id=appointment.id))
     call = _call(appointment)
-    form = LocationForm(location=call.client_location, phone=call.client_phone)
+    form = LocationForm(location=call.client_location, phone=call.client_phone,
+                        country=call.client_country or "")
     if form.validate_on_submit():
         call.client_location, call.client_phone = form.location.data, form.phone.data
+        call.client_country = form.country_code()
         call.location_confirmed_at = datetime.now(UTC)
         record("call_location_confirmed", actor=current_user, obj=("appointment", appointment.id))
+        panel = safety.prepare(appointment, call, current_user, event="safety_panel_sent")
         db.session.commit()
+        safety.send(panel)
         return redirect(url_for("video.room", appointment_id=appointment.id))
     db.session.commit()
     return render_template("video/location.html", form=form, appointment=appointment), \
@@ -88,3 +100,13 @@ def precheck_page():
     """Any signed-in user: camera and microphone preview, then a connection test (echo)."""
     return render_template("video/precheck.html",
                            max_seconds=current_app.config["PRECHECK_MAX_SECONDS"])
+
+
+@bp.get("/video/waiting")
+@role_required(*CLINICIANS)
+def waiting():
+    """Therapists' pages (JSON): how many of their clients wait in a room now, to start the nav
+    badge and tab title; /notify's `waiting_changed` keeps them current."""
+    people = queries.waiting_for(current_user.id)
+    db.session.commit()
+    return jsonify(count=len(people), waiting=people)

@@ -2,9 +2,11 @@
 
 A participant sends {"type": "offer"|"answer", "sdp": str} or {"type": "candidate", ...} or
 {"type": "bye"}; anything else, anything too large, SDP without a DTLS fingerprint or with SDES
-keys (a=crypto, which would let the signaling server see media keys) is refused.
+keys (a=crypto, which would let the signaling server see media keys) is refused, whatever its
+case or spacing. The pre-call check's offers pass the same check_sdp.
 """
 import json
+import re
 from dataclasses import dataclass
 
 MAX_MESSAGE_BYTES = 16 * 1024
@@ -17,6 +19,10 @@ class SignalError(ValueError):
     def __init__(self, code, message):
         super().__init__(message)
         self.code = code
+
+    def payload(self):
+        """The `error` event (or the ack's error) sent back to the sender."""
+        return {"code": self.code, "message": str(self)}
 
 
 @dataclass(frozen=True)
@@ -44,10 +50,23 @@ def _size(message):
         raise SignalError("bad_message", "The message is not valid JSON data.") from exc
 
 
+def _normalised_lines(sdp):
+    """The SDP's lines in lower case without any whitespace: " a=crypto", "A=CRYPTO" and
+    "a = crypto" all read "a=crypto" (a parser that is lenient about case or spaces must not
+    let SDES keys through)."""
+    return [re.sub(r"\s+", "", line).lower() for line in sdp.splitlines()]
+
+
 def check_sdp(sdp):
-    if not isinstance(sdp, str) or not sdp.startswith("v=0"):
+    """Refuse a session description that is not SDP, too large (16 KB, like every signal),
+    carries SDES keys (a=crypto) or has no DTLS fingerprint."""
+    if not isinstance(sdp, str):
         raise SignalError("bad_sdp", "The session description is not valid SDP.")
-    lines = sdp.replace("\r\n", "\n").split("\n")
+    if len(sdp.encode("utf-8", "surrogatepass")) > MAX_MESSAGE_BYTES:
+        raise SignalError("too_large", "The session description is too large.")
+    lines = [line for line in _normalised_lines(sdp) if line]
+    if not lines or lines[0] != "v=0":
+        raise SignalError("bad_sdp", "The session description is not valid SDP.")
     if any(line.startswith("a=crypto") for line in lines):
         raise SignalError("sdes_refused", "SDES keys (a=crypto) are refused: DTLS-SRTP only.")
     if not any(line.startswith("a=fingerprint:") for line in lines):

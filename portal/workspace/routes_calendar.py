@@ -14,6 +14,7 @@ from portal.models.schedule import AvailabilityOverride, AvailabilityRule
 from portal.scheduling import services as scheduling
 from portal.scheduling.forms import parse_week
 from portal.security.access import role_required
+from portal.video import queries as video_queries
 from portal.workspace import queries_calendar, services_calendar
 from portal.workspace.blueprint import bp
 from portal.workspace.forms_calendar import (
@@ -48,7 +49,8 @@ def appointment_status(appointment_id):
     if not form.validate_on_submit():
         abort(400)
     try:
-        scheduling.set_outcome(appointment, form.status.data, by=current_user)
+        scheduling.set_outcome(appointment, form.status.data, by=current_user,
+                               started_at=video_queries.first_connected_at(appointment.id))
     except scheduling.BookingError as exc:
         flash(str(exc), "error")
     else:

@@ -33,7 +33,7 @@ from tests.ports import free_port
 ROOT = Path(__file__).resolve().parents[2]
 NS = "/video"
 EVENTS = ("joined", "peer_joined", "admitted", "sent_back", "signal", "peer_left", "ended",
-          "error", "chat", "media_state")
+          "error", "chat", "media_state", "call_connected", "safety")
 
 
 def pin_loopback(monkeypatch=None):
@@ -95,7 +95,8 @@ class Pair:
 
 
 def make_video_pair(starts_in=timedelta(minutes=5), with_totp=True):
-    """A therapist, their client and a video appointment starting soon (call in an app context)."""
+    """A therapist, their client and a video appointment starting soon, the client's location
+    already confirmed (the step before joining); call in an app context."""
     from sqlalchemy import select
 
     from portal.core.time import utcnow
@@ -119,6 +120,8 @@ def make_video_pair(starts_in=timedelta(minutes=5), with_totp=True):
         idempotency_key=uuid.uuid4().hex)
     db.session.add(appointment)
     db.session.commit()
+    from tests.video_helpers import confirm_location
+    confirm_location(appointment)
     return Pair(appointment.id, therapist.id, client.id, therapist.email, client.email,
                 getattr(therapist, "totp_secret", None))
 
