@@ -51,7 +51,7 @@ export function watchQuality({ peer, audioOnly, offer }) {
     if (r.kbps === null) return;  // the first look only sets the totals
     const poor = isPoor(r);
     const rtt = r.rttMs === null ? "–" : `${r.rttMs} ms`;
-    badge.textContent = `Connection: ${poor ? "weak" : "good"} · ${r.kbps} kbit/s · ${rtt} · ${r.lossPct.toFixed(1)}% lost`;
+    badge.textContent = `Connection: ${poor ? "poor" : "good"} · ${r.kbps} kbit/s · ${rtt} · ${r.lossPct.toFixed(1)}% lost`;
     badge.className = `badge ${poor ? "badge-warn" : "badge-ok"}`;
     badge.dataset.kbps = String(r.kbps);
     const now = Date.now();

@@ -127,7 +127,8 @@ function showPeerMedia(msg) {
   else if (!msg.video) parts.push("camera off");
   $("remote-caption").textContent = `${peerName}${parts.length ? ` (${parts.join(", ")})` : ""}`;
   tile.media(msg);
-  if (Boolean(msg.audio_only) !== media.audioOnly()) setAudioOnly(Boolean(msg.audio_only), false);
+  // Follow, and say so: their tile of us must show the mode too (no echo: the states now agree).
+  if (Boolean(msg.audio_only) !== media.audioOnly()) setAudioOnly(Boolean(msg.audio_only), true);
 }
 
 function hangUp() {

@@ -35,18 +35,15 @@ export function showEmergency(emergency) {
   }
   const facts = $("safety-numbers");
   if (facts) {
-    const where = emergency.country_name ? `${emergency.country_name}: ` : "";
-    facts.replaceChildren(where);
-    if (emergency.primary) facts.append(telLink(emergency.primary, emergency.primary), " emergency");
-    else facts.append(emergency.local_text || "the local emergency number");
-    numbers.filter((n) => n.number !== emergency.primary).forEach((n) => facts.append(" · ", telLink(n.number, n.tel, n.kind, n.body), ` ${n.label}`));
+    facts.replaceChildren(emergency.country_name ? `${emergency.country_name}: ` : "");
+    if (!emergency.primary) facts.append(emergency.local_text || "the local emergency number");
+    else numbers.forEach((n, i) => facts.append(i ? " · " : "", telLink(n.number, n.tel, n.kind, n.body), ` ${n.label}`));
   }
   document.querySelectorAll("[data-crisis-inline]").forEach((span) => {
     const calls = numbers.filter((n) => n.kind !== "text").slice(0, 2);
-    if (!calls.length) return;
     span.replaceChildren("call ");
     calls.forEach((n, i) => span.append(i ? " or " : "", telLink(n.number, n.tel)));
-    span.append(".");
+    span.append(calls.length ? "." : `${emergency.local_text || "the local emergency number"}.`);
   });
 }
 
