@@ -2,17 +2,17 @@
 // lower part of the stage on a phone (CSS decides). One is open at a time; its control-bar
 // button says so with aria-expanded. Escape or the panel's close button closes it and puts the
 // focus back on that button.
-const buttons = () => [...document.querySelectorAll("[data-panel]")];
+const buttons = () => [...document.querySelectorAll("button[data-panel]")];
 
 export function createPanels({ onOpen = () => {} } = {}) {
   let openId = null;
 
   function close() {
     if (!openId) return;
-    const button = document.querySelector(`[data-panel="${openId}"]`);
+    const button = document.querySelector(`button[data-panel="${openId}"]`);
     document.getElementById(openId).hidden = true;
     button?.setAttribute("aria-expanded", "false");
-    document.getElementById("room").dataset.panel = "";
+    document.getElementById("room").dataset.openPanel = "";
     openId = null;
     return button;
   }
@@ -23,10 +23,10 @@ export function createPanels({ onOpen = () => {} } = {}) {
     const panel = document.getElementById(id);
     if (!panel) return;
     panel.hidden = false;
-    document.querySelector(`[data-panel="${id}"]`)?.setAttribute("aria-expanded", "true");
-    document.getElementById("room").dataset.panel = id;
+    document.querySelector(`button[data-panel="${id}"]`)?.setAttribute("aria-expanded", "true");
+    document.getElementById("room").dataset.openPanel = id;
     openId = id;
-    if (focus) panel.querySelector("input, select, button:not([data-close-panel]), a, [data-close-panel]")?.focus();
+    if (focus) (panel.querySelector("input, select") || panel.querySelector("[data-close-panel]"))?.focus();
     onOpen(id);
   }
 
