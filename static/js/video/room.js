@@ -227,6 +227,7 @@ signaling.on("joined", (msg) => {
   peer.setIceServers(msg.ice_servers || []);
   timer.from(msg.first_connected_at);
   if (msg.state === "in_call") enterCall(); else showWaiting();
+  if (state === "in_call" && peer.isConnected()) say("You are connected.", "success");  // only the socket had dropped
   send("announce");
 });
 signaling.on("peer_joined", async (msg) => {
