@@ -3,10 +3,12 @@
 // browser. The therapist makes the offers; the client answers (peer.js).
 // This entry module holds the call's state and wires the others: media.js (camera, microphone,
 // screen), peer.js (RTCPeerConnection), signaling.js (Socket.IO), stage.js (tiles, timer),
-// controls.js (buttons, shortcuts, status), panels.js, chat.js, safety.js, quality.js, ending.js.
+// controls.js (buttons, shortcuts, status), modes.js (mute, camera, audio only), panels.js,
+// chat.js, safety.js, quality.js, ending.js.
 import { confirmWith } from "../confirm.js";
 import { createChat } from "./chat.js";
 import { LABELS, createControls, markUnread, say, setPressed } from "./controls.js";
+import { createModes } from "./modes.js";
 import { showEndScreen } from "./ending.js";
 import { createMedia } from "./media.js";
 import { createPanels } from "./panels.js";
@@ -70,20 +72,16 @@ const chat = createChat({
   onMessage: (mine) => { if (!mine && !panels.isOpen("panel-chat")) markUnread(++unread); },
 });
 const quality = watchQuality({ peer, audioOnly: media.audioOnly, offer: () => { $("weak-offer").hidden = false; } });
+const modes = createModes({ media, tile, peerName, say, sendState: () => mediaState() });
 createControls({
-  toggle(kind) {
-    const on = media.enabled(kind);
-    media.setEnabled(kind, !on);
-    setPressed(kind === "audio" ? "toggle-audio" : "toggle-video", on, LABELS[kind === "audio" ? "toggle-audio" : "toggle-video"]);
-    mediaState();
-  },
-  audioOnly: () => setAudioOnly(!media.audioOnly(), true),
+  toggle: modes.toggle,
+  audioOnly: modes.toggleAudioOnly,
   share: () => media.shareScreen((sharing) => setPressed("share-screen", sharing, LABELS["share-screen"])),
   admit: async () => { await ensureMedia(); send("admit"); },
   sendBack: () => send("send_back"),
   end: endCall,
 });
-$("weak-audio-only").addEventListener("click", () => setAudioOnly(true, true));
+$("weak-audio-only").addEventListener("click", () => modes.setAudioOnly(true));
 $("weak-dismiss").addEventListener("click", () => { $("weak-offer").hidden = true; quality.snooze(); });
 $("camera-check")?.addEventListener("click", async () => { $("camera-paused").hidden = true; await ensureMedia(); });
 if (isTherapist && matchMedia("(min-width: 60rem)").matches) panels.open("panel-safety", { focus: false });
@@ -107,28 +105,6 @@ async function connected() {
 
 function mediaState() {
   if (state === "in_call") send("media_state", media.state());
-}
-
-// Audio only is a mode of the call: whoever switches it, both sides follow, either can leave it.
-function setAudioOnly(on, tell) {
-  $("weak-offer").hidden = true;
-  if (media.audioOnly() === on) return;
-  media.setAudioOnly(on);
-  setPressed("toggle-audio-only", on, LABELS["toggle-audio-only"]);
-  root.dataset.audioOnly = on ? "true" : "";
-  say(on ? "Audio only: video is off both ways. Press “Back to video” to see each other again." : "Video is back on.", "info");
-  if (tell) mediaState();
-}
-
-function showPeerMedia(msg) {
-  const parts = [];
-  if (!msg.audio) parts.push("microphone off");
-  if (msg.audio_only) parts.push("audio only");
-  else if (!msg.video) parts.push("camera off");
-  $("remote-caption").textContent = `${peerName}${parts.length ? ` (${parts.join(", ")})` : ""}`;
-  tile.media(msg);
-  // Follow, and say so: their tile of us must show the mode too (no echo: the states now agree).
-  if (Boolean(msg.audio_only) !== media.audioOnly()) setAudioOnly(Boolean(msg.audio_only), true);
 }
 
 function hangUp() {
@@ -274,7 +250,7 @@ signaling.on("sent_back", () => {
 // Signals are applied one at a time, in order (see signaling.js); a "bye" is the other person leaving.
 signaling.onInOrder("signal", ({ data: signal }) => (signal.type === "bye" ? peerGone(true) : peer.handleSignal(signal)));
 signaling.on("peer_left", (msg) => { if (msg?.role !== role) peerGone(false); });
-signaling.on("media_state", showPeerMedia);
+signaling.on("media_state", modes.showPeer);
 signaling.on("chat", chat.add);
 signaling.on("call_connected", (msg) => timer.from(msg.first_connected_at));
 signaling.on("safety", (msg) => showSafety(msg, peerName));

@@ -12,11 +12,14 @@ function telLink(number, tel, kind = "call", body = null) {
   return a;
 }
 
+// "988 Suicide & Crisis Lifeline" next to its own number reads "Suicide & Crisis Lifeline".
+const label = (n) => (n.label.startsWith(`${n.number} `) ? n.label.slice(n.number.length + 1) : n.label);
+
 // One line per number: "911: Emergency services" (texting lines say "Text HOME to 741741").
 function numberItem(n) {
   const li = document.createElement("li");
-  if (n.kind === "text") li.append(`Text ${n.body ? `${n.body} to ` : ""}`, telLink(n.number, n.tel, "text", n.body), `: ${n.label}`);
-  else li.append(telLink(n.number, n.tel), `: ${n.label}${n.kind === "call_or_text" ? ", call or text" : ""}`);
+  if (n.kind === "text") li.append(`Text ${n.body ? `${n.body} to ` : ""}`, telLink(n.number, n.tel, "text", n.body), `: ${label(n)}`);
+  else li.append(telLink(n.number, n.tel), `: ${label(n)}${n.kind === "call_or_text" ? ", call or text" : ""}`);
   return li;
 }
 
@@ -37,7 +40,7 @@ export function showEmergency(emergency) {
   if (facts) {
     facts.replaceChildren(emergency.country_name ? `${emergency.country_name}: ` : "");
     if (!emergency.primary) facts.append(emergency.local_text || "the local emergency number");
-    else numbers.forEach((n, i) => facts.append(i ? " · " : "", telLink(n.number, n.tel, n.kind, n.body), ` ${n.label}`));
+    else numbers.forEach((n, i) => facts.append(i ? " · " : "", telLink(n.number, n.tel, n.kind, n.body), ` ${label(n)}`));
   }
   document.querySelectorAll("[data-crisis-inline]").forEach((span) => {
     const calls = numbers.filter((n) => n.kind !== "text").slice(0, 2);
