@@ -1,7 +1,7 @@
 """The portal's `flask --app wsgi ...` commands, registered by the app factory:
 
 - create-user: make an account of any role (the password is asked for);
-- seed-demo: the demo therapist and two clients, for development (refused in production);
+- seed-demo: the demo practice (portal/ops/demo.py), for development (refused in production);
 - audit-verify: walk the audit trail's keyed hash chain and check it against the checkpoints;
 - audit-checkpoint: append a signed checkpoint of the chain's head outside the database (every
   minute by deploy/portal-reminders.service, and at exit);
@@ -26,20 +26,13 @@ from portal.core.zones import is_valid_zone
 from portal.extensions import db
 from portal.models.user import User
 from portal.notifications.reminders import send_due_reminders
+from portal.ops import demo
 from portal.ops.backup import backup_command, restore_command
-from portal.security import mfa
+from portal.ops.demo import DEMO_PASSWORDS, DEMO_TOTP_SECRET
 from portal.security.audit import record, verify_chain
 from portal.security.checkpoints import verify_checkpoints, write_checkpoint
 from portal.security.passwords import hash_password, password_problem
 from portal.security.rotation import rotate_all, rows_under_old_keys
-
-DEMO_PASSWORDS = {
-    "robin@example.com": "calm-harbor-lantern-42",
-    "alex@example.com": "quiet-meadow-violin-17",
-    "sam@example.com": "amber-river-compass-58",
-}
-# A fixed key so the demo therapist can add it to an authenticator once and keep it.
-DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # noqa: S105 (demo only, refused in production)
 
 
 def register_cli(app):
@@ -90,32 +83,20 @@ def create_user(role, email, name, tz, therapist_email, password):
 
 @click.command("seed-demo")
 def seed_demo():
-    """Create the demo therapist (with TOTP) and two clients, once; print how to sign in."""
+    """Create the demo practice once (portal/ops/demo.py) and open Jordan's video session for
+    now; print how to sign in."""
     if current_app.config["ENV_NAME"] == "production":
         raise click.ClickException("demo accounts are never created in production")
-    existing = db.session.scalar(select(User).where(User.email == "robin@example.com"))
-    if existing is None:
-        therapist = User(email="robin@example.com", name="Dr. Robin Hale",
-                         role=Role.THERAPIST.value, timezone="America/New_York",
-                         password_hash=hash_password(DEMO_PASSWORDS["robin@example.com"]),
-                         email_verified_at=utcnow(), mfa_enabled_at=utcnow())
-        mfa.store_secret(therapist, DEMO_TOTP_SECRET)
-        db.session.add(therapist)
-        for email, name, tz in (("alex@example.com", "Alex Rivera", "America/Chicago"),
-                                ("sam@example.com", "Sam Okafor", "Europe/London")):
-            db.session.add(User(email=email, name=name, role=Role.CLIENT.value, timezone=tz,
-                                therapist=therapist, email_verified_at=utcnow(),
-                                password_hash=hash_password(DEMO_PASSWORDS[email])))
-        db.session.flush()
-        record("demo_seeded")
-        db.session.commit()
-        click.echo("Demo accounts created.")
-    else:
-        click.echo("Demo accounts already exist (kept as they are).")
+    session, created = demo.seed()
+    click.echo(f"Demo practice created: {', '.join(created)}." if created else
+               "Demo accounts already exist (kept as they are).")
+    click.echo("Sign in with:")
     for email, password in DEMO_PASSWORDS.items():
-        extra = f"  TOTP key: {DEMO_TOTP_SECRET}" if email.startswith("robin") else ""
+        extra = f"  TOTP key: {DEMO_TOTP_SECRET}" if email == demo.THERAPIST else ""
         click.echo(f"  {email:<22} password: {password}{extra}")
     click.echo("  Current TOTP code for the therapist: run `make totp` (or add the key to an app).")
+    click.echo(f"Try a video call: Jordan's session starts at {session.starts_at:%H:%M} UTC; "
+               f"its room is open now at /sessions/{session.id}")
 
 
 @click.command("audit-verify")

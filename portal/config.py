@@ -80,9 +80,11 @@ class Config:
     TURN_URLS = [u.strip() for u in os.environ.get("TURN_URLS", "").split(",") if u.strip()]
     TURN_SECRET = os.environ.get("TURN_SECRET") or None
     # Per-socket token buckets of the /video events (portal/video/limits.py): group ->
-    # (burst, seconds to refill it). "relay" = signal and chat.
-    SOCKET_RATES = {"relay": (40, 5.0), "room": (10, 10.0), "media": (20, 10.0),
-                    "heartbeat": (4, 20.0), "precheck": (3, 30.0)}
+    # (burst, seconds to refill it). "relay" = signal and chat; "room" = join, announce,
+    # connected, admit, send back, leave, end (bench/call_setup.py joins and leaves ~5 times a
+    # second on one socket); heartbeats cost no database work (bench/signaling.py sends 50).
+    SOCKET_RATES = {"relay": (40, 5.0), "room": (20, 2.0), "media": (20, 10.0),
+                    "heartbeat": (50, 5.0), "precheck": (3, 30.0)}
     PRECHECK_MAX_CONCURRENT = 2
     SOCKET_SWEEPER = True  # re-check open sockets every 10 s (see portal/video/registry.py)
     PRECHECK_MAX_SECONDS = 20

@@ -116,6 +116,6 @@ def test_seed_demo_is_idempotent(app):
     from sqlalchemy import func, select
 
     from portal.models.user import User
-    assert db.session.scalar(select(func.count()).select_from(User)) == 3
+    assert db.session.scalar(select(func.count()).select_from(User)) == 5  # ops/demo.py
     names = db.session.scalars(select(User.name)).all()
     assert not any(n.lower() in ("admin", "root") for n in names)

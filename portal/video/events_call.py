@@ -107,7 +107,9 @@ def on_leave(message):
     leave_room(safety.therapist_room(appointment.id))
     registry_module.registry.left(request.sid)
     log(call, "leave", "call_leave")
-    _settle(appointment, "peer_left", {"role": access.role_in(current_user, appointment)})
+    role = access.role_in(current_user, appointment)
+    _settle(appointment, "peer_left", {"role": role})
+    return {"ok": True}
 
 
 @guarded

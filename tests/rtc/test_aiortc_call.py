@@ -141,12 +141,14 @@ def test_call_across_two_server_processes_joined_by_redis(loopback, database_url
     run(scenario())
 
 
-def test_precheck_echoes_video_and_refuses_a_third_concurrent_test(loopback, database_url,
-                                                                   portal):
+def test_precheck_echoes_video_one_slot_per_person_and_refuses_a_third_person(
+        loopback, database_url, portal):
     server = portal()
-    pair = new_pair(database_url)
+    pair, other = new_pair(database_url), new_pair(database_url)
     server.wait_ready()
-    cookie = cookie_header(sign_in(server.url, pair.client_email))
+    client = cookie_header(sign_in(server.url, pair.client_email))
+    therapist = cookie_header(sign_in(server.url, pair.therapist_email, pair.totp_secret))
+    third_person = cookie_header(sign_in(server.url, other.client_email))
 
     async def offer_to_echo(participant, stack):
         peer = Peer()
@@ -156,21 +158,25 @@ def test_precheck_echoes_video_and_refuses_a_third_concurrent_test(loopback, dat
 
     async def scenario():
         async with contextlib.AsyncExitStack() as stack:
-            first, second, third = [await stack.enter_async_context(
-                Participant(server.url, cookie)) for _ in range(3)]
-            peer, answer = await offer_to_echo(first, stack)
+            tab, other_tab, clinician, stranger = [await stack.enter_async_context(
+                Participant(server.url, cookie))
+                for cookie in (client, client, therapist, third_person)]
+            peer, answer = await offer_to_echo(tab, stack)
             assert answer["type"] == "answer"
             await peer.accept(answer)
             frames = await peer.frames()  # our own picture, back from the server's echo peer
             assert [(f.width, f.height) for f in frames] == [(160, 120)] * 3
 
-            _, answer = await offer_to_echo(second, stack)
+            # the same person again, from another tab: replaces their echo, takes no 2nd slot
+            _, answer = await offer_to_echo(other_tab, stack)
             assert answer["type"] == "answer"
-            _, refused = await offer_to_echo(third, stack)
+            _, answer = await offer_to_echo(clinician, stack)
+            assert answer["type"] == "answer"  # the second slot
+            _, refused = await offer_to_echo(stranger, stack)
             assert refused["error"]["code"] == "busy"
 
-            assert await first.call("precheck_stop", {}) == {"ok": True}
-            _, answer = await offer_to_echo(third, stack)
+            assert await clinician.call("precheck_stop", {}) == {"ok": True}
+            _, answer = await offer_to_echo(stranger, stack)
             assert answer["type"] == "answer"
 
     run(scenario())
