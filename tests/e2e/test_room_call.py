@@ -169,18 +169,53 @@ def test_leave_and_end_stop_every_track_and_each_side_gets_one_next_step(new_con
         .to_be_visible()
 
 
-def test_end_is_not_sent_until_confirmed(new_context, cast):
-    """Keep talking: the dialog's safe choice closes it and the call goes on."""
+def test_end_waits_for_confirmation_and_a_send_back_turns_the_cameras_off(new_context, cast):
     client_page, therapist_page = start_call(new_context, cast)
-    therapist_page.keyboard.press("Escape")  # nothing open: no effect
+    # "Keep talking": the dialog's safe choice closes it and the call goes on.
     therapist_page.get_by_role("button", name="End call").click()
     dialog = therapist_page.get_by_role("dialog", name="End the call for both of you?")
     expect(dialog.get_by_role("button", name="Keep talking")).to_be_focused()
-    dialog.get_by_role("button", name="Keep talking").click()
+    therapist_page.keyboard.press("Escape")
     expect(dialog).to_be_hidden()
     expect(therapist_page.get_by_role("button", name="End call")).to_be_focused()
     assert therapist_page.evaluate(SOME_LIVE)
+
+    # Back to the waiting room: both cameras go off until the therapist admits again.
+    therapist_page.get_by_role("button", name="Send back to waiting room").click()
+    tracks_all_end_within_2_s(client_page)
+    tracks_all_end_within_2_s(therapist_page)
+    expect(client_page.get_by_role("heading", name="You are in the waiting room")).to_be_visible()
+    expect(client_page.get_by_text("Your camera and microphone are off while you wait.")) \
+        .to_be_visible()
+    therapist_page.get_by_role("button", name=f"Admit {cast.client_name}").click()
     connected(client_page, therapist_page)
+    for page in (client_page, therapist_page):
+        assert page.evaluate(SOME_LIVE)
+
+
+def test_poor_quality_for_10_seconds_offers_audio_only(new_context, cast):
+    """The detector alone, fed made-up statistics: 16.7 % of packets lost for 10 s."""
+    page = person(new_context)
+    page.clock.install()
+    client_waits(page, cast)
+    page.evaluate("""async () => {
+        const { watchQuality } = await import("/static/js/video/quality.js");
+        let t = 0, bytes = 0, got = 0, lost = 0;
+        const peer = { stats: async () => {
+            t += 2000; bytes += 25000; got += 100; lost += 20;
+            return new Map([
+              ["in", { type: "inbound-rtp", bytesReceived: bytes, packetsReceived: got, packetsLost: lost, timestamp: t }],
+              ["pair", { type: "candidate-pair", id: "pair", nominated: true, state: "succeeded", currentRoundTripTime: 0.05 }]]);
+        } };
+        window.__offers = 0;
+        watchQuality({ peer, audioOnly: () => false, offer: () => { window.__offers += 1; } });
+    }""")
+    page.clock.run_for(8_000)
+    expect(page.locator("#quality")).to_have_text(
+        "Connection: poor · 100 kbit/s · 50 ms · 16.7% lost")
+    assert page.evaluate("window.__offers") == 0  # not for a moment's trouble
+    page.clock.run_for(6_000)
+    page.wait_for_function("() => window.__offers === 1")
 
 
 def test_chat_survives_a_reload_and_is_gone_after_the_end(new_context, cast):
