@@ -21,7 +21,8 @@ export function autosave(form, status, words, body = (f) => new FormData(f)) {
   let timer = null;
   let dirty = false;
 
-  async function save() {
+  // `flushing`: asked by the idle timer, not by typing: that save is no sign of the person.
+  async function save(flushing = false) {
     timer = null;
     if (!dirty) return;
     dirty = false;
@@ -34,7 +35,7 @@ export function autosave(form, status, words, body = (f) => new FormData(f)) {
       if (res.status === 409 && words.conflict) { status.textContent = words.conflict; return; }
       if (!res.ok) throw new Error(String(res.status));
       status.textContent = `${words.saved} ${clock()}.`;
-      document.dispatchEvent(new CustomEvent("session:activity"));
+      if (!flushing) document.dispatchEvent(new CustomEvent("session:activity"));
     } catch {
       dirty = true;
       status.textContent = "Not saved yet: we will try again when you are back online.";
@@ -51,14 +52,14 @@ export function autosave(form, status, words, body = (f) => new FormData(f)) {
   document.addEventListener("session:flush", (e) => {
     if (!dirty) return;
     if (timer) clearTimeout(timer);
-    e.detail?.waitFor(save());
+    e.detail?.waitFor(save(true));
   });
   form.addEventListener("change", changed);
   form.addEventListener("submit", () => { dirty = false; if (timer) clearTimeout(timer); });
-  window.addEventListener("online", () => { if (dirty) save(); });
+  window.addEventListener("online", () => { if (dirty) save(true); });
   // Leaving the page: a beacon survives the tab closing (the CSRF token travels in the form).
   window.addEventListener("pagehide", () => { if (dirty) navigator.sendBeacon(url, body(form)); });
   document.addEventListener("visibilitychange", () => {
-    if (document.visibilityState === "hidden" && dirty) save();
+    if (document.visibilityState === "hidden" && dirty) save(true);
   });
 }
