@@ -14,15 +14,20 @@ from playwright.sync_api import expect
 
 from tests.e2e.test_accessibility import assert_accessible
 from tests.e2e.test_room_call import (
-    cast,  # noqa: F401 (fixture)
     client_waits,
     connected,
+    make_room_cast,
     person,
     therapist_opens,
 )
 from tests.e2e.test_video_accessibility import settled
 
 pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def cast(app, factories):
+    return make_room_cast(factories)
 
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}

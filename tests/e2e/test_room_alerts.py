@@ -27,7 +27,10 @@ ALERT_HOOKS = """(() => {
   HookedNotification.permission = "default";
   window.Notification = HookedNotification;
   const start = OscillatorNode.prototype.start;
-  OscillatorNode.prototype.start = function (...args) { window.__chimes += 1; return start.apply(this, args); };
+  OscillatorNode.prototype.start = function (...args) {
+    window.__chimes += 1;
+    return start.apply(this, args);
+  };
 })();"""
 
 

@@ -204,8 +204,10 @@ def test_poor_quality_for_10_seconds_offers_audio_only(new_context, cast):
         const peer = { stats: async () => {
             t += 2000; bytes += 25000; got += 100; lost += 20;
             return new Map([
-              ["in", { type: "inbound-rtp", bytesReceived: bytes, packetsReceived: got, packetsLost: lost, timestamp: t }],
-              ["pair", { type: "candidate-pair", id: "pair", nominated: true, state: "succeeded", currentRoundTripTime: 0.05 }]]);
+              ["in", { type: "inbound-rtp", bytesReceived: bytes, packetsReceived: got,
+                       packetsLost: lost, timestamp: t }],
+              ["pair", { type: "candidate-pair", id: "pair", nominated: true,
+                         state: "succeeded", currentRoundTripTime: 0.05 }]]);
         } };
         window.__offers = 0;
         watchQuality({ peer, audioOnly: () => false, offer: () => { window.__offers += 1; } });
@@ -291,7 +293,9 @@ def test_screen_share_stop_from_our_button_or_the_browser_brings_the_camera_back
     share.click()
     client_page.wait_for_function(f"() => ({REMOTE_RATIO})() === {screen}")
     # The browser's own "Stop sharing": the track ends by itself and says so.
-    therapist_page.evaluate("() => { window.__screen.stop(); window.__screen.dispatchEvent(new Event('ended')); }")
+    therapist_page.evaluate(
+        "() => { window.__screen.stop(); window.__screen.dispatchEvent(new Event('ended')); }")
     expect(share).to_have_attribute("aria-pressed", "false")
     client_page.wait_for_function(f"() => ({REMOTE_RATIO})() === {camera}")
-    assert therapist_page.evaluate("() => window.__tracks.filter(t => t.kind === 'video' && t.readyState === 'live').length") == 1
+    live_video = "() => window.__tracks.filter(t => t.kind === 'video' && t.readyState === 'live')"
+    assert therapist_page.evaluate(f"() => ({live_video})().length") == 1  # only the camera

@@ -15,15 +15,21 @@ import time_machine
 from playwright.sync_api import expect
 
 from portal.core.time import utcnow
+from portal.video import keepalive
 from tests.e2e.test_room_call import (
-    cast,  # noqa: F401 (fixture)
     client_waits,
     connected,
+    make_room_cast,
     person,
     therapist_opens,
 )
 
 pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def cast(app, factories):
+    return make_room_cast(factories)
 
 COUNT_KEEPALIVES = """() => { window.__kept = 0;
     document.addEventListener('session:activity', () => { window.__kept += 1; }); }"""
@@ -33,7 +39,6 @@ COUNT_KEEPALIVES = """() => { window.__kept = 0;
 def keepalive_every_heartbeat(monkeypatch):
     """The server moves the idle clock at most once a minute per socket, a minute measured on
     the real (monotonic) clock, which time_machine leaves alone: here minutes pass in seconds."""
-    from portal.video import keepalive
     monkeypatch.setattr(keepalive, "KEEP_ALIVE_SECONDS", 0.0)
 
 

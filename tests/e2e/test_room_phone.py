@@ -7,10 +7,21 @@ self-view moves between corners from the keyboard; the shortcuts work when no bo
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.test_room_call import cast, connected, person  # noqa: F401 (fixture)
-from tests.e2e.test_room_call import TRACKS_HOOK, client_waits, therapist_opens
+from tests.e2e.test_room_call import (
+    TRACKS_HOOK,
+    client_waits,
+    connected,
+    make_room_cast,
+    person,
+    therapist_opens,
+)
 
 pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def cast(app, factories):
+    return make_room_cast(factories)
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 NO_SCREEN_SHARE = "delete MediaDevices.prototype.getDisplayMedia;"
