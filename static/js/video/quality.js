@@ -43,6 +43,10 @@ export function watchQuality({ peer, audioOnly, offer }) {
   async function tick() {
     const pending = peer.stats();
     if (!pending) {
+      if (last.at !== null) {  // the call dropped or ended: no stale numbers
+        badge.textContent = "Connection: checking…";
+        badge.className = "badge";
+      }
       last.at = null;
       poorSince = null;
       return;
