@@ -144,7 +144,7 @@ def main():
         server = PortalServer(url, Path(tmp) / "instance").start()
         try:
             with data_app(url):
-                pair = make_video_pair()
+                pair = make_video_pair(located=False)  # the client confirms in the page
             server.wait_ready()
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,

@@ -94,9 +94,10 @@ class Pair:
     totp_secret: str | None
 
 
-def make_video_pair(starts_in=timedelta(minutes=5), with_totp=True):
+def make_video_pair(starts_in=timedelta(minutes=5), with_totp=True, located=True):
     """A therapist, their client and a video appointment starting soon, the client's location
-    already confirmed (the step before joining); call in an app context."""
+    already confirmed (the step before joining) unless `located` is False (a browser that goes
+    through the location page); call in an app context."""
     from sqlalchemy import select
 
     from portal.core.time import utcnow
@@ -120,8 +121,9 @@ def make_video_pair(starts_in=timedelta(minutes=5), with_totp=True):
         idempotency_key=uuid.uuid4().hex)
     db.session.add(appointment)
     db.session.commit()
-    from tests.video_helpers import confirm_location
-    confirm_location(appointment)
+    if located:
+        from tests.video_helpers import confirm_location
+        confirm_location(appointment)
     return Pair(appointment.id, therapist.id, client.id, therapist.email, client.email,
                 getattr(therapist, "totp_secret", None))
 
