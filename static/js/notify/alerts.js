@@ -35,7 +35,7 @@ function show(count, first) {
   const n = Math.max(0, Number(count) || 0);
   badge.hidden = n === 0;
   $("waiting-count").textContent = String(n);
-  $("waiting-words").textContent = n === 1 ? "client waiting" : "clients waiting";
+  $("waiting-noun").textContent = n === 1 ? "client" : "clients";
   if (first?.url) badge.href = first.url;
   document.title = n ? `(${n}) waiting · ${baseTitle}` : baseTitle;
 }
