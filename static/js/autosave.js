@@ -1,6 +1,8 @@
 // Server-side drafts while someone types (the intake, session notes): saved 3 s after the last
 // change, when the connection comes back, when the tab is hidden and, by beacon, when the page
-// closes, so the idle timeout, a closed tab or a dropped connection loses nothing.
+// closes, and before an idle sign-out (js/session.js asks with `session:flush`), so the idle
+// timeout, a closed tab or a dropped connection loses nothing. A saved draft is activity the
+// server has seen: the page's idle timer hears of it (`session:activity`).
 const DELAY_MS = 3000;
 
 function clock() {
@@ -19,7 +21,8 @@ export function autosave(form, status, words, body = (f) => new FormData(f)) {
   let timer = null;
   let dirty = false;
 
-  async function save() {
+  // `flushing`: asked by the idle timer, not by typing: that save is no sign of the person.
+  async function save(flushing = false) {
     timer = null;
     if (!dirty) return;
     dirty = false;
@@ -32,6 +35,7 @@ export function autosave(form, status, words, body = (f) => new FormData(f)) {
       if (res.status === 409 && words.conflict) { status.textContent = words.conflict; return; }
       if (!res.ok) throw new Error(String(res.status));
       status.textContent = `${words.saved} ${clock()}.`;
+      if (!flushing) document.dispatchEvent(new CustomEvent("session:activity"));
     } catch {
       dirty = true;
       status.textContent = "Not saved yet: we will try again when you are back online.";
@@ -45,12 +49,17 @@ export function autosave(form, status, words, body = (f) => new FormData(f)) {
   }
 
   form.addEventListener("input", changed);
+  document.addEventListener("session:flush", (e) => {
+    if (!dirty) return;
+    if (timer) clearTimeout(timer);
+    e.detail?.waitFor(save(true));
+  });
   form.addEventListener("change", changed);
   form.addEventListener("submit", () => { dirty = false; if (timer) clearTimeout(timer); });
-  window.addEventListener("online", () => { if (dirty) save(); });
+  window.addEventListener("online", () => { if (dirty) save(true); });
   // Leaving the page: a beacon survives the tab closing (the CSRF token travels in the form).
   window.addEventListener("pagehide", () => { if (dirty) navigator.sendBeacon(url, body(form)); });
   document.addEventListener("visibilitychange", () => {
-    if (document.visibilityState === "hidden" && dirty) save();
+    if (document.visibilityState === "hidden" && dirty) save(true);
   });
 }

@@ -21,6 +21,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 from portal.core.time import utcnow
 from portal.extensions import db
 from portal.models.user import UserSession
+from portal.video import registry as socket_registry
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -114,6 +115,16 @@ def live_server(app):
     server.shutdown()
     thread.join(timeout=5)
     server.server_close()
+    forget_sockets()
+
+
+def forget_sockets():
+    """The socket registry is process-wide, and a socket whose browser went silent without
+    closing it (offline emulation, a killed page) stays in it until the server's ping timeout,
+    after the test. The next test's appointment ids start at 1 again: it would see that
+    stale client "waiting" in its room or dashboard."""
+    for sid in list(socket_registry.registry.snapshot()):
+        socket_registry.registry.forget(sid)
 
 
 # --- helpers used by several test modules ---------------------------------------------------

@@ -92,20 +92,20 @@ def connected_then_ended(room, client_page):
     expect(client_page.locator("#waiting")).to_be_hidden()
     assert_playing(room)
     assert_playing(client_page)
-    # The session starts in a few minutes by the clock: the call ends, but it cannot be marked
-    # completed yet, and the therapist is told so (completion is covered by the video tests).
-    expect(room.get_by_label("Mark the session completed when I end the call")).to_be_checked()
+    # The session starts in a few minutes by the clock, but the call has connected: it counts
+    # as started, so ending it can mark it completed (issue 11). Ending asks first.
     room.get_by_role("button", name="End call").click()
-    expect(room.locator("#room-status")).to_have_text(
-        "The call has ended. A session can be marked only once it has started. "
-        "You can mark it from the calendar later.")
-    expect(client_page.locator("#room-status")).to_have_text("The call has ended. Thank you.")
+    dialog = room.get_by_role("dialog", name="End the call for both of you?")
+    expect(dialog.get_by_label("Mark the session completed")).to_be_checked()
+    dialog.get_by_role("button", name="End call").click()
+    expect(room.get_by_role("heading", name="The call has ended")).to_be_visible()
+    expect(room.get_by_text("The session is marked completed.")).to_be_visible()
+    expect(client_page.get_by_role("heading", name="Your session has ended")).to_be_visible()
 
 
 def write_and_sign_note(page, cast):
-    page.goto(DASHBOARD)
-    session_row(page, cast).get_by_role(
-        "link", name=f"Note for the session with {cast.client_name}").click()
+    # The end screen's one next step is this session's note.
+    page.get_by_role("link", name="Write the note for this session").click()
     expect(page).to_have_url(re.compile(rf"/therapist/appointments/{cast.appointment_id}/note$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Session note")
     expect(page.get_by_role("heading", name="New note")).to_be_visible()
@@ -118,6 +118,8 @@ def write_and_sign_note(page, cast):
     page.get_by_label("Set and setting").fill(NOTE["Set and setting"])
     page.get_by_label("Concerns").fill(NOTE["Concerns"])
     page.get_by_role("button", name="Sign and lock").click()
+    confirm = page.get_by_role("dialog", name="Sign and lock this note?")  # cannot be undone
+    confirm.get_by_role("button", name="Sign and lock").click()
     expect(page.get_by_text("Note signed and locked.")).to_be_visible()
     expect(page.get_by_role("heading", name="Signed note")).to_be_visible()
     expect(page.get_by_text("Signed and locked", exact=True)).to_be_visible()

@@ -6,11 +6,12 @@
 const REBUILD_AFTER_MS = 5000;
 const ALIVE = ["new", "connecting", "connected"];
 
-// `send(event, payload)`: signaling; `localStream()`: the stream whose tracks we send;
+// `send(event, payload)`: signaling; `localTracks()`: the tracks we send (microphone, and the
+// camera or the screen being shared), `localStream()`: the stream they belong to;
 // `repairs`: whether this side repairs a dropped connection (the therapist, who offers);
 // `isPeerPresent()`: whether the other person is still in the call (no repair without them);
 // `onRemoteStream(stream)`, `onConnected()`, `onDrop()`: what the page shows.
-export function createPeer({ send, localStream, repairs, isPeerPresent, onRemoteStream, onConnected, onDrop }) {
+export function createPeer({ send, localTracks, localStream, repairs, isPeerPresent, onRemoteStream, onConnected, onDrop }) {
   let pc = null;
   let iceServers = [];
   let restartTimer = null;
@@ -19,7 +20,12 @@ export function createPeer({ send, localStream, repairs, isPeerPresent, onRemote
     if (pc) { pc.onconnectionstatechange = null; pc.close(); }
     pc = new RTCPeerConnection({ iceServers });
     const stream = localStream();
-    for (const track of stream.getTracks()) pc.addTrack(track, stream);
+    const tracks = localTracks();
+    for (const track of tracks) pc.addTrack(track, stream);
+    // Without a camera (or microphone) we still receive theirs, and can share a screen later.
+    for (const kind of ["audio", "video"]) {
+      if (!tracks.some((t) => t.kind === kind)) pc.addTransceiver(kind, { direction: "sendrecv", streams: [stream] });
+    }
     pc.ontrack = (event) => onRemoteStream(event.streams[0]);
     pc.onicecandidate = (event) => {
       send("signal", { data: { type: "candidate", candidate: event.candidate ? event.candidate.toJSON() : null } });
@@ -30,7 +36,7 @@ export function createPeer({ send, localStream, repairs, isPeerPresent, onRemote
         clearTimeout(restartTimer);
         onConnected();
       } else if (s === "disconnected" || s === "failed") {
-        onDrop();
+        onDrop(s);
         if (repairs) repair(s === "failed");
       }
     };
@@ -82,13 +88,17 @@ export function createPeer({ send, localStream, repairs, isPeerPresent, onRemote
     start: () => { fresh(); return offer(); },
     // True while the connection is up or still coming up (worth keeping).
     isAlive: () => Boolean(pc && ALIVE.includes(pc.connectionState)),
-    close: () => { if (pc) { pc.close(); pc = null; } },
-    // Put a switched device's track on the call (a video sender with no track counts as video).
-    async replaceTrack(kind, track) {
-      const sender = pc?.getSenders().find((s) => s.track?.kind === kind || (!s.track && kind === "video"));
-      if (sender) await sender.replaceTrack(track);
+    isConnected: () => Boolean(pc && pc.connectionState === "connected"),
+    close: () => {
+      clearTimeout(restartTimer);
+      if (pc) { pc.onconnectionstatechange = null; pc.close(); pc = null; }
     },
-    videoSender: () => pc?.getSenders().find((s) => s.track?.kind === "video"),
+    // Put a switched device's (or the shared screen's) track on the call. The transceiver is
+    // found by what it receives, which stays "audio" or "video" even while our track is null.
+    async replaceTrack(kind, track) {
+      const transceiver = pc?.getTransceivers().find((t) => t.receiver.track?.kind === kind && !t.stopped);
+      if (transceiver) await transceiver.sender.replaceTrack(track);
+    },
     // A stats report while connected, else null.
     stats: () => (pc && pc.connectionState === "connected" ? pc.getStats() : null),
   };

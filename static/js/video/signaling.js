@@ -6,7 +6,9 @@ const ACK_TIMEOUT_MS = 8000; // an unanswered send resolves to null rather than 
 const HEARTBEAT_MS = 15000;
 
 // Connect at once (the room page opens the camera at the same time, so a reload rejoins sooner).
-export function connectSignaling(appointmentId) {
+// `heartbeat()` says what the 15-second heartbeat carries ({connected}: the call's media is up,
+// which is what lets the server keep the session alive); `onHeartbeat(ack)` gets the answer.
+export function connectSignaling(appointmentId, { heartbeat = () => ({}), onHeartbeat = () => {} } = {}) {
   const socket = io("/video", { transports: ["websocket", "polling"], reconnectionDelayMax: 2000 });
   let queue = Promise.resolve();
 
@@ -23,12 +25,15 @@ export function connectSignaling(appointmentId) {
     socket.on(event, (msg) => { queue = queue.then(() => handler(msg)).catch(() => {}); });
   }
 
-  setInterval(() => { if (socket.connected) send("heartbeat"); }, HEARTBEAT_MS);
+  const beat = setInterval(async () => {
+    if (socket.connected) onHeartbeat(await send("heartbeat", heartbeat()));
+  }, HEARTBEAT_MS);
 
   return {
     send,
     onInOrder,
     on: (event, handler) => { socket.on(event, handler); },
-    disconnect: () => { socket.disconnect(); },
+    // Done with the room: no more heartbeats, no reconnection.
+    disconnect: () => { clearInterval(beat); socket.disconnect(); },
   };
 }
