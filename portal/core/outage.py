@@ -8,6 +8,7 @@ renders a bare page that needs nothing but the crisis numbers. The engine's pool
 the database is back.
 """
 import logging
+from contextlib import suppress
 
 from flask import g, jsonify, render_template
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
@@ -28,10 +29,8 @@ def is_outage(exc):
 
 def forget_database_state():
     """End this request's use of the database without asking it anything more."""
-    try:
+    with suppress(Exception):  # the connection is gone; removing the session is what matters
         db.session.rollback()
-    except Exception:  # the connection is gone; removing the session below is what matters
-        pass
     db.session.remove()
     g._portal_session = None  # security/sessions.py's cache: no second load of the session row
     # Flask-Login's per-request cache (see sessions.forget_loaded_user): anonymous from here on.
