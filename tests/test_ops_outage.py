@@ -91,3 +91,12 @@ def test_when_the_engine_cannot_connect_pages_answer_a_calm_503_and_recover(
     monkeypatch.undo()
     assert browser.get("/home").status_code == 200
     assert browser.get("/readyz").status_code == 200
+
+
+def test_a_socket_event_meeting_the_outage_answers_unavailable_not_server_error(app):
+    from portal.video.handlers import on_error
+    outage = OperationalError("SELECT 1", {}, sqlite3.OperationalError("server closed"))
+    with app.test_request_context("/socket.io/"):
+        assert on_error(outage)["error"] == "unavailable"
+        # positive control: any other error stays a plain server error
+        assert on_error(ValueError("bug")) == {"ok": False, "code": "server_error"}
