@@ -55,4 +55,5 @@ def register_outage_handler(app, wants_json):
     @app.errorhandler(InterfaceError)
     @app.errorhandler(DisconnectionError)
     def database_unavailable(err):
+        """Any request whose query met the outage (the session load in before_request too)."""
         return unavailable(err, wants_json())
