@@ -1,9 +1,12 @@
-"""Error pages for 400, 403, 404, 405, 413, 429 and 500: HTML, or JSON when the client asks for it."""
+"""Error pages for 400, 403, 404, 405, 413, 429, 500 and 503 (database out of reach, in
+outage.py): HTML, or JSON when the client asks for it."""
 import logging
 
 from flask import jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError
+
+from portal.core.outage import register_outage_handler
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +69,8 @@ def register_error_handlers(app):
     @app.errorhandler(InternalServerError)
     def server_error(err):
         return render_error(500)
+
+    register_outage_handler(app, wants_json)
 
 
 def where(tb, depth=4):

@@ -9,6 +9,7 @@ from flask_login import current_user
 from flask_socketio import disconnect, emit
 
 from portal.core.errors import log_exception_safely
+from portal.core.outage import UNAVAILABLE, forget_database_state, is_outage
 from portal.extensions import db
 from portal.video import access, limits, signaling
 
@@ -68,7 +69,14 @@ def guarded(handler, event=None):
 def on_error(exc):
     """Flask-SocketIO's default error handler (any namespace): log the type and where it was
     raised, never the message or a traceback (they can quote the client's text); answer the
-    sender with a structured error instead of silence."""
+    sender with a structured error instead of silence ({error: "unavailable"} while the
+    database is out of reach)."""
+    if is_outage(exc):
+        log.warning("database unavailable type=%s", type(exc).__name__)
+        forget_database_state()
+        if getattr(request, "namespace", None) is not None:
+            emit("error", {"code": "unavailable", **UNAVAILABLE})
+        return {"ok": False, "code": "unavailable", **UNAVAILABLE}
     log_exception_safely(sys.exc_info())
     db.session.rollback()
     if getattr(request, "namespace", None) is not None:

@@ -149,9 +149,6 @@ def _get(stack, path, http=requests):
     return run_in(stack.net.clients["c1"], http.get, stack.base_url + path, timeout=10)
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "the portal answers 500 during a database outage: no 503 handler for OperationalError "
-    "(a handler alone is not enough: the error page's layout loads current_user again)"))
 def test_postgresql_restart_pages_answer_a_calm_503_and_the_app_recovers_without_restart(stack):
     with data_app(stack.database_url):
         pair = make_video_pair()
