@@ -7,9 +7,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from portal.core.vocabulary import AppointmentStatus, Decision, SessionKind
+from portal.core.vocabulary import AppointmentStatus, Decision, FlagKind, SessionKind
 from portal.extensions import db
 from portal.models.audit import AuditEvent
+from portal.models.measure import SafetyFlag
 from portal.models.schedule import Appointment
 from portal.scheduling import services
 from portal.scheduling.slots import free_slots
@@ -173,6 +174,18 @@ def test_dosing_needs_a_completed_preparation_session(client_user, therapist):
 def test_dosing_waits_while_an_item9_flag_is_open(client_user, therapist):
     dosing_ready(client_user)
     flag = open_item9_flag(client_user)
+    assert "would like to talk with you" in refusal(client_user, DOSING)
+    acknowledge(flag, therapist)
+    assert book(client_user, DOSING).kind == "dosing"
+
+
+def test_dosing_waits_while_a_moderate_or_high_cssrs_flag_is_open(client_user, therapist):
+    """The C-SSRS screener follows the item-9 path: dosing waits for the talk."""
+    dosing_ready(client_user)
+    flag = SafetyFlag(client_id=client_user.id, kind=FlagKind.CSSRS.value, severity="urgent",
+                      code="cssrs_moderate", source="checkin")
+    db.session.add(flag)
+    db.session.commit()
     assert "would like to talk with you" in refusal(client_user, DOSING)
     acknowledge(flag, therapist)
     assert book(client_user, DOSING).kind == "dosing"

@@ -125,9 +125,9 @@ URGENT_SEVERITIES = (Severity.URGENT, Severity.EXCLUDE)
 # Open flags of these severities stand in the way of an "eligible" decision: each is
 # acknowledged with a note first, or the decision names them and gives a reason.
 DECISION_SEVERITIES = (Severity.URGENT, Severity.EXCLUDE, Severity.CLEARANCE)
-# Flags of suicide risk: while one is open, no one books a dosing session, not even the
-# therapist with a reason (portal/scheduling/gates.py).
-SUICIDE_RISK_KINDS = (FlagKind.ITEM9,)
+# Flags of suicide risk (PHQ-9 item 9; a moderate or high C-SSRS screener): while one is
+# open, no one books a dosing session, not even the therapist with a reason (scheduling/gates.py).
+SUICIDE_RISK_KINDS = (FlagKind.ITEM9, FlagKind.CSSRS)
 
 
 class IntakeStep(enum.StrEnum):
