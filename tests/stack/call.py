@@ -25,8 +25,13 @@ class StackParticipant(Participant):
         self.ns, self.stack = ns, stack
         http = run_in(ns, sign_in, stack.base_url, email, totp_secret)
         super().__init__(stack.base_url, cookie_header(http))
+        # The cookie rides in the http session's jar, not in a Cookie header: python-engineio
+        # deletes a Cookie header from the caller's dict once it has merged it with the jar
+        # (engineio/client.py, _connect_websocket), so every reconnection went out without it
+        # and the portal refused the unauthenticated socket.
         session = requests.Session()
         session.verify = str(stack.ca)
+        session.cookies.update(http.cookies)
         self.sio = socketio.Client(reconnection=True, reconnection_delay=0.2,
                                    reconnection_delay_max=1, http_session=session)
         for name in self.queues:
@@ -41,7 +46,7 @@ class StackParticipant(Participant):
 
     async def __aenter__(self):
         await asyncio.to_thread(run_in, self.ns, self.sio.connect, self.base_url,
-                                namespaces=[NS], headers={"Cookie": self.cookie},
+                                namespaces=[NS],
                                 transports=["websocket"], wait_timeout=10)
         await self.connects.get()
         return self
