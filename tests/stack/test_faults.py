@@ -57,7 +57,8 @@ def during_call(stack, fault, name):
             for person in (therapist, client):
                 assert not any(e.get("code") == "not_admitted" for e in person.errors
                                if isinstance(e, dict)), person.errors
-            print(f"\n{name}: media back after {max(media):.2f} s, signaling after "
+            print(f"\n{name}: media back after {max(media):.2f} s (therapist receives "
+                  f"{media[0]:.2f} s, client {media[1]:.2f} s), signaling after "
                   f"{recovered:.2f} s (from the moment the fault ended)")
             return recovered
 
