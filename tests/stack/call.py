@@ -1,6 +1,7 @@
 """Participants of the stack suite: each signs in, holds its /video socket and gathers its aiortc
 candidates inside its own client namespace, so every packet of theirs crosses the veth links."""
 import asyncio
+import collections
 import time
 
 import requests
@@ -25,8 +26,13 @@ class StackParticipant(Participant):
         self.ns, self.stack = ns, stack
         http = run_in(ns, sign_in, stack.base_url, email, totp_secret)
         super().__init__(stack.base_url, cookie_header(http))
+        # The cookie rides in the http session's jar, not in a Cookie header: python-engineio
+        # deletes a Cookie header from the caller's dict once it has merged it with the jar
+        # (engineio/client.py, _connect_websocket), so every reconnection went out without it
+        # and the portal refused the unauthenticated socket.
         session = requests.Session()
         session.verify = str(stack.ca)
+        session.cookies.update(http.cookies)
         self.sio = socketio.Client(reconnection=True, reconnection_delay=0.2,
                                    reconnection_delay_max=1, http_session=session)
         for name in self.queues:
@@ -41,7 +47,7 @@ class StackParticipant(Participant):
 
     async def __aenter__(self):
         await asyncio.to_thread(run_in, self.ns, self.sio.connect, self.base_url,
-                                namespaces=[NS], headers={"Cookie": self.cookie},
+                                namespaces=[NS],
                                 transports=["websocket"], wait_timeout=10)
         await self.connects.get()
         return self
@@ -59,28 +65,28 @@ class StackParticipant(Participant):
 
 class FrameWatch:
     """Reads the remote video continuously, so "media flows" means frames arriving now, not
-    frames queued before a fault."""
+    frames queued before a fault. Keeps the arrival times of the last minute or so of frames."""
 
     def __init__(self, peer):
-        self.peer, self.last, self.task = peer, 0.0, None
+        self.peer, self.times, self.task = peer, collections.deque(maxlen=4000), None
 
     def start(self):
         async def read():
             track = await asyncio.shield(self.peer.remote_track)
             while True:
                 await track.recv()
-                self.last = time.perf_counter()
+                self.times.append(time.perf_counter())
         self.task = asyncio.ensure_future(read())
         return self
 
     async def flowing_after(self, moment, timeout=30):
-        """Seconds from `moment` to the first frame after it."""
+        """Seconds from `moment` to the first frame that arrived after it."""
         deadline = time.perf_counter() + timeout
-        while self.last <= moment:
+        while not self.times or self.times[-1] <= moment:
             assert time.perf_counter() < deadline, "no video frames after the fault"
             assert not self.task.done(), self.task
             await asyncio.sleep(0.02)
-        return self.last - moment
+        return next(t for t in self.times if t > moment) - moment
 
     def stop(self):
         self.task.cancel()

@@ -58,8 +58,16 @@ class Network:
         return self
 
     def link(self, short, up):
-        """A client's link (its server-side end) goes down or comes back."""
-        ip("link", "set", f"{self.prefix}{short}s", "up" if up else "down", ns=self.server)
+        """A client's own link goes down or comes back, as a laptop's Wi-Fi does: its end of the
+        veth, in its namespace. When it comes back, its default route is set again (the OS's
+        network manager does that; `ip link set down` drops it). Not the server's end: that
+        takes the server's route to the client away, so coturn's sends fail with "Network is
+        unreachable" and coturn closes the client's allocation, which no real outage far from
+        the server does."""
+        ns, server_side = self.clients[short], CLIENTS[short][0]
+        ip("link", "set", f"{self.prefix}{short}c", "up" if up else "down", ns=ns)
+        if up:
+            ip("route", "replace", "default", "via", server_side, ns=ns)
 
     @staticmethod
     def sysctl(ns, key, value):
