@@ -31,7 +31,9 @@ class SessionType(db.Model):
     # and an appointment's session type would otherwise name its kind in clear.
     kind: Mapped[str] = mapped_column(OpaqueCode("session_types.kind", SessionKind))
     # Encrypted: shown, never filtered; "Dosing session (in person)" names the treatment.
-    name = mapped_column(EncryptedText("session_types.name"), nullable=False)
+    # Nullable since 0010 only because SQLite could not re-declare it otherwise (the form
+    # requires a name).
+    name = mapped_column(EncryptedText("session_types.name"))
     duration_min: Mapped[int] = mapped_column()
     buffer_before_min: Mapped[int] = mapped_column(default=0)
     buffer_after_min: Mapped[int] = mapped_column(default=10)
