@@ -188,9 +188,13 @@ def _apply(table, column, changes):
                      {"new": new, "old": old})
 
 
-def _recode(to_codes):
-    plans = [(table, column, _mapping(table, column, words, suffix, to_codes))
-             for table, column, words, suffix in OPAQUE]  # every column checked first
+def _plans(to_codes):
+    """Every opaque column's changes, all checked before anything is changed."""
+    return [(table, column, _mapping(table, column, words, suffix, to_codes))
+            for table, column, words, suffix in OPAQUE]
+
+
+def _recode(plans):
     for table, column, changes in plans:
         _apply(table, column, changes)
 
@@ -249,8 +253,9 @@ def _retype(table, column, old_type, new_type, nullable):
 
 
 def upgrade():
+    plans = _plans(to_codes=True)
     restore = _lift_audit_triggers()
-    _recode(to_codes=True)
+    _recode(plans)
     _care_status_default(to_code=True)
     postgresql = op.get_bind().dialect.name == "postgresql"
     for table, column, old_type, _, nullable in ENCRYPTED:
@@ -263,6 +268,7 @@ def upgrade():
 
 
 def downgrade():
+    plans = _plans(to_codes=False)
     restore = _lift_audit_triggers()
     postgresql = op.get_bind().dialect.name == "postgresql"
     for table, column, old_type, nullable, _ in ENCRYPTED:
@@ -271,5 +277,5 @@ def downgrade():
         # stays nullable there)
         _retype(table, column, sa.Text(), old_type, nullable)
     _care_status_default(to_code=False)
-    _recode(to_codes=False)
+    _recode(plans)
     _restore(restore)
