@@ -19,7 +19,6 @@ from portal.core.audit_words import AUDIT_EVENTS, AUDIT_OBJECTS
 from portal.core.time import utcnow
 from portal.core.vocabulary import CareStatus, Decision, SessionKind
 from portal.extensions import db
-from portal.models.audit import AuditEvent
 from portal.models.care import CareStatusChange
 from portal.models.intake import ReviewDecision
 from portal.models.schedule import Appointment, AvailabilityOverride, ReminderLog

@@ -2,8 +2,8 @@
 from sqlalchemy import ForeignKey, Index, String, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.core.time import utcnow
 from portal.core.measures import SCALES
+from portal.core.time import utcnow
 from portal.core.vocabulary import FlagKind, Severity, Source
 from portal.extensions import db
 from portal.models.types import EncryptedJSON, EncryptedText, OpaqueCode, UTCDateTime
