@@ -125,9 +125,11 @@ class OpaqueCode(TypeDecorator):
     the digits are stored in clear after the code. `length` is the column's own size (a code is
     7 characters; existing columns keep their length, so no table is rebuilt).
 
-    What it does not do: hide how often a word occurs, or which rows share a word; and anyone
-    holding the source can recompute the table of codes. It keeps words out of a dump, a backup
-    or a query console, not out of reach of someone who has both the data and the code.
+    SQL sees codes only: LIKE, ordering and string functions on the words do not work (list the
+    matching words and use IN). What it does not do: hide how often a word occurs, or which rows
+    share a word; and anyone holding the source can recompute the table of codes. It keeps words
+    out of a dump, a backup or a query console, not out of reach of someone who has both the
+    data and the code.
     """
 
     impl = String
