@@ -18,7 +18,7 @@ Existing rows are converted in place, on SQLite and PostgreSQL:
 On SQLite a type or default is changed without rebuilding a table that others reference (its
 DROP TABLE would run ON DELETE actions, see 0008): `users` and `session_types` get a new column,
 filled, then swapped in by DROP/RENAME COLUMN; `session_types.name` is left nullable for that
-reason (the form requires a name). Leaf tables (safety_flags, audit_events,
+reason (every type is created with its name). Leaf tables (safety_flags, audit_events,
 availability_overrides) are rebuilt by batch mode.
 audit_events is append-only: its triggers are lifted for this batch only and restored as they
 were. Its hashes are not touched: the chain hashes plaintext, which stays the same.

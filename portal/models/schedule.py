@@ -31,8 +31,8 @@ class SessionType(db.Model):
     # and an appointment's session type would otherwise name its kind in clear.
     kind: Mapped[str] = mapped_column(OpaqueCode("session_types.kind", SessionKind))
     # Encrypted: shown, never filtered; "Dosing session (in person)" names the treatment.
-    # Nullable since 0010 only because SQLite could not re-declare it otherwise (the form
-    # requires a name).
+    # Nullable since 0010 only because SQLite could not re-declare it otherwise (migration 0010);
+    # every type is created with its name (scheduling.services.ensure_default_types).
     name = mapped_column(EncryptedText("session_types.name"))
     duration_min: Mapped[int] = mapped_column()
     buffer_before_min: Mapped[int] = mapped_column(default=0)
