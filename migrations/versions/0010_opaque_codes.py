@@ -1,7 +1,7 @@
 """clinical words at rest: opaque codes for closed vocabularies, encryption for free text
 
 Revision ID: 0010_opaque_codes
-Revises: 0009_second_factor
+Revises: 0012_passkeys
 Create Date: 2026-12-02
 
 Written by hand (issue 14, "Clinical facts at rest"); docs/security.md explains each column.
@@ -37,7 +37,7 @@ from flask import current_app
 
 # revision identifiers, used by Alembic.
 revision = '0010_opaque_codes'
-down_revision = '0009_second_factor'
+down_revision = '0012_passkeys'
 branch_labels = None
 depends_on = None
 
@@ -49,7 +49,8 @@ AUDIT_EVENTS = (
     "session_expired", "account_locked", "password_rehash", "password_reset_requested",
     "password_reset", "password_changed", "initial_password_changed", "mfa_enrolment_started",
     "mfa_enrolled", "mfa_success", "mfa_disabled", "mfa_reset", "mfa_recovery_codes_renewed",
-    "timezone_changed", "calendar_feed_reset", "calendar_feed_revoked",
+    "timezone_changed", "calendar_feed_reset", "calendar_feed_revoked", "passkey_registered",
+    "passkey_registration_failed", "passkey_removed", "passkey_clone_suspected",
     "user_created", "user_activated", "user_deactivated", "role_changed", "client_invited",
     "invite_existing_email", "break_glass_granted", "break_glass_revoked", "break_glass_read",
     "consent_published", "phi_keys_rotated", "demo_seeded", "access_log_viewed",
@@ -64,13 +65,17 @@ AUDIT_EVENTS = (
     "appointment_booked", "appointment_rescheduled", "appointment_cancelled",
     "appointment_completed", "appointment_no_show", "booking_refused", "availability_changed",
     "session_type_changed",
+    "dosing_record_viewed", "dosing_record_printed", "dosing_monitor_saved",
+    "dosing_vitals_added", "dosing_gate_overridden", "dosing_dose_recorded",
+    "dosing_dose_refused", "dosing_observations_saved", "dosing_discharge_saved",
+    "dosing_record_signed", "dosing_addendum_added",
     "call_page_opened", "call_refused", "call_location_confirmed", "safety_panel_viewed",
     "call_join", "call_admit", "call_send_back", "call_leave", "call_end",
 )
 AUDIT_OBJECTS = (
     "user", "session", "invitation", "intake", "consent_document", "measure_result",
     "safety_flag", "post_dosing_checkin", "journal_entry", "appointment", "session_type",
-    "session_note",
+    "session_note", "passkey", "dosing_record",
 )
 # (table, column, words, whether values may carry "#digits" after the word)
 OPAQUE = [
@@ -79,9 +84,10 @@ OPAQUE = [
     ("session_types", "kind", SESSION_KINDS, False),
     ("reminder_log", "kind", ("reminder_24h", "reminder_1h", "readiness", "checkin_invite",
                               "post_dosing_invite"), True),
-    ("safety_flags", "kind", ("item9", "contraindication", "post_dosing"), False),
-    ("safety_flags", "severity", ("urgent", "exclude", "needs_clearance", "caution"), False),
-    ("safety_flags", "source", ("intake", "checkin", "post_dosing"), False),
+    ("safety_flags", "kind", ("item9", "contraindication", "post_dosing", "readiness"), False),
+    ("safety_flags", "severity", ("urgent", "exclude", "needs_clearance", "caution", "concern"),
+     False),
+    ("safety_flags", "source", ("intake", "checkin", "post_dosing", "readiness"), False),
     ("measure_results", "instrument", ("phq9", "gad7"), False),
     ("review_decisions", "decision", ("eligible", "needs_clearance", "not_eligible"), False),
     ("care_status_changes", "status", CARE_STATUSES, False),

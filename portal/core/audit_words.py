@@ -16,7 +16,8 @@ ACCOUNT_EVENTS = (
     "session_expired", "account_locked", "password_rehash", "password_reset_requested",
     "password_reset", "password_changed", "initial_password_changed", "mfa_enrolment_started",
     "mfa_enrolled", "mfa_success", "mfa_disabled", "mfa_reset", "mfa_recovery_codes_renewed",
-    "timezone_changed", "calendar_feed_reset", "calendar_feed_revoked",
+    "timezone_changed", "calendar_feed_reset", "calendar_feed_revoked", "passkey_registered",
+    "passkey_registration_failed", "passkey_removed", "passkey_clone_suspected",
 )
 ADMIN_EVENTS = (
     "user_created", "user_activated", "user_deactivated", "role_changed", "client_invited",
@@ -38,16 +39,22 @@ SCHEDULING_EVENTS = (
     "appointment_completed", "appointment_no_show", "booking_refused", "availability_changed",
     "session_type_changed",
 )
+DOSING_EVENTS = (
+    "dosing_record_viewed", "dosing_record_printed", "dosing_monitor_saved",
+    "dosing_vitals_added", "dosing_gate_overridden", "dosing_dose_recorded",
+    "dosing_dose_refused", "dosing_observations_saved", "dosing_discharge_saved",
+    "dosing_record_signed", "dosing_addendum_added",
+)
 CALL_EVENTS = (
     "call_page_opened", "call_refused", "call_location_confirmed", "safety_panel_viewed",
     "call_join", "call_admit", "call_send_back", "call_leave", "call_end",
 )
 AUDIT_EVENTS = (ACCOUNT_EVENTS + ADMIN_EVENTS + CARE_EVENTS + SCHEDULING_EVENTS
-                + CALL_EVENTS)
+                + DOSING_EVENTS + CALL_EVENTS)
 
 # What `record(..., obj=(object_type, id))` may name: the audited row's kind.
 AUDIT_OBJECTS = (
     "user", "session", "invitation", "intake", "consent_document", "measure_result",
     "safety_flag", "post_dosing_checkin", "journal_entry", "appointment", "session_type",
-    "session_note",
+    "session_note", "passkey", "dosing_record",
 )

@@ -15,6 +15,7 @@ import re
 from datetime import UTC
 
 from sqlalchemy import DateTime, String, Text, TypeDecorator
+from sqlalchemy.sql import operators
 
 from portal.core import crypto
 
@@ -61,6 +62,20 @@ class EncryptedText(TypeDecorator):
 
     impl = Text
     cache_ok = True
+
+    class comparator_factory(TypeDecorator.Comparator):
+        """Ciphertext differs on every write, so a comparison in SQL (=, IN, LIKE, ordering)
+        would silently match nothing: it is refused. Only IS [NOT] NULL means something; filter
+        on the plaintext in Python, or make the column an OpaqueCode."""
+
+        def operate(self, op, *other, **kwargs):
+            is_null = op in (operators.eq, operators.ne) and other and other[0] is None
+            if op not in (operators.is_, operators.is_not) and not is_null:
+                raise TypeError("an encrypted column cannot be compared in SQL")
+            return super().operate(op, *other, **kwargs)
+
+        def reverse_operate(self, op, other, **kwargs):
+            raise TypeError("an encrypted column cannot be compared in SQL")
 
     def __init__(self, context):
         super().__init__()
