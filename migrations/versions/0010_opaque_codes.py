@@ -1,7 +1,7 @@
 """clinical words at rest: opaque codes for closed vocabularies, encryption for free text
 
 Revision ID: 0010_opaque_codes
-Revises: 0012_passkeys
+Revises: 0013_call_connected
 Create Date: 2026-12-02
 
 Written by hand (issue 14, "Clinical facts at rest"); docs/security.md explains each column.
@@ -37,7 +37,7 @@ from flask import current_app
 
 # revision identifiers, used by Alembic.
 revision = '0010_opaque_codes'
-down_revision = '0012_passkeys'
+down_revision = '0013_call_connected'
 branch_labels = None
 depends_on = None
 
@@ -53,7 +53,8 @@ AUDIT_EVENTS = (
     "passkey_registration_failed", "passkey_removed", "passkey_clone_suspected",
     "user_created", "user_activated", "user_deactivated", "role_changed", "client_invited",
     "invite_existing_email", "break_glass_granted", "break_glass_revoked", "break_glass_read",
-    "consent_published", "phi_keys_rotated", "demo_seeded", "access_log_viewed",
+    "consent_published", "phi_keys_rotated", "demo_seeded", "demo_session_moved",
+    "access_log_viewed",
     "record_exported",
     "intake_started", "intake_draft_saved", "intake_step_completed", "intake_submitted",
     "amendment_requested", "intake_viewed", "intake_printed", "intake_decision",
@@ -70,7 +71,8 @@ AUDIT_EVENTS = (
     "dosing_dose_refused", "dosing_observations_saved", "dosing_discharge_saved",
     "dosing_record_signed", "dosing_addendum_added",
     "call_page_opened", "call_refused", "call_location_confirmed", "safety_panel_viewed",
-    "call_join", "call_admit", "call_send_back", "call_leave", "call_end",
+    "safety_panel_sent", "call_join", "call_admit", "call_send_back", "call_connected",
+    "call_leave", "call_end",
 )
 AUDIT_OBJECTS = (
     "user", "session", "invitation", "intake", "consent_document", "measure_result",

@@ -22,7 +22,8 @@ ACCOUNT_EVENTS = (
 ADMIN_EVENTS = (
     "user_created", "user_activated", "user_deactivated", "role_changed", "client_invited",
     "invite_existing_email", "break_glass_granted", "break_glass_revoked", "break_glass_read",
-    "consent_published", "phi_keys_rotated", "demo_seeded", "access_log_viewed",
+    "consent_published", "phi_keys_rotated", "demo_seeded", "demo_session_moved",
+    "access_log_viewed",
     "record_exported",
 )
 CARE_EVENTS = (
@@ -47,7 +48,8 @@ DOSING_EVENTS = (
 )
 CALL_EVENTS = (
     "call_page_opened", "call_refused", "call_location_confirmed", "safety_panel_viewed",
-    "call_join", "call_admit", "call_send_back", "call_leave", "call_end",
+    "safety_panel_sent", "call_join", "call_admit", "call_send_back", "call_connected",
+    "call_leave", "call_end",
 )
 AUDIT_EVENTS = (ACCOUNT_EVENTS + ADMIN_EVENTS + CARE_EVENTS + SCHEDULING_EVENTS
                 + DOSING_EVENTS + CALL_EVENTS)
