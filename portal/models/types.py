@@ -15,7 +15,7 @@ import re
 from datetime import UTC
 
 from sqlalchemy import DateTime, String, Text, TypeDecorator
-from sqlalchemy.sql import operators
+from sqlalchemy.sql import ClauseElement, operators
 
 from portal.core import crypto
 
@@ -53,6 +53,14 @@ class UTCDateTime(TypeDecorator):
 ENCRYPTED_COLUMNS = {"users.totp_secret": ("users", "totp_secret_enc")}
 
 
+def _refuse_values(op, other):
+    if op in (operators.is_, operators.is_not) or (other and other[0] is None):
+        return
+    if other and all(isinstance(value, ClauseElement) for value in other):
+        return  # column against column: no value is bound, nothing silently mismatches
+    raise TypeError("an encrypted column cannot be compared in SQL (its ciphertext is random)")
+
+
 class EncryptedText(TypeDecorator):
     """Text encrypted at rest with AES-256-GCM (portal.core.crypto).
 
@@ -64,18 +72,18 @@ class EncryptedText(TypeDecorator):
     cache_ok = True
 
     class comparator_factory(TypeDecorator.Comparator):
-        """Ciphertext differs on every write, so a comparison in SQL (=, IN, LIKE, ordering)
-        would silently match nothing: it is refused. Only IS [NOT] NULL means something; filter
-        on the plaintext in Python, or make the column an OpaqueCode."""
+        """Ciphertext differs on every write, so comparing it in SQL with a value (=, IN, LIKE)
+        or ordering by it would silently match nothing: refused. IS [NOT] NULL still works, and
+        so do comparisons with other columns (the ORM's own bookkeeping makes them). Filter on
+        the plaintext in Python, or make the column an OpaqueCode."""
 
         def operate(self, op, *other, **kwargs):
-            is_null = op in (operators.eq, operators.ne) and other and other[0] is None
-            if op not in (operators.is_, operators.is_not) and not is_null:
-                raise TypeError("an encrypted column cannot be compared in SQL")
+            _refuse_values(op, other)
             return super().operate(op, *other, **kwargs)
 
         def reverse_operate(self, op, other, **kwargs):
-            raise TypeError("an encrypted column cannot be compared in SQL")
+            _refuse_values(op, (other,))
+            return super().reverse_operate(op, other, **kwargs)
 
     def __init__(self, context):
         super().__init__()
