@@ -1,7 +1,7 @@
 """clinical words at rest: opaque codes for closed vocabularies, encryption for free text
 
 Revision ID: 0010_opaque_codes
-Revises: 0013_call_connected
+Revises: 0016_measures
 Create Date: 2026-12-02
 
 Written by hand (issue 14, "Clinical facts at rest"); docs/security.md explains each column.
@@ -37,7 +37,7 @@ from flask import current_app
 
 # revision identifiers, used by Alembic.
 revision = '0010_opaque_codes'
-down_revision = '0013_call_connected'
+down_revision = '0016_measures'
 branch_labels = None
 depends_on = None
 
@@ -63,9 +63,12 @@ AUDIT_EVENTS = (
     "journal_entry_created", "journal_entry_shared", "journal_entry_unshared", "journal_viewed",
     "client_page_viewed", "client_care_status_changed", "dashboard_viewed",
     "note_viewed", "note_saved", "note_autosaved", "note_signed", "note_addendum_added",
+    "decision_with_open_flags", "measure_schedule_saved", "measure_schedule_removed",
+    "message_thread_started", "message_thread_viewed", "message_sent", "message_thread_closed",
+    "response_hours_saved",
     "appointment_booked", "appointment_rescheduled", "appointment_cancelled",
     "appointment_completed", "appointment_no_show", "booking_refused", "availability_changed",
-    "session_type_changed",
+    "session_type_changed", "booking_gate_overridden",
     "dosing_record_viewed", "dosing_record_printed", "dosing_monitor_saved",
     "dosing_vitals_added", "dosing_gate_overridden", "dosing_dose_recorded",
     "dosing_dose_refused", "dosing_observations_saved", "dosing_discharge_saved",
@@ -77,7 +80,7 @@ AUDIT_EVENTS = (
 AUDIT_OBJECTS = (
     "user", "session", "invitation", "intake", "consent_document", "measure_result",
     "safety_flag", "post_dosing_checkin", "journal_entry", "appointment", "session_type",
-    "session_note", "passkey", "dosing_record",
+    "session_note", "passkey", "dosing_record", "review_decision", "message_thread",
 )
 # (table, column, words, whether values may carry "#digits" after the word)
 OPAQUE = [
@@ -86,11 +89,12 @@ OPAQUE = [
     ("session_types", "kind", SESSION_KINDS, False),
     ("reminder_log", "kind", ("reminder_24h", "reminder_1h", "readiness", "checkin_invite",
                               "post_dosing_invite"), True),
-    ("safety_flags", "kind", ("item9", "contraindication", "post_dosing", "readiness"), False),
+    ("safety_flags", "kind", ("item9", "contraindication", "post_dosing", "readiness", "cssrs"),
+     False),
     ("safety_flags", "severity", ("urgent", "exclude", "needs_clearance", "caution", "concern"),
      False),
     ("safety_flags", "source", ("intake", "checkin", "post_dosing", "readiness"), False),
-    ("measure_results", "instrument", ("phq9", "gad7"), False),
+    ("measure_results", "instrument", ("phq9", "gad7", "pcl5", "cssrs"), False),
     ("review_decisions", "decision", ("eligible", "needs_clearance", "not_eligible"), False),
     ("care_status_changes", "status", CARE_STATUSES, False),
     ("users", "care_status", CARE_STATUSES, False),

@@ -34,11 +34,14 @@ CARE_EVENTS = (
     "journal_entry_created", "journal_entry_shared", "journal_entry_unshared", "journal_viewed",
     "client_page_viewed", "client_care_status_changed", "dashboard_viewed",
     "note_viewed", "note_saved", "note_autosaved", "note_signed", "note_addendum_added",
+    "decision_with_open_flags", "measure_schedule_saved", "measure_schedule_removed",
+    "message_thread_started", "message_thread_viewed", "message_sent", "message_thread_closed",
+    "response_hours_saved",
 )
 SCHEDULING_EVENTS = (
     "appointment_booked", "appointment_rescheduled", "appointment_cancelled",
     "appointment_completed", "appointment_no_show", "booking_refused", "availability_changed",
-    "session_type_changed",
+    "session_type_changed", "booking_gate_overridden",
 )
 DOSING_EVENTS = (
     "dosing_record_viewed", "dosing_record_printed", "dosing_monitor_saved",
@@ -58,5 +61,5 @@ AUDIT_EVENTS = (ACCOUNT_EVENTS + ADMIN_EVENTS + CARE_EVENTS + SCHEDULING_EVENTS
 AUDIT_OBJECTS = (
     "user", "session", "invitation", "intake", "consent_document", "measure_result",
     "safety_flag", "post_dosing_checkin", "journal_entry", "appointment", "session_type",
-    "session_note", "passkey", "dosing_record",
+    "session_note", "passkey", "dosing_record", "review_decision", "message_thread",
 )

@@ -2,9 +2,8 @@
 from sqlalchemy import ForeignKey, Index, String, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.core.measures import SCALES
 from portal.core.time import utcnow
-from portal.core.vocabulary import FlagKind, Severity, Source
+from portal.core.vocabulary import SCHEDULABLE_MEASURES, FlagKind, Severity, Source
 from portal.extensions import db
 from portal.models.types import EncryptedJSON, EncryptedText, OpaqueCode, UTCDateTime
 
@@ -17,10 +16,10 @@ class MeasureResult(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    # Opaque, not encrypted: phq9/gad7 names the condition screened for, and the latest result
-    # per instrument is picked in SQL (partitioned by it). The column keeps its 8 characters.
-    instrument: Mapped[str] = mapped_column(OpaqueCode("measure_results.instrument",
-                                                       lambda: tuple(SCALES), length=8))
+    # Opaque, not encrypted: phq9, pcl5 or cssrs names the condition screened for, and the
+    # latest result per instrument is picked in SQL (partitioned by it). Keeps its 8 characters.
+    instrument: Mapped[str] = mapped_column(OpaqueCode(
+        "measure_results.instrument", lambda: tuple(SCHEDULABLE_MEASURES), length=8))
     source: Mapped[str] = mapped_column(String(16))  # a Source
     result = mapped_column(EncryptedJSON("measure_results.result"), nullable=False)
     taken_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
