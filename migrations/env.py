@@ -69,11 +69,14 @@ def run_migrations_offline():
 
 def render_plain_types(type_, obj, autogen_context):
     """Write the portal's column types as the plain SQL types they store, so that revisions
-    never import application code (UTCDateTime -> DateTime(timezone=True), encrypted -> Text)."""
+    never import application code (UTCDateTime -> DateTime(timezone=True), encrypted -> Text,
+    OpaqueCode -> String(length))."""
     if type_ == "type" and type(obj).__module__ == "portal.models.types":
         impl = obj.impl
         if isinstance(impl, sa.DateTime):
             return "sa.DateTime(timezone=True)"
+        if isinstance(impl, sa.String) and not isinstance(impl, sa.Text):
+            return f"sa.String(length={impl.length})"
         return "sa.Text()"
     return False
 

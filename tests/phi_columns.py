@@ -1,4 +1,5 @@
-"""Every text column of the models, sorted into encrypted, allowed plaintext and open findings.
+"""Every text column of the models, sorted into encrypted, opaque, allowed plaintext and open
+findings (none left).
 
 Walked from `db.metadata` (the models), never from `ENCRYPTED_COLUMNS`, so a column nobody
 registered still shows up. Used by tests/test_security_columns.py and tests/test_phi_at_rest.py.
@@ -7,7 +8,7 @@ from sqlalchemy import JSON, String, TypeDecorator
 
 import portal.models  # noqa: F401  (registers every table on db.metadata)
 from portal.extensions import db
-from portal.models.types import EncryptedText
+from portal.models.types import EncryptedText, OpaqueCode
 
 # Plaintext columns that hold no clinical fact, each with the reason. Adding a row here is a
 # security decision: say why the value tells nobody anything about a person's care.
@@ -32,7 +33,6 @@ ALLOW_LIST = {
     ("passkeys", "transports"): "how the browser reaches the authenticator (usb, internal, ...)",
     ("passkey_challenges", "challenge_hash"): "SHA-256 of a single-use sign-in challenge",
     ("passkey_challenges", "purpose"): "register | second_factor | sign_in: ceremony enum",
-    ("audit_events", "object_type"): "table/model name of the audited object",
     ("audit_events", "object_id"): "row id of the audited object",
     ("audit_events", "outcome"): "success | failure | denied",
     ("audit_events", "ip"): "network address of the request; security data",
@@ -43,8 +43,6 @@ ALLOW_LIST = {
     ("consent_documents", "title"): "practice-wide document title; belongs to no person",
     ("consent_documents", "body"): "practice-wide document text; belongs to no person",
     ("consent_signatures", "ip"): "address the signature came from; evidence of signing",
-    ("session_types", "kind"): "the therapist's own catalogue of offerings; about no client",
-    ("session_types", "name"): "the therapist's own catalogue of offerings; about no client",
     ("session_types", "modality"): "in_person | video in the therapist's catalogue",
     ("session_types", "location"): "the practice's address in the therapist's catalogue",
     ("appointments", "modality"): "in_person | video: how to join, not why",
@@ -65,29 +63,11 @@ ALLOW_LIST = {
                                        "is plaintext already; no instrument, no answer",
 }
 
-# Plaintext columns that DO carry clinical meaning: open findings of issue 14, part 2
-# ("Clinical facts at rest"), still to be encrypted or replaced by opaque codes. This list must
-# only shrink; remove a row when its column is fixed (the test then insists on it).
-_OPEN = "open finding, issue 14 part 2: still to be encrypted or made opaque - "
-KNOWN_CLINICAL_PLAINTEXT = {
-    ("safety_flags", "kind"): _OPEN + "names the risk raised (e.g. item9: suicidal thoughts)",
-    ("safety_flags", "code"): _OPEN + "names the risk raised (e.g. phq9_item9)",
-    ("safety_flags", "severity"): _OPEN + "how acute the client's risk is (urgent, ...)",
-    ("safety_flags", "source"): _OPEN + "where the risk showed (check-in, post-dosing, ...)",
-    ("audit_events", "detail"): _OPEN + "free-form details can carry clinical values",
-    ("audit_events", "event"): _OPEN + "names such as safety_flag_raised or "
-                                       "post_dosing_checkin_submitted tell a clinical fact "
-                                       "about the actor or object",
-    ("appointments", "kind"): _OPEN + "dosing reveals ketamine treatment for this client",
-    ("session_notes", "kind"): _OPEN + "dosing reveals ketamine treatment for this client",
-    ("reminder_log", "kind"): _OPEN + "readiness reminders exist only for dosing sessions",
-    ("measure_results", "instrument"): _OPEN + "phq9/gad7: which condition was screened",
-    ("review_decisions", "decision"): _OPEN + "eligibility outcome (declined, needs clearance)",
-    ("care_status_changes", "status"): _OPEN + "course of care (paused, discharged, ...)",
-    ("users", "care_status"): _OPEN + "course of care (paused, discharged, ...)",
-    ("availability_overrides", "note"): _OPEN + "free text the therapist types; could name a "
-                                                "client or their care",
-}
+# Plaintext columns that DO carry clinical meaning: the open findings of issue 14, part 2
+# ("Clinical facts at rest"). None is left: each such column is now encrypted or an opaque code
+# (portal/models/types.py; why, per column, next to it in the model and in docs/security.md).
+# Keep it empty: a plaintext clinical column is encrypted or made opaque, never listed here.
+KNOWN_CLINICAL_PLAINTEXT = {}
 
 
 def _is_text(column_type):
@@ -101,6 +81,13 @@ def text_columns():
     return [(table.name, column.name, column.type)
             for table in db.metadata.sorted_tables for column in table.columns
             if isinstance(column.type, EncryptedText) or _is_text(column.type)]
+
+
+def opaque_columns():
+    """context -> (table, column): every OpaqueCode column of the models."""
+    return {column_type.context: (table, column)
+            for table, column, column_type in text_columns()
+            if isinstance(column_type, OpaqueCode)}
 
 
 # Columns sealed by hand with portal.core.crypto rather than by an Encrypted* type.

@@ -76,11 +76,11 @@ def test_accesses_to_journal_and_repeated_views_are_merged(client, auth, client_
     db.session.commit()
     for _ in range(3):
         record("journal_viewed", actor=therapist, obj=("user", client_user.id))
-    record("something_new", actor=therapist, obj=("journal_entry", entry.id))
+    record("journal_entry_created", actor=therapist, obj=("journal_entry", entry.id))
     db.session.commit()
     page = access_page(client, auth, client_user)
     assert page.count("read the journal entries you shared") == 1  # three views, one line
-    assert "read a journal entry you shared" in page  # unknown events: named by their object
+    assert "read a journal entry you shared" in page  # events without words: by their object
     assert rows_of(page) == 2
 
 

@@ -132,7 +132,9 @@ def all_log_text(capture, caplog, stream):
 
 
 def audit_text():
-    columns = [c for c in AuditEvent.__table__.columns if isinstance(c.type, (String, Text))]
+    # read through the model: the encrypted detail and the opaque names as the portal sees them
+    columns = [c for c in AuditEvent.__table__.columns
+               if isinstance(getattr(c.type, "impl_instance", c.type), (String, Text))]
     rows = db.session.execute(select(*columns)).all()
     return "\n".join(" ".join(str(v) for v in row if v is not None) for row in rows)
 

@@ -13,19 +13,22 @@ import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from portal import create_app
 from portal.config import new_phi_key
 from portal.core.crypto import DecryptionError, KeyRing
 from portal.core.time import utcnow
 from portal.extensions import db
+from portal.models.audit import AuditEvent
 from portal.models.consent import ConsentDocument, ConsentSignature
 from portal.models.intake import STEPS, AmendmentRequest, Intake, IntakeStep, ReviewDecision
 from portal.models.measure import MeasureResult, SafetyFlag
 from portal.security import mfa
+from portal.security.audit import record, verify_chain
 from tests.conftest import ON_PG
 from tests.phi_columns import encrypted_columns
+from tests.test_audit import tampering
 
 CANARY = f"CANARY-{uuid.uuid4().hex}"
 
@@ -53,9 +56,12 @@ def fill_every_encrypted_column():
     db.session.add(MeasureResult(client_id=client.id, instrument="phq9", source="checkin",
                                  result={"items": [0] * 9, "total": 0, "band": "minimal",
                                          "note": CANARY}))
-    db.session.add(SafetyFlag(client_id=client.id, kind="item9", severity="urgent",
-                              code="phq9_item9", source="checkin", acknowledged_at=utcnow(),
-                              acknowledgement_note=CANARY, answer=CANARY))
+    flag = SafetyFlag(client_id=client.id, kind="item9", severity="urgent", code=CANARY,
+                      source="checkin", acknowledged_at=utcnow(), acknowledgement_note=CANARY,
+                      answer=CANARY)
+    db.session.add(flag)
+    db.session.flush()
+    record("safety_flag_raised", actor=client, obj=("safety_flag", flag.id), detail=CANARY)
     _fill_scheduling_and_calls(therapist, client)
     _fill_notes_and_journal(therapist, client)
     _fill_dosing_record(therapist)
@@ -76,11 +82,19 @@ def _fill_scheduling_and_calls(therapist, client):
     from datetime import timedelta
 
     from portal.models.call import Call
-    from portal.models.schedule import Appointment, DosingReadiness, SessionType
+    from portal.models.schedule import (
+        Appointment,
+        AvailabilityOverride,
+        DosingReadiness,
+        SessionType,
+    )
     from portal.scheduling.services import ensure_default_types
     ensure_default_types(therapist)
     session_type = db.session.scalar(select(SessionType).where(
         SessionType.therapist_id == therapist.id, SessionType.kind == "dosing"))
+    session_type.name = f"Dosing {CANARY}"
+    db.session.add(AvailabilityOverride(therapist_id=therapist.id, day=utcnow().date(),
+                                        available=False, note=CANARY))
     start = utcnow() + timedelta(days=2)
     appointment = Appointment(
         therapist_id=therapist.id, client_id=client.id, session_type=session_type, kind="dosing",
@@ -207,8 +221,13 @@ def test_a_flipped_byte_makes_decryption_fail_loudly(app, context):
     blob = bytearray(base64.b64decode(b64))
     blob[len(blob) // 2] ^= 0x01
     tampered = f"{prefix}:{key_id}:" + base64.b64encode(bytes(blob)).decode()
-    db.session.execute(text(f"UPDATE {table} SET {column} = :v WHERE id = :id"),
-                       {"v": tampered, "id": row_id})
+    if table == "audit_events":  # append-only: as a database owner would, trigger lifted
+        with tampering() as conn:
+            conn.execute(text(f"UPDATE {table} SET {column} = :v WHERE id = :id"),
+                         {"v": tampered, "id": row_id})
+    else:
+        db.session.execute(text(f"UPDATE {table} SET {column} = :v WHERE id = :id"),
+                           {"v": tampered, "id": row_id})
     db.session.commit()
     db.session.expunge_all()
     ring = KeyRing(app.config["PHI_KEYS"])
@@ -247,6 +266,11 @@ def test_rotate_keys_re_encrypts_and_old_keys_can_then_be_removed(app, database_
                                    .where(Intake.client_id == client_id)).all()
         assert all(CANARY in s.data["answer"] for s in steps)
         assert db.session.scalar(select(ConsentSignature.signed_name)) == CANARY
+        # the append-only audit rows were re-encrypted too, and their chain still verifies:
+        # it hashes the plaintext, which rotation leaves as it was
+        assert db.session.scalar(select(AuditEvent.detail).where(
+            AuditEvent.event == "safety_flag_raised")) == CANARY
+        assert verify_chain() == (db.session.scalar(select(func.count(AuditEvent.id))), None)
         db.session.remove()
     # and the old key alone can no longer read anything
     with app.app_context():

@@ -40,7 +40,7 @@ def verify(app):
 
 def some_events(n=6):
     for i in range(n):
-        record("test_event", detail=f"n={i}")
+        record("timezone_changed", detail=f"n={i}")
     db.session.commit()
     return db.session.scalars(select(AuditEvent.id).order_by(AuditEvent.id)).all()
 
@@ -54,7 +54,9 @@ def snapshot():
 
 def rewrite(conn, rows, start_id, sign, edit=None):
     """Recompute every row from `start_id` on, as an insider with database access would:
-    `sign(row)` sets the row's key id and returns its new hash; `edit(row)` changes content."""
+    `sign(row)` sets the row's key id and returns its new hash; `edit(row)` changes content.
+    The encrypted detail is left as stored (the insider has no PHI key); the chain hashes its
+    plaintext, read through the model."""
     prev = GENESIS_HASH
     for row in rows:
         if row.id >= start_id:
@@ -62,10 +64,9 @@ def rewrite(conn, rows, start_id, sign, edit=None):
                 edit(row)
             row.prev_hash = prev
             row.row_hash = sign(row)
-            conn.execute(text("UPDATE audit_events SET detail = :d, outcome = :o, prev_hash = :p, "
+            conn.execute(text("UPDATE audit_events SET outcome = :o, prev_hash = :p, "
                               "row_hash = :h WHERE id = :id"),
-                         {"d": row.detail, "o": row.outcome, "p": row.prev_hash,
-                          "h": row.row_hash, "id": row.id})
+                         {"o": row.outcome, "p": row.prev_hash, "h": row.row_hash, "id": row.id})
         prev = row.row_hash
 
 
@@ -86,7 +87,7 @@ def fail_outcome(row):
 # --- the keyed chain ------------------------------------------------------------------------
 def test_new_rows_are_signed_with_the_first_audit_key(app):
     key_id, key = next(iter(parse_keys(app.config["AUDIT_KEYS"]).items()))
-    row = record("test_event")
+    row = record("timezone_changed")
     db.session.commit()
     assert row.key_id == key_id
     message = f"{key_id}:{row.prev_hash}{row.canonical()}".encode()
@@ -124,7 +125,7 @@ def test_rows_of_the_unkeyed_era_verify_and_the_first_keyed_row_links_to_them(ap
     prev = GENESIS_HASH
     with tampering() as conn:  # rows as an older version of the portal wrote them
         for i in range(3):
-            old = AuditEvent(event="old_event", outcome="success", prev_hash=prev,
+            old = AuditEvent(event="login_success", outcome="success", prev_hash=prev,
                              created_at=AuditEvent.created_at.default.arg(None),
                              detail=f"n={i}")
             old.row_hash = old.compute_hash()
@@ -133,7 +134,7 @@ def test_rows_of_the_unkeyed_era_verify_and_the_first_keyed_row_links_to_them(ap
                 detail=old.detail, prev_hash=old.prev_hash, row_hash=old.row_hash))
             prev = old.row_hash
     db.session.expire_all()
-    keyed = record("new_event")
+    keyed = record("logout")
     db.session.commit()
     assert keyed.prev_hash == prev and keyed.key_id is not None
     result = verify(app)
@@ -146,7 +147,7 @@ def test_rows_signed_by_an_older_key_verify_after_rotation(app):
     old_keys = app.config["AUDIT_KEYS"]
     app.config["AUDIT_KEYS"] = f"{new_audit_key()},{old_keys}"
     app.extensions.pop("audit_keys")
-    newer = record("after_rotation")
+    newer = record("logout")
     db.session.commit()
     assert newer.key_id == app.config["AUDIT_KEYS"].split(":")[0]
     assert verify_chain() == (4, None)
@@ -162,7 +163,7 @@ def test_checkpoints_are_appended_to_a_0600_file(app):
     result = app.test_cli_runner().invoke(args=["audit-checkpoint"])
     assert "checkpoint at row id=" in result.output, result.output
     assert write_checkpoint() is None  # the head has not moved: nothing new
-    record("test_event")
+    record("timezone_changed")
     db.session.commit()
     assert write_checkpoint() is not None
     path = app.config["AUDIT_CHECKPOINT_PATH"]

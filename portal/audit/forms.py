@@ -3,6 +3,7 @@ from wtforms import DateField, Form, IntegerField, SelectField, StringField
 from wtforms.fields import SelectChoice
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
+from portal.core.audit_words import AUDIT_EVENTS
 from portal.core.bounds import ID_MAX, RANGE_TEXT, day_in_range
 
 OUTCOMES = [SelectChoice("", "Any"), SelectChoice("success", "Success"),
@@ -18,6 +19,12 @@ class AuditFilterForm(Form):
     since = DateField("From (UTC)", validators=[Optional()])
     until = DateField("Until (UTC)", validators=[Optional()])
     page = IntegerField("Page", validators=[Optional(), NumberRange(min=1, max=100000)], default=1)
+
+    # Event names are stored as opaque codes: only a known name can be looked for.
+    def validate_event(self, field):
+        if field.data and field.data.strip() not in AUDIT_EVENTS:
+            raise ValidationError("No event has that name. For example login_failure or "
+                                  "role_changed.")
 
     # Year 0001 and 9999 overflowed when the page turned a day into a range of instants.
     def validate_since(self, field):

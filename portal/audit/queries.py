@@ -1,8 +1,9 @@
 """The audit events a viewer may see, filtered and paged for the audit log page."""
 from datetime import UTC, datetime, time, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import false, or_, select
 
+from portal.core.audit_words import AUDIT_EVENTS
 from portal.extensions import db
 from portal.models.audit import AuditEvent
 from portal.models.user import User
@@ -25,8 +26,9 @@ def visible(query, viewer):
 def filtered(viewer, event=None, actor=None, outcome=None, since=None, until=None):
     """The viewer's visible events matching the filters that are set (dates are UTC days)."""
     query = visible(select(AuditEvent), viewer)
-    if event:
-        query = query.where(AuditEvent.event == event.strip())
+    if event:  # names are opaque codes: an unknown name matches nothing (and binds nothing)
+        name = event.strip()
+        query = query.where(AuditEvent.event == name if name in AUDIT_EVENTS else false())
     if actor:
         query = query.where(AuditEvent.actor_id == actor)
     if outcome:

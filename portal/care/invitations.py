@@ -24,7 +24,15 @@ from sqlalchemy.orm import selectinload
 
 from portal.care.queries import open_checkins
 from portal.core.time import utcnow
-from portal.core.vocabulary import CHECKIN_GAP, AppointmentStatus, CareStatus, IntakeStatus, Role, SessionKind
+from portal.core.vocabulary import (
+    CHECKIN_GAP,
+    AppointmentStatus,
+    CareStatus,
+    IntakeStatus,
+    ReminderKind,
+    Role,
+    SessionKind,
+)
 from portal.extensions import db
 from portal.models.care import CheckinInvitation
 from portal.models.intake import Intake
@@ -36,8 +44,8 @@ from portal.notifications.reminders import Due, claim, release
 
 log = logging.getLogger(__name__)
 
-CHECKIN_INVITE = "checkin_invite"
-POST_DOSING_INVITE = "post_dosing_invite"
+CHECKIN_INVITE = ReminderKind.CHECKIN_INVITE.value
+POST_DOSING_INVITE = ReminderKind.POST_DOSING_INVITE.value
 AFTER = timedelta(hours=24)
 UNTIL = timedelta(days=7)  # an invitation not sent within a week is no longer useful
 SUBJECT = "A short check-in is waiting for you"

@@ -152,6 +152,17 @@ class Source(enum.StrEnum):
     READINESS = "readiness"
 
 
+class ReminderKind(enum.StrEnum):
+    """What a reminder_log row sent. Reminders before a session are stored with the
+    appointment's sequence ("reminder_24h#2"), so a rescheduled session gets them again."""
+
+    REMINDER_24H = "reminder_24h"
+    REMINDER_1H = "reminder_1h"
+    READINESS = "readiness"  # the questions the day before a dosing session
+    CHECKIN_INVITE = "checkin_invite"
+    POST_DOSING_INVITE = "post_dosing_invite"
+
+
 class RoomState(enum.StrEnum):
     """Where a participant is in a video room: waiting to be admitted, or in the call."""
 

@@ -46,13 +46,15 @@ def gate():
 
 
 def readiness_flags(appointment, open_only=False):
-    """The readiness concern flags raised for this session (oldest first)."""
+    """The readiness concern flags raised for this session (oldest first). The session is named
+    in the flag's code, which is encrypted (cannot be matched in SQL): the client's few
+    readiness flags are read and matched here."""
     query = select(SafetyFlag).where(SafetyFlag.client_id == appointment.client_id,
-                                     SafetyFlag.kind == FlagKind.READINESS.value,
-                                     SafetyFlag.code.startswith(f"{appointment.id}:"))
+                                     SafetyFlag.kind == FlagKind.READINESS.value)
     if open_only:
         query = query.where(SafetyFlag.acknowledged_at.is_(None))
-    return db.session.scalars(query.order_by(SafetyFlag.created_at, SafetyFlag.id)).all()
+    flags = db.session.scalars(query.order_by(SafetyFlag.created_at, SafetyFlag.id)).all()
+    return [flag for flag in flags if readiness_parts(flag.code)[0] == appointment.id]
 
 
 class Blank:

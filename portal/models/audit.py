@@ -2,7 +2,9 @@
 
 Each row stores a MAC of its own content together with the previous row's hash, so an edit or
 deletion anywhere breaks the chain from that row on; `flask audit-verify` finds the first break.
-Rows never hold PHI or secrets: ids, event names and outcomes only.
+Rows never hold PHI or secrets: ids, event names and outcomes, and a short detail. What could
+still tell a clinical fact is kept out of the clear: event names and object kinds are opaque
+codes, the detail is encrypted (docs/security.md, "Clinical facts at rest").
 
 Keyed rows carry HMAC-SHA-256 under an AUDIT_KEYS key, a key held outside the database, and
 name that key's id in their hash (`key_id:mac`): someone who can write the database but lacks the
@@ -18,9 +20,10 @@ import json
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from portal.core.audit_words import AUDIT_EVENTS, AUDIT_OBJECTS
 from portal.core.time import utcnow
 from portal.extensions import db
-from portal.models.types import UTCDateTime
+from portal.models.types import EncryptedText, OpaqueCode, UTCDateTime
 
 GENESIS_HASH = "0" * 64
 
@@ -34,13 +37,21 @@ class AuditEvent(db.Model):
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False, index=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"),
                                                  index=True)
-    event: Mapped[str] = mapped_column(String(64), index=True)
-    object_type: Mapped[str | None] = mapped_column(String(32))
+    # event and object_type: opaque, not encrypted. `post_dosing_checkin_submitted`, or an
+    # object `safety_flag`, beside an actor id is a clinical fact; both are filtered and indexed
+    # (the audit page, "who accessed my record") and both are closed sets (core/audit_words.py).
+    event: Mapped[str] = mapped_column(OpaqueCode("audit_events.event", AUDIT_EVENTS, length=64),
+                                       index=True)
+    object_type: Mapped[str | None] = mapped_column(
+        OpaqueCode("audit_events.object_type", AUDIT_OBJECTS, length=32))
     object_id: Mapped[str | None] = mapped_column(String(64))
     outcome: Mapped[str] = mapped_column(String(16), default="success")
     ip: Mapped[str | None] = mapped_column(String(64))
     user_agent: Mapped[str | None] = mapped_column(String(256))
-    detail: Mapped[str | None] = mapped_column(String(256))
+    # Encrypted: free text (a flag code, a decision, a consent's kind), never filtered in SQL.
+    # The chain hashes the plaintext (`canonical`), so encryption and key rotation leave every
+    # hash as it was (portal/security/rotation.py re-encrypts these append-only rows).
+    detail = mapped_column(EncryptedText("audit_events.detail"))
     prev_hash: Mapped[str] = mapped_column(String(64))
     # 64 hex digits (unkeyed era) or `key_id:base64url(HMAC)` (at most 16 + 1 + 43 characters).
     row_hash: Mapped[str] = mapped_column(String(64), unique=True)

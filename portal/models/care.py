@@ -4,8 +4,9 @@ from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.time import utcnow
+from portal.core.vocabulary import CareStatus
 from portal.extensions import db
-from portal.models.types import EncryptedJSON, EncryptedText, UTCDateTime
+from portal.models.types import EncryptedJSON, EncryptedText, OpaqueCode, UTCDateTime
 
 
 class CareStatusChange(db.Model):
@@ -16,7 +17,8 @@ class CareStatusChange(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    status: Mapped[str] = mapped_column(String(16))
+    # Opaque like users.care_status: a closed set telling that care was paused or ended.
+    status: Mapped[str] = mapped_column(OpaqueCode("care_status_changes.status", CareStatus))
     reason = mapped_column(EncryptedText("care_status_changes.reason"))
     changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     changed_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)

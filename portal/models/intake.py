@@ -7,7 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.core.time import utcnow
 from portal.core.vocabulary import DECISION_LABELS, Decision, IntakeStatus, IntakeStep
 from portal.extensions import db
-from portal.models.types import EncryptedJSON, EncryptedText, UTCDateTime
+from portal.models.types import EncryptedJSON, EncryptedText, OpaqueCode, UTCDateTime
 
 ROW_KEY = re.compile(r"^medications-(\d{1,3})-(name|dose|frequency)$")
 STEPS = [step.value for step in IntakeStep]
@@ -103,7 +103,10 @@ class ReviewDecision(db.Model):
     intake_id: Mapped[int] = mapped_column(ForeignKey("intakes.id", ondelete="CASCADE"),
                                            index=True)
     therapist_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    decision: Mapped[str] = mapped_column(String(24))
+    # Opaque, not encrypted: "not_eligible" or "needs_clearance" is a clinical judgement, and
+    # the arc of care compares the latest decision in SQL; a closed set.
+    decision: Mapped[str] = mapped_column(OpaqueCode("review_decisions.decision", Decision,
+                                                     length=24))
     clearance_needed = mapped_column(EncryptedText("review_decisions.clearance_needed"))
     reason = mapped_column(EncryptedText("review_decisions.reason"))
     referral = mapped_column(EncryptedText("review_decisions.referral"))

@@ -3,9 +3,9 @@ from sqlalchemy import ForeignKey, Index, String, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.time import utcnow
-from portal.core.vocabulary import Source
+from portal.core.vocabulary import SCHEDULABLE_MEASURES, FlagKind, Severity, Source
 from portal.extensions import db
-from portal.models.types import EncryptedJSON, EncryptedText, UTCDateTime
+from portal.models.types import EncryptedJSON, EncryptedText, OpaqueCode, UTCDateTime
 
 
 class MeasureResult(db.Model):
@@ -16,7 +16,10 @@ class MeasureResult(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    instrument: Mapped[str] = mapped_column(String(8))
+    # Opaque, not encrypted: phq9, pcl5 or cssrs names the condition screened for, and the
+    # latest result per instrument is picked in SQL (partitioned by it). Keeps its 8 characters.
+    instrument: Mapped[str] = mapped_column(OpaqueCode(
+        "measure_results.instrument", lambda: tuple(SCHEDULABLE_MEASURES), length=8))
     source: Mapped[str] = mapped_column(String(16))  # a Source
     result = mapped_column(EncryptedJSON("measure_results.result"), nullable=False)
     taken_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
@@ -61,10 +64,17 @@ class SafetyFlag(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(24))
-    severity: Mapped[str] = mapped_column(String(24))  # urgent | exclude | needs_clearance | caution
-    code: Mapped[str] = mapped_column(String(64))
-    source: Mapped[str] = mapped_column(String(16))
+    # kind, severity and source: opaque, not encrypted. Each names the risk (item 9: thoughts of
+    # self-harm), how acute it is, or that the client had a dosing session; the dashboard's
+    # urgent list and the booking gates filter on them in SQL, and each is a closed set.
+    kind: Mapped[str] = mapped_column(OpaqueCode("safety_flags.kind", FlagKind, length=24))
+    severity: Mapped[str] = mapped_column(OpaqueCode("safety_flags.severity", Severity,
+                                                     length=24))
+    # Encrypted, not opaque: the contraindication codes (pregnancy, psychosis_current, ...) live
+    # in the intake's rules, post-dosing flags join several reasons ("item9+low_mood"), so the
+    # set is open; and no query filters on it (the review page matches codes in Python).
+    code = mapped_column(EncryptedText("safety_flags.code"), nullable=False)
+    source: Mapped[str] = mapped_column(OpaqueCode("safety_flags.source", Source))
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     acknowledged_at = mapped_column(UTCDateTime)
     acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id",

@@ -7,9 +7,9 @@ from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.time import utcnow
-from portal.core.vocabulary import NoteStatus
+from portal.core.vocabulary import NoteStatus, SessionKind
 from portal.extensions import db
-from portal.models.types import EncryptedJSON, EncryptedText, UTCDateTime
+from portal.models.types import EncryptedJSON, EncryptedText, OpaqueCode, UTCDateTime
 
 
 class SessionNote(db.Model):
@@ -19,7 +19,9 @@ class SessionNote(db.Model):
     appointment_id: Mapped[int] = mapped_column(ForeignKey("appointments.id",
                                                            ondelete="CASCADE"), unique=True)
     therapist_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    kind: Mapped[str] = mapped_column(String(16))  # the template: the appointment's kind
+    # The template: the appointment's kind. Opaque like appointments.kind (a closed set; a
+    # dosing note reveals the treatment), so both columns can be compared in SQL alike.
+    kind: Mapped[str] = mapped_column(OpaqueCode("session_notes.kind", SessionKind))
     content = mapped_column(EncryptedJSON("session_notes.content"), nullable=False)
     status: Mapped[str] = mapped_column(String(8), default=NoteStatus.DRAFT.value)
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)

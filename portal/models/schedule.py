@@ -8,9 +8,9 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, T
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.time import utcnow
-from portal.core.vocabulary import AppointmentStatus, Modality, SessionKind
+from portal.core.vocabulary import AppointmentStatus, Modality, ReminderKind, SessionKind
 from portal.extensions import db
-from portal.models.types import EncryptedJSON, EncryptedText, UTCDateTime
+from portal.models.types import EncryptedJSON, EncryptedText, OpaqueCode, UTCDateTime
 
 DEFAULT_TYPES = [
     # kind, name, minutes, modality
@@ -27,8 +27,13 @@ class SessionType(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     therapist_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(16))
-    name: Mapped[str] = mapped_column(String(80))
+    # Opaque, not encrypted: the (therapist, kind) constraint and lookups by kind need equality,
+    # and an appointment's session type would otherwise name its kind in clear.
+    kind: Mapped[str] = mapped_column(OpaqueCode("session_types.kind", SessionKind))
+    # Encrypted: shown, never filtered; "Dosing session (in person)" names the treatment.
+    # Nullable since 0010 only because SQLite could not re-declare it otherwise (migration 0010);
+    # every type is created with its name (scheduling.services.ensure_default_types).
+    name = mapped_column(EncryptedText("session_types.name"))
     duration_min: Mapped[int] = mapped_column()
     buffer_before_min: Mapped[int] = mapped_column(default=0)
     buffer_after_min: Mapped[int] = mapped_column(default=10)
@@ -76,7 +81,8 @@ class AvailabilityOverride(db.Model):
     available: Mapped[bool] = mapped_column()  # False: day off / holiday; True: extra hours
     start_time = mapped_column(Time)
     end_time = mapped_column(Time)
-    note: Mapped[str | None] = mapped_column(String(120))
+    # Encrypted: free text the therapist types ("Kit's dosing day"), never filtered on.
+    note = mapped_column(EncryptedText("availability_overrides.note"))
 
 
 class Appointment(db.Model):
@@ -98,7 +104,9 @@ class Appointment(db.Model):
     client_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     session_type_id: Mapped[int] = mapped_column(ForeignKey("session_types.id",
                                                             ondelete="RESTRICT"))
-    kind: Mapped[str] = mapped_column(String(16))
+    # Opaque, not encrypted: "dosing" beside client_id reveals ketamine treatment, but the
+    # dashboard, the booking gates and the reminders filter on it next to indexed columns.
+    kind: Mapped[str] = mapped_column(OpaqueCode("appointments.kind", SessionKind))
     modality: Mapped[str] = mapped_column(String(16))
     location: Mapped[str | None] = mapped_column(Text)
     starts_at = mapped_column(UTCDateTime, nullable=False)
@@ -152,7 +160,10 @@ class ReminderLog(db.Model):
     appointment_id: Mapped[int] = mapped_column(ForeignKey("appointments.id",
                                                            ondelete="CASCADE"))
     recipient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(24))  # reminder_24h | reminder_1h | readiness
+    # Opaque, not encrypted: part of the unique key that makes sending idempotent, and
+    # "readiness" exists only for dosing sessions. The "#sequence" suffix stays in clear.
+    kind: Mapped[str] = mapped_column(OpaqueCode("reminder_log.kind", ReminderKind, length=24,
+                                                 suffix=True))
     claimed_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     sent_at = mapped_column(UTCDateTime)
 

@@ -6,7 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.core.time import utcnow
 from portal.core.vocabulary import CareStatus, Role
 from portal.extensions import db
-from portal.models.types import EncryptedText, UTCDateTime
+from portal.models.types import EncryptedText, OpaqueCode, UTCDateTime, opaque_code
 
 
 class User(UserMixin, db.Model):
@@ -41,8 +41,11 @@ class User(UserMixin, db.Model):
     calendar_token_hash: Mapped[str | None] = mapped_column(String(64))
 
     # Clients only: active, paused or discharged (history and reasons in care_status_changes).
-    care_status: Mapped[str] = mapped_column(String(16), default=CareStatus.ACTIVE.value,
-                                             server_default=CareStatus.ACTIVE.value)
+    # Opaque, not encrypted: "discharged" is a fact about care, and the lists of clients filter
+    # on it (who may book, who gets check-in invitations). The server default is the code.
+    care_status: Mapped[str] = mapped_column(
+        OpaqueCode("users.care_status", CareStatus), default=CareStatus.ACTIVE.value,
+        server_default=opaque_code("users.care_status", CareStatus.ACTIVE.value))
 
     failed_login_count: Mapped[int] = mapped_column(default=0)
     # Wrong second-factor codes, counted apart from the password failures above: a correct

@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from portal.core.time import utcnow, zone_of
-from portal.core.vocabulary import AppointmentStatus, SessionKind
+from portal.core.vocabulary import AppointmentStatus, ReminderKind, SessionKind
 from portal.extensions import db
 from portal.models.schedule import Appointment, DosingReadiness, ReminderLog
 from portal.notifications.appointments import appointment_context
@@ -30,7 +30,8 @@ from portal.notifications.email import send_email
 
 log = logging.getLogger(__name__)
 
-REMINDER_24H, REMINDER_1H, READINESS = "reminder_24h", "reminder_1h", "readiness"
+REMINDER_24H, REMINDER_1H = ReminderKind.REMINDER_24H.value, ReminderKind.REMINDER_1H.value
+READINESS = ReminderKind.READINESS.value
 READINESS_FROM = time(8, 0)  # the day before a dosing session, from 8:00 in the client's zone
 READINESS_UNTIL = timedelta(hours=2)  # ... until 2 hours before it starts
 LOOKAHEAD = timedelta(hours=48)  # nothing is due earlier than this before the start

@@ -17,6 +17,7 @@ import hmac
 from flask import current_app, has_request_context, request
 from sqlalchemy import select, text
 
+from portal.core.audit_words import AUDIT_EVENTS, AUDIT_OBJECTS
 from portal.core.crypto import parse_key_spec
 from portal.core.logs import escape_control
 from portal.core.time import utcnow
@@ -42,7 +43,10 @@ def audit_keys():
 
 
 def record(event, actor=None, obj=None, outcome="success", detail=None):
-    """Add an audit event (not committed: it lands with the caller's transaction)."""
+    """Add an audit event (not committed: it lands with the caller's transaction). `event` and
+    the kind in `obj` are words of portal/core/audit_words.py (stored as opaque codes)."""
+    if event not in AUDIT_EVENTS or (obj and obj[0] not in AUDIT_OBJECTS):
+        raise ValueError("audit event or object kind missing from portal/core/audit_words.py")
     if db.engine.dialect.name == "postgresql":
         db.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": AUDIT_LOCK_KEY})
     prev = db.session.scalar(select(AuditEvent.row_hash).order_by(AuditEvent.id.desc()).limit(1))

@@ -3,7 +3,17 @@
 Procedure (docs/deploy.md): put the new key first in PHI_KEYS on every server (old keys stay
 after it, so both decrypt), run `flask rotate-keys`, then remove the old key. Each row is updated
 only if it still holds the ciphertext that was read, so a concurrent write is never overwritten.
+
+Append-only tables (audit_events.detail) are re-encrypted too, not skipped: skipping them would
+tie every old key to the audit trail forever, and a key that must be retired (leaked) could
+never go. Their triggers are lifted inside each batch's own transaction and restored before it
+commits (PostgreSQL: DISABLE/ENABLE TRIGGER USER, which needs the table's owner; SQLite: the
+triggers are dropped and re-created from their own stored SQL), so no other transaction ever
+sees the table unguarded. Only the ciphertext changes: the chain hashes the plaintext, so every
+row hash stays valid and `flask audit-verify` passes before and after (tests/test_phi_at_rest.py).
 """
+from contextlib import contextmanager
+
 from sqlalchemy import text
 
 import portal.models  # noqa: F401  (every encrypted column registers on import)
@@ -12,6 +22,28 @@ from portal.extensions import db
 from portal.models.types import ENCRYPTED_COLUMNS
 
 BATCH = 200
+APPEND_ONLY = {"audit_events"}  # guarded by triggers (migration 0001)
+
+
+@contextmanager
+def _writable(table):
+    """Within the current transaction: lift an append-only table's triggers, then restore."""
+    if table not in APPEND_ONLY:
+        yield
+        return
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER USER"))
+        yield
+        db.session.execute(text(f"ALTER TABLE {table} ENABLE TRIGGER USER"))
+        return
+    saved = db.session.execute(text("SELECT name, sql FROM sqlite_master "
+                                    "WHERE type = 'trigger' AND tbl_name = :t"),
+                               {"t": table}).all()
+    for name, _ in saved:
+        db.session.execute(text(f'DROP TRIGGER "{name}"'))
+    yield
+    for _, sql in saved:
+        db.session.execute(text(sql))
 
 
 def rotate_column(context, table, column):
@@ -25,15 +57,16 @@ def rotate_column(context, table, column):
             f"ORDER BY id LIMIT {BATCH}"), {"last": last_id}).all()
         if not rows:
             return done
-        for row_id, stored in rows:
-            last_id = row_id
-            if stored.startswith(prefix):
-                continue
-            fresh = ring.encrypt(ring.decrypt(stored, context), context)
-            result = db.session.execute(text(
-                f"UPDATE {table} SET {column} = :new WHERE id = :id AND {column} = :old"),  # noqa: S608
-                {"new": fresh, "id": row_id, "old": stored})
-            done += result.rowcount
+        stale = [(row_id, stored) for row_id, stored in rows if not stored.startswith(prefix)]
+        last_id = rows[-1][0]
+        if stale:
+            with _writable(table):
+                for row_id, stored in stale:
+                    fresh = ring.encrypt(ring.decrypt(stored, context), context)
+                    result = db.session.execute(text(
+                        f"UPDATE {table} SET {column} = :new WHERE id = :id AND {column} = :old"),  # noqa: S608
+                        {"new": fresh, "id": row_id, "old": stored})
+                    done += result.rowcount
         db.session.commit()
 
 

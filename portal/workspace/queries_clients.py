@@ -12,7 +12,7 @@ The arc stage of each client comes from portal/care/arc.py.
 from typing import NamedTuple
 
 from markupsafe import Markup, escape
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import case, func, literal, or_, select
 from sqlalchemy.orm import aliased
 
 from portal.care.arc import stage_expression
@@ -111,7 +111,10 @@ def next_sessions(therapist, now):
 def open_flag_counts(therapist=None, client=None):
     """{client id: [FlagCount, most urgent first]} of the open flags of the therapist's clients
     (or of one client); item-9 flags count as urgent whatever their stored severity."""
-    severity = case((SafetyFlag.kind == FlagKind.ITEM9.value, Severity.URGENT.value),
+    # typed as the column (an opaque code): the literal is stored as its code, the result read
+    # back as a word, whichever branch gave it
+    severity = case((SafetyFlag.kind == FlagKind.ITEM9.value,
+                     literal(Severity.URGENT.value, SafetyFlag.severity.type)),
                     else_=SafetyFlag.severity)
     query = (select(SafetyFlag.client_id, severity, func.count())
              .where(SafetyFlag.acknowledged_at.is_(None)).group_by(SafetyFlag.client_id, severity))
