@@ -13,7 +13,8 @@ from contextlib import suppress
 from flask import g, jsonify, render_template
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 
-from portal.extensions import db, login_manager
+from portal.core import login_cache
+from portal.extensions import db
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +34,7 @@ def forget_database_state():
         db.session.rollback()
     db.session.remove()
     g._portal_session = None  # security/sessions.py's cache: no second load of the session row
-    # Flask-Login's per-request cache (see sessions.forget_loaded_user): anonymous from here on.
-    g._login_user = login_manager.anonymous_user()
+    login_cache.pin_anonymous()  # anonymous from here on: the page never asks for the user
 
 
 def unavailable(exc, as_json):

@@ -12,6 +12,7 @@ from flask.sessions import SecureCookieSessionInterface
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
+from portal.core import login_cache
 from portal.core.signals import sessions_revoked
 from portal.core.time import utcnow
 from portal.core.tokens import new_token, token_hash
@@ -25,13 +26,9 @@ TOUCH_INTERVAL = timedelta(seconds=15)
 
 
 def forget_loaded_user():
-    """Make `current_user` load again from the session row on its next use in this request.
-
-    Flask-Login caches the request's user on `g` under the private name `_login_user` and has no
-    public call that drops it without writing its own keys into the cookie; this is the one
-    place that reaches in (tests/test_security_login_cache.py fails if Flask-Login changes it).
-    """
-    g.pop("_login_user", None)
+    """Make `current_user` load again from the session row on its next use in this request
+    (Flask-Login's private cache is reached in one place: core/login_cache.py)."""
+    login_cache.forget()
 
 
 def start_session(user, mfa_passed):
