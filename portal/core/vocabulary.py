@@ -175,6 +175,16 @@ class NoteStatus(enum.StrEnum):
     SIGNED = "signed"
 
 
+class OutboxStatus(enum.StrEnum):
+    """An email in the outbox (portal/notifications/outbox.py): waiting, claimed by a sender,
+    handed to SMTP, or given up after too many failed attempts."""
+
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
 class Stage(enum.StrEnum):
     """Where a client is in the arc of care (consultation → intake review → preparation →
     dosing → integration), or paused/discharged. The rules: portal/care/arc.py."""

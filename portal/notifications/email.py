@@ -1,17 +1,20 @@
-"""Send email over SMTP, or write it to instance/outbox/ in development.
+"""Emails: render one from its templates and queue it in the outbox, in the caller's transaction.
 
 Emails never carry PHI: they say that something is waiting in the portal and link to it.
-A failure to send is logged (ids only) and never turns the user's request into an error.
+`queue_email` adds the rendered message to the outbox table (portal/models/outbox.py) and
+returns the row; nothing leaves until the caller commits, and then a sender delivers it, with
+retries, off the request path (portal/notifications/outbox.py). So an email exists if and only
+if the change it tells about committed, and no answer waits on the mail server: a password
+reset answers in the same time whether or not the account exists.
 """
 import logging
-import smtplib
-import uuid
-from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
-from pathlib import Path
 
 from flask import current_app, render_template
+
+from portal.extensions import db
+from portal.models.outbox import OutboxEmail
 
 log = logging.getLogger(__name__)
 
@@ -36,25 +39,16 @@ def build_message(to, subject, template, attachments=(), **context):
     return msg
 
 
-def send_email(to, subject, template, attachments=(), **context):
-    """Build and deliver one email; returns True when it was handed to SMTP or the outbox."""
+def queue_email(to, subject, template, attachments=(), **context):
+    """Render one email and add it to the outbox in the caller's transaction (not committed).
+
+    Returns the outbox row. The message is stored as the lines SMTP will carry (CRLF line
+    ends, as smtplib's send_message writes them; UTF-8: headers are encoded, attachments
+    base64), encrypted like the address and the subject."""
     msg = build_message(to, subject, template, attachments=attachments, **context)
-    cfg = current_app.config
-    try:
-        if cfg.get("SMTP_HOST"):
-            with smtplib.SMTP(cfg["SMTP_HOST"], cfg["SMTP_PORT"], timeout=10) as smtp:
-                if cfg.get("SMTP_STARTTLS"):
-                    smtp.starttls()
-                if cfg.get("SMTP_USERNAME"):
-                    smtp.login(cfg["SMTP_USERNAME"], cfg["SMTP_PASSWORD"])
-                smtp.send_message(msg)
-        else:
-            outbox = Path(cfg["OUTBOX_DIR"])
-            outbox.mkdir(parents=True, exist_ok=True)
-            name = f"{datetime.now(UTC):%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:6]}.eml"
-            (outbox / name).write_bytes(bytes(msg))
-        log.info("email sent template=%s", template)
-        return True
-    except (OSError, smtplib.SMTPException) as exc:
-        log.error("email delivery failed template=%s error=%s", template, type(exc).__name__)
-        return False
+    wire = msg.as_bytes(policy=msg.policy.clone(linesep="\r\n")).decode("utf-8")
+    row = OutboxEmail(recipient=to, subject=subject, message=wire)
+    db.session.add(row)
+    db.session.flush()  # the id, so that the log line ties the template to later attempts
+    log.info("email queued id=%s template=%s", row.id, template)
+    return row
