@@ -171,6 +171,7 @@ def send_reminders(now_text):
     click.echo(f"check-in invitations sent: {send_checkin_invitations(now)}")
     click.echo(f"measure reminders sent: {send_measure_reminders(now)}")
     click.echo(f"readiness concerns raised: {raise_due_concerns(now)}")
+    db.session.commit()  # end the read transaction: on SQLite it holds the write lock
     click.echo(f"emails delivered: {deliver_due()}")  # these and any others that are due
 
 

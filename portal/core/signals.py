@@ -11,11 +11,11 @@ or socket context, and must not raise: what they react to is already done.
 - appointment_changing(sender=app, appointment, change, message): sent by
   scheduling.services.commit_change just BEFORE its commit, inside the change's transaction;
   notifications queues the emails to both people in it, so they exist if and only if the change
-  commits. Its receivers add rows and never commit; one that raises rolls the change back.
+  commits. Its receivers add rows and never commit; one that raises stops the commit.
 - appointment_changed(sender=app, appointment, change, message): sent by
   scheduling.services.commit_change after a booking, new time, cancellation or outcome is
-  committed; notifications emails both people, video closes or re-checks the room and sends the
-  therapist's live notice of a booking.
+  committed; video closes or re-checks the room and sends the therapist's live notice of a
+  booking.
 - admission_changed(sender=app, appointment_id): sent by video when a client is admitted, sent
   back, leaves or the call ends; video's cached grants of that room are dropped.
 - readiness_saved(sender=app, appointment): sent by scheduling.services.commit_readiness after a
