@@ -131,7 +131,7 @@ def test_an_email_is_an_encrypted_row_until_a_sender_delivers_it(app, mailbox):
     queue(app)
     row = only_row()
     assert (row.status, row.attempts, mailbox.messages) == (OutboxStatus.QUEUED, 0, [])
-    stored = db.session.execute(text("SELECT recipient, subject, message FROM outbox")).one()
+    stored = db.session.execute(text("SELECT recipient, subject, content FROM outbox")).one()
     for value in stored:
         assert value.startswith("v1:")
         assert ADDRESS not in value and SUBJECT not in value and "secret-token" not in value
@@ -141,7 +141,7 @@ def test_an_email_is_an_encrypted_row_until_a_sender_delivers_it(app, mailbox):
     assert message["Subject"] == SUBJECT and LINK in mailbox.text_of(message)
     row = only_row()
     assert row.status == OutboxStatus.SENT and row.sent_at is not None
-    assert row.message is None  # the link is not kept once sent
+    assert row.content is None  # the link is not kept once sent
     assert deliver() == 0 and len(mailbox.messages) == 1
 
 
@@ -238,7 +238,7 @@ def test_an_email_is_given_up_after_eight_attempts_and_logged_by_id(app, mailbox
         assert deliver(only_row().next_attempt_at) == 0
         assert only_row().attempts == attempt
     row = only_row()
-    assert (row.status, row.attempts, row.message) == (OutboxStatus.FAILED, MAX_ATTEMPTS, None)
+    assert (row.status, row.attempts, row.content) == (OutboxStatus.FAILED, MAX_ATTEMPTS, None)
     smtp_down.back()
     assert deliver(utcnow() + timedelta(days=1)) == 0 and mailbox.messages == []
     [given_up] = [r.getMessage() for r in caplog.records if "given up" in r.getMessage()]

@@ -132,9 +132,11 @@ def _fill_notes_and_journal(therapist, client):
     db.session.add(CareStatusChange(client_id=client.id, status="paused", reason=CANARY,
                                     changed_by_id=therapist.id))
     from portal.models.outbox import OutboxEmail
-    # An email waiting for its retry (a due one would be delivered, and its message cleared).
+    # An email waiting for its retry (a due one would be delivered, and its content cleared).
     db.session.add(OutboxEmail(recipient=f"{CANARY}@example.com", subject=CANARY,
-                               message=CANARY, next_attempt_at=utcnow() + timedelta(hours=1)))
+                               content={"template": "invite", "context": {"name": CANARY},
+                                        "attachments": []},
+                               next_attempt_at=utcnow() + timedelta(hours=1)))
 
 
 def _fill_dosing_record(therapist):

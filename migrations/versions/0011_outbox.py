@@ -4,7 +4,7 @@ Revision ID: 0011_outbox
 Revises: 0009_second_factor
 Create Date: 2026-12-02
 
-Written by hand. A new table, nothing else touched. recipient, subject and message hold
+Written by hand. A new table, nothing else touched. recipient, subject and content hold
 ciphertext (TEXT); status and last_error (an exception's class name) are plain. The index
 serves the senders' one query: due rows of a status, oldest first.
 """
@@ -24,7 +24,7 @@ def upgrade():
         sa.Column('id', sa.Integer(), nullable=False),
         sa.Column('recipient', sa.Text(), nullable=False),
         sa.Column('subject', sa.Text(), nullable=False),
-        sa.Column('message', sa.Text(), nullable=True),
+        sa.Column('content', sa.Text(), nullable=True),
         sa.Column('status', sa.String(length=16), nullable=False),
         sa.Column('attempts', sa.Integer(), nullable=False),
         sa.Column('next_attempt_at', sa.DateTime(timezone=True), nullable=False),

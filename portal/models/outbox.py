@@ -2,9 +2,11 @@
 it tells about, and delivered after the commit by a sender (portal/notifications/outbox.py).
 
 So an email exists if and only if its change committed, a slow or absent mail server never
-holds up a request, and a failed delivery is retried. Emails carry no PHI, but an address, a
-name and a link in a message are personal: recipient, subject and message are encrypted. The
-message (which may hold a reset or sign-in link) is cleared once sent; the row is deleted
+holds up a request, and a failed delivery is retried. The row holds what the email is made of
+(template, values, attachments), not the rendered message: rendering is the sender's work, so a
+request that queues an email costs about what one that does not. Emails carry no PHI, but an
+address, a name and a link are personal: recipient, subject and content are encrypted. The
+content (which may hold a reset or sign-in link) is cleared once sent; the row is deleted
 OUTBOX_RETENTION_DAYS after it was sent or given up.
 """
 from sqlalchemy import Index, String
@@ -13,7 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from portal.core.time import utcnow
 from portal.core.vocabulary import OutboxStatus
 from portal.extensions import db
-from portal.models.types import EncryptedText, UTCDateTime
+from portal.models.types import EncryptedJSON, EncryptedText, UTCDateTime
 
 
 class OutboxEmail(db.Model):
@@ -27,8 +29,9 @@ class OutboxEmail(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     recipient = mapped_column(EncryptedText("outbox.recipient"), nullable=False)
     subject = mapped_column(EncryptedText("outbox.subject"), nullable=False)
-    # The rendered MIME message (headers, text and HTML parts, attachments); None once sent.
-    message = mapped_column(EncryptedText("outbox.message"))
+    # {"template", "context": the template's values, "attachments": [[name, type, base64,
+    # params]]} (portal/notifications/email.py); None once sent or given up.
+    content = mapped_column(EncryptedJSON("outbox.content"))
     status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.QUEUED.value)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)

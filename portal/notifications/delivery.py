@@ -8,7 +8,6 @@ often quotes the address).
 import smtplib
 import uuid
 from datetime import UTC, datetime
-from email.utils import parseaddr
 from pathlib import Path
 
 from flask import current_app
@@ -17,18 +16,17 @@ SMTP_TIMEOUT_S = 10
 
 
 def transmit(recipient, message):
-    """Deliver `message` (the rendered MIME text) to `recipient`."""
+    """Deliver `message` (an EmailMessage) to `recipient`."""
     cfg = current_app.config
-    data = message.encode("utf-8")
     if not cfg.get("SMTP_HOST"):
-        _write_to_folder(Path(cfg["OUTBOX_DIR"]), data)
+        _write_to_folder(Path(cfg["OUTBOX_DIR"]), bytes(message))
         return
     with smtplib.SMTP(cfg["SMTP_HOST"], cfg["SMTP_PORT"], timeout=SMTP_TIMEOUT_S) as smtp:
         if cfg.get("SMTP_STARTTLS"):
             smtp.starttls()
         if cfg.get("SMTP_USERNAME"):
             smtp.login(cfg["SMTP_USERNAME"], cfg["SMTP_PASSWORD"])
-        smtp.sendmail(parseaddr(cfg["MAIL_FROM"])[1], [recipient], data)
+        smtp.send_message(message, to_addrs=[recipient])
 
 
 def _write_to_folder(folder, data):

@@ -1,12 +1,14 @@
-"""Emails: render one from its templates and queue it in the outbox, in the caller's transaction.
+"""Emails: queue one in the outbox, in the caller's transaction; render it when it is sent.
 
 Emails never carry PHI: they say that something is waiting in the portal and link to it.
-`queue_email` adds the rendered message to the outbox table (portal/models/outbox.py) and
-returns the row; nothing leaves until the caller commits, and then a sender delivers it, with
-retries, off the request path (portal/notifications/outbox.py). So an email exists if and only
-if the change it tells about committed, and no answer waits on the mail server: a password
-reset answers in the same time whether or not the account exists.
+`queue_email` adds the email's recipient, subject, template and values to the outbox table
+(portal/models/outbox.py) and returns the row; nothing leaves until the caller commits, and then
+a sender renders it (`render`) and delivers it, with retries, off the request path
+(portal/notifications/outbox.py). So an email exists if and only if the change it tells about
+committed, and no answer waits on the mail server or on rendering (Python's email package takes
+milliseconds per message): a password reset answers alike whether or not the account exists.
 """
+import base64
 import logging
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -40,15 +42,24 @@ def build_message(to, subject, template, attachments=(), **context):
 
 
 def queue_email(to, subject, template, attachments=(), **context):
-    """Render one email and add it to the outbox in the caller's transaction (not committed).
+    """Add one email to the outbox in the caller's transaction (not committed); returns the row.
 
-    Returns the outbox row. The message is stored as the lines SMTP will carry (CRLF line
-    ends, as smtplib's send_message writes them; UTF-8: headers are encoded, attachments
-    base64), encrypted like the address and the subject."""
-    msg = build_message(to, subject, template, attachments=attachments, **context)
-    wire = msg.as_bytes(policy=msg.policy.clone(linesep="\r\n")).decode("utf-8")
-    row = OutboxEmail(recipient=to, subject=subject, message=wire)
+    `context` holds the template's values, as JSON (strings, numbers, lists, None); attachments
+    are (filename, mimetype, bytes, params), kept in base64."""
+    content = {"template": template, "context": context, "attachments": [
+        [name, mimetype, base64.b64encode(data).decode("ascii"), params or {}]
+        for name, mimetype, data, params in attachments]}
+    row = OutboxEmail(recipient=to, subject=subject, content=content)
     db.session.add(row)
     db.session.flush()  # the id, so that the log line ties the template to later attempts
     log.info("email queued id=%s template=%s", row.id, template)
     return row
+
+
+def render(row):
+    """The message of a queued email, built from its templates and values (by the sender)."""
+    content = row.content
+    attachments = [(name, mimetype, base64.b64decode(data), params)
+                   for name, mimetype, data, params in content["attachments"]]
+    return build_message(row.recipient, row.subject, content["template"],
+                         attachments=attachments, **content["context"])

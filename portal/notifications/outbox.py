@@ -1,6 +1,7 @@
 """The outbox's sender: claim due emails, deliver them, retry with backoff, forget old ones.
 
-Emails are queued by portal/notifications/email.py in the transaction of their change. After a
+Emails are queued by portal/notifications/email.py in the transaction of their change, and
+rendered here, when sent (a template error is a failed attempt like any other). After a
 commit that queued any, the committing thread either wakes the background sender of its
 process (portal/notifications/sender.py) or, with OUTBOX_DELIVER_ON_COMMIT (tests), delivers
 them itself. `flask send-outbox` runs the same pass from a timer, and `flask send-reminders`
@@ -29,6 +30,7 @@ from portal.core.vocabulary import OutboxStatus
 from portal.extensions import db
 from portal.models.outbox import OutboxEmail
 from portal.notifications.delivery import is_permanent, transmit
+from portal.notifications.email import render
 
 log = logging.getLogger(__name__)
 
@@ -90,15 +92,15 @@ def deliver_due(now=None, ids=None):
 def _deliver(session, row, now):
     if row.attempts > MAX_ATTEMPTS:  # its last sender died mid-send: no further attempt
         _set(session, row.id, status=OutboxStatus.FAILED.value, last_error="LeaseExpired",
-             message=None)
+             content=None)
         log.error("email given up id=%s attempts=%s error=LeaseExpired", row.id, row.attempts)
         return 0
     try:
-        transmit(row.recipient, row.message)
+        transmit(row.recipient, render(row))
     except Exception as exc:  # any failure is retried or given up; the class is enough
         _failed(session, row, exc, now)
         return 0
-    _set(session, row.id, status=OutboxStatus.SENT.value, sent_at=now, message=None,
+    _set(session, row.id, status=OutboxStatus.SENT.value, sent_at=now, content=None,
          last_error=None)
     log.info("email sent id=%s attempt=%s", row.id, row.attempts)
     return 1
@@ -107,7 +109,7 @@ def _deliver(session, row, now):
 def _failed(session, row, exc, now):
     error = type(exc).__name__
     if row.attempts >= MAX_ATTEMPTS or is_permanent(exc):
-        _set(session, row.id, status=OutboxStatus.FAILED.value, last_error=error, message=None)
+        _set(session, row.id, status=OutboxStatus.FAILED.value, last_error=error, content=None)
         log.error("email given up id=%s attempts=%s error=%s", row.id, row.attempts, error)
         return
     _set(session, row.id, status=OutboxStatus.QUEUED.value, last_error=error,
