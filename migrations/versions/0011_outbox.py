@@ -1,7 +1,7 @@
 """outbox: emails queued in the transaction of their change, delivered by a sender
 
 Revision ID: 0011_outbox
-Revises: 0016_measures
+Revises: 0010_opaque_codes
 Create Date: 2026-12-02
 
 Written by hand. A new table, nothing else touched. recipient, subject and content hold
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0011_outbox'
-down_revision = '0016_measures'
+down_revision = '0010_opaque_codes'
 branch_labels = None
 depends_on = None
 
