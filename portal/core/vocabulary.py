@@ -175,14 +175,11 @@ class NoteStatus(enum.StrEnum):
     SIGNED = "signed"
 
 
-class OutboxStatus(enum.StrEnum):
-    """An email in the outbox (portal/notifications/outbox.py): waiting, claimed by a sender,
-    handed to SMTP, or given up after too many failed attempts."""
-
-    QUEUED = "queued"
-    SENDING = "sending"
-    SENT = "sent"
-    FAILED = "failed"
+class OutboxStatus(enum.StrEnum):  # an email of the outbox (portal/notifications/outbox.py)
+    QUEUED = "queued"  # new, or waiting for its retry
+    SENDING = "sending"  # claimed by a sender until its lease ends
+    SENT = "sent"  # handed to the mail server
+    FAILED = "failed"  # given up
 
 
 class Stage(enum.StrEnum):
