@@ -26,7 +26,7 @@ run: $(VENV)/.installed
 	$(PY) -m portal.devkeys
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
-	@echo "Serving on http://127.0.0.1:$(PORT)  (Ctrl-C to stop; reminders are sent every minute)"
+	@echo "Serving on http://127.0.0.1:$(PORT)  (Ctrl-C to stop; emails go out from the server's outbox sender, reminders every minute)"
 	@(while sleep 60; do $(FLASK) send-reminders >/dev/null 2>&1 || true; done) & \
 		trap "kill $$! 2>/dev/null" EXIT INT TERM; $(PY) -m portal
 

@@ -71,10 +71,12 @@ def _register_hooks(app):
     from portal.care.consents import require_current_consents
     from portal.core.logs import assign_request_id
     from portal.core.templating import template_globals
+    from portal.notifications.sender import start_sender
     from portal.security import sessions  # noqa: F401  (registers the Flask-Login loader)
     from portal.security.access import enforce_access
     from portal.security.headers import csp_nonce, set_security_headers
 
+    app.before_request(start_sender)  # first, so no refusal skips it: once per process
     app.before_request(assign_request_id)
     app.before_request(enforce_access)
     app.before_request(require_current_consents)

@@ -6,10 +6,12 @@
 - audit-checkpoint: append a signed checkpoint of the chain's head outside the database (every
   minute by deploy/portal-reminders.service, and at exit);
 - rotate-keys: re-encrypt all PHI under the first key of PHI_KEYS;
-- send-reminders: the reminders, check-in invitations and scheduled-measure reminders that are
-  due, and the concern flags
-  of dosing-day readiness answers missing by the morning (every minute, by `make run` or
-  deploy/portal-reminders.timer);
+- send-reminders: queue the reminders, check-in invitations and scheduled-measure reminders
+  that are due, raise the concern flags of dosing-day readiness answers missing by the morning,
+  then deliver the outbox (every minute, by `make run` or deploy/portal-reminders.timer);
+- send-outbox: deliver the emails that are due (new ones, and failed ones whose retry time has
+  come) and delete those sent more than OUTBOX_RETENTION_DAYS ago (every minute, by
+  deploy/portal-reminders.timer; the web process's background sender does the same);
 - backup PATH and restore PATH: checked copies of the database (portal/ops/backup.py).
 
 Development keys are made before any app exists, by `python -m portal.devkeys` (`make run`).
@@ -29,6 +31,7 @@ from portal.core.zones import is_valid_zone
 from portal.dosing.services_readiness import raise_due_concerns
 from portal.extensions import db
 from portal.models.user import User
+from portal.notifications.outbox import deliver_due, purge
 from portal.notifications.reminders import send_due_reminders
 from portal.ops import demo
 from portal.ops.backup import backup_command, restore_command
@@ -46,6 +49,7 @@ def register_cli(app):
     app.cli.add_command(audit_checkpoint)
     app.cli.add_command(rotate_keys)
     app.cli.add_command(send_reminders)
+    app.cli.add_command(send_outbox)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
 
@@ -167,3 +171,13 @@ def send_reminders(now_text):
     click.echo(f"check-in invitations sent: {send_checkin_invitations(now)}")
     click.echo(f"measure reminders sent: {send_measure_reminders(now)}")
     click.echo(f"readiness concerns raised: {raise_due_concerns(now)}")
+    db.session.commit()  # end the read transaction: on SQLite it holds the write lock
+    click.echo(f"emails delivered: {deliver_due()}")  # these and any others that are due
+
+
+@click.command("send-outbox")
+def send_outbox():
+    """Deliver the emails that are due (retrying failed ones when their time comes) and delete
+    those sent more than OUTBOX_RETENTION_DAYS ago."""
+    click.echo(f"emails delivered: {deliver_due()}")
+    click.echo(f"old emails deleted: {purge()}")

@@ -104,7 +104,14 @@ class Config:
     SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD") or None
     SMTP_STARTTLS = _env_bool("SMTP_STARTTLS")
     MAIL_FROM = os.environ.get("MAIL_FROM", "Portal <no-reply@localhost>")
-    OUTBOX_DIR = str(INSTANCE_DIR / "outbox")
+    OUTBOX_DIR = str(INSTANCE_DIR / "outbox")  # development without SMTP_HOST: emails as files
+    # Every email waits in the outbox table until a sender delivers it (portal/notifications/
+    # outbox.py): the web process's background sender, woken by each commit that queues one and
+    # every OUTBOX_POLL_SECONDS for retries, and `flask send-outbox` (deploy/ runs it each minute).
+    OUTBOX_SENDER = True
+    OUTBOX_POLL_SECONDS = 10
+    OUTBOX_DELIVER_ON_COMMIT = False  # deliver in the committing thread (tests)
+    OUTBOX_RETENTION_DAYS = int(os.environ.get("OUTBOX_RETENTION_DAYS", "7"))
     PRACTICE_NAME = os.environ.get("PRACTICE_NAME", "Riverside KAP Practice")
     # The name written into calendar entries (.ics) and email subjects, which anyone glancing at
     # a phone or a shared calendar reads: never the practice's name, which may say the treatment.
@@ -199,6 +206,11 @@ class TestingConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     RATELIMIT_STORAGE_URI = "memory://"
     SMTP_HOST = None
+    # No background sender (it would outlive each test's app and database): an email is
+    # delivered right after the commit that queued it, in the committing thread, so tests see
+    # it at once. Outbox tests turn this off to watch emails wait.
+    OUTBOX_SENDER = False
+    OUTBOX_DELIVER_ON_COMMIT = True
     BASE_URL = "http://localhost"
     # One background sweeper would outlive each test's app and database; tests call
     # portal.video.registry.sweep_once() themselves.

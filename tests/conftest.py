@@ -24,6 +24,7 @@ from sqlalchemy import create_engine, text
 from portal import create_app
 from portal.config import TestingConfig
 from portal.extensions import db, limiter
+from portal.notifications.sender import sender
 from portal.scheduling import gates
 from tests.ports import free_port
 from tests.scheduling_helpers import EVERY_DAY, make_eligible, weekly_hours
@@ -200,6 +201,15 @@ def app(database_url, smtp_server, mailbox, app_config):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture(autouse=True)
+def no_outbox_sender_left():
+    """The first request of a development or production app (some tests build one) starts the
+    outbox's background sender (portal/notifications/sender.py): stop it after the test, or it
+    would outlive the test's database and, on PostgreSQL, deliver the next tests' emails."""
+    yield
+    sender.stop()
 
 
 def csrf_from(html):

@@ -61,6 +61,10 @@ ALLOW_LIST = {
     ("measure_reminders", "occasion"): "a MeasureOccasion kind with an appointment id or a "
                                        "date (when a reminder is for); the appointment's kind "
                                        "is plaintext already; no instrument, no answer",
+    ("outbox", "status"): "queued | sending | sent | failed: delivery workflow enum; the "
+                          "address, subject and message are encrypted",
+    ("outbox", "last_error"): "class name of the last delivery error (e.g. "
+                              "ConnectionRefusedError), never its message",
 }
 
 # Plaintext columns that DO carry clinical meaning: the open findings of issue 14, part 2

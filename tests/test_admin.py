@@ -78,10 +78,11 @@ def test_dev_outbox_keeps_emails_when_no_smtp_is_configured(database_url, smtp_s
     app = create_app(make_config(database_url, smtp_server, SMTP_HOST=None,
                                  OUTBOX_DIR=str(tmp_path / "outbox"), SHOW_DEV_OUTBOX=True))
     with app.app_context():
-        from portal.notifications.email import send_email
+        from portal.notifications.email import queue_email
         with app.test_request_context():
-            send_email("someone@example.com", "Hello there", "password_changed", name="X",
-                       reset_url="http://x/reset")
+            queue_email("someone@example.com", "Hello there", "password_changed", name="X",
+                        reset_url="http://x/reset")
+            db.session.commit()  # delivered after the commit (OUTBOX_DELIVER_ON_COMMIT)
     assert len(list((tmp_path / "outbox").glob("*.eml"))) == 1
     page = app.test_client().get("/dev/outbox").get_data(as_text=True)
     assert "Hello there" in page and "someone@example.com" in page

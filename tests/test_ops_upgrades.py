@@ -43,6 +43,7 @@ from portal.models.journal import JournalEntry
 from portal.models.measure_schedule import MeasureReminder, MeasureSchedule
 from portal.models.message import Message, MessageThread, ResponseHours
 from portal.models.notes import NoteAddendum, SessionNote
+from portal.models.outbox import OutboxEmail
 from portal.models.passkey import Passkey, PasskeyChallenge
 from portal.models.types import CODE, EncryptedText, OpaqueCode
 from portal.security import mfa
@@ -142,6 +143,8 @@ def seed_every_table():
                                    every_days=14))
     db.session.add(MeasureReminder(client_id=client.id, occasion="every:1924992000#1", day=1,
                                    sent_at=utcnow()))
+    db.session.add(OutboxEmail(recipient=client.email, subject="Reminder", status="sent",
+                               attempts=1, sent_at=utcnow()))  # sent: nothing to deliver
     db.session.commit()
     return client
 

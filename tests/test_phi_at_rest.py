@@ -112,7 +112,7 @@ def _fill_scheduling_and_calls(therapist, client):
 
 
 def _fill_notes_and_journal(therapist, client):
-    from datetime import date
+    from datetime import date, timedelta
 
     from portal.models.journal import JournalEntry
     from portal.models.notes import NoteAddendum, SessionNote
@@ -131,6 +131,12 @@ def _fill_notes_and_journal(therapist, client):
                                      answers={"worrying": CANARY}))
     db.session.add(CareStatusChange(client_id=client.id, status="paused", reason=CANARY,
                                     changed_by_id=therapist.id))
+    from portal.models.outbox import OutboxEmail
+    # An email waiting for its retry (a due one would be delivered, and its content cleared).
+    db.session.add(OutboxEmail(recipient=f"{CANARY}@example.com", subject=CANARY,
+                               content={"template": "invite", "context": {"name": CANARY},
+                                        "attachments": []},
+                               next_attempt_at=utcnow() + timedelta(hours=1)))
 
 
 def _fill_dosing_record(therapist):

@@ -16,10 +16,12 @@ from time import monotonic, sleep
 import pytest
 from sqlalchemy import create_engine, func, select, text
 
-from portal.core.vocabulary import SessionKind
+from portal.core.vocabulary import OutboxStatus, SessionKind
 from portal.extensions import db
+from portal.models.outbox import OutboxEmail
 from portal.models.schedule import AvailabilityRule, DosingReadiness, ReminderLog, SessionType
 from portal.notifications import reminders
+from portal.notifications.outbox import deliver_due
 from portal.notifications.reminders import due_kinds, send_due_reminders
 from portal.scheduling import services
 from tests.conftest import ON_PG
@@ -139,16 +141,21 @@ def test_a_rescheduled_appointment_is_reminded_of_its_new_time(factories, therap
     assert "Wednesday 9 January 2030, 2:00 PM GMT" in texts[-1]
 
 
-def test_a_failed_delivery_is_retried_on_the_next_run(app, factories, therapist, mailbox):
+def test_a_failed_delivery_waits_in_the_outbox_and_is_not_queued_twice(app, factories,
+                                                                        therapist, mailbox):
     appointment = book(factories, therapist, START)
     real_port = app.config["SMTP_PORT"]
     app.config["SMTP_PORT"] = 1  # nothing listens there
 
-    assert send_due_reminders(START - timedelta(hours=20)) == 0
-    assert log_rows() == []  # the claim was given back
+    assert send_due_reminders(START - timedelta(hours=20)) == 1  # claimed and queued
+    [email] = db.session.scalars(select(OutboxEmail)).all()
+    assert email.status == OutboxStatus.QUEUED and email.attempts == 1 and mailbox.messages == []
+    assert send_due_reminders(START - timedelta(hours=19)) == 0  # the outbox retries it
 
     app.config["SMTP_PORT"] = real_port
-    assert send_due_reminders(START - timedelta(hours=19)) == 1
+    retry_at = email.next_attempt_at
+    db.session.commit()  # SQLite: the sender's transaction would wait for ours
+    assert deliver_due(retry_at) == 1
     assert subjects_to(mailbox, appointment.client) == {SUBJECT_24H: 1}
 
 

@@ -33,10 +33,9 @@ pytestmark = pytest.mark.usefixtures("works_every_day")  # 9 to 5 every day
 
 @pytest.fixture
 def mailed(monkeypatch):
-    """The changes the notifications receiver emails about (recorded, not sent: sending commits,
-    which would hide a signal sent before the change's own commit)."""
+    """The changes the notifications receiver emails about (recorded, not queued)."""
     changes = []
-    monkeypatch.setattr(emails, "send_appointment_emails",
+    monkeypatch.setattr(emails, "queue_appointment_emails",
                         lambda appointment, change, message=None: changes.append(change))
     return changes
 

@@ -44,7 +44,7 @@ def sent(monkeypatch):
     from portal.extensions import socketio
     from portal.notifications import appointments as emails
     calls = []
-    monkeypatch.setattr(emails, "send_appointment_emails",
+    monkeypatch.setattr(emails, "queue_appointment_emails",
                         lambda appointment, change, message=None: calls.append(
                             ("email", appointment.id, change)))
     monkeypatch.setattr(socketio, "emit", lambda event, data, namespace=None, to=None: calls.append(

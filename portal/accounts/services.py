@@ -15,7 +15,7 @@ from portal.core.signals import sessions_revoked
 from portal.core.time import utcnow
 from portal.extensions import db
 from portal.models.user import User, UserSession
-from portal.notifications.email import send_email
+from portal.notifications.email import queue_email
 from portal.security import passwords, sessions
 from portal.security.audit import record
 from portal.security.redirects import safe_next
@@ -97,9 +97,9 @@ def note_failure(user, now, detail):
     if user.record_failed_login(now, cfg["LOCKOUT_THRESHOLD"], cfg["LOCKOUT_WINDOW"],
                                 cfg["LOCKOUT_DURATION"]):
         record("account_locked", actor=user, obj=("user", user.id), outcome="failure")
-        send_email(user.email, "Sign-in paused on your account", "account_locked",
-                   minutes=int(cfg["LOCKOUT_DURATION"].total_seconds() // 60),
-                   reset_url=absolute_url("accounts.reset_request"))
+        queue_email(user.email, "Sign-in paused on your account", "account_locked",
+                    minutes=int(cfg["LOCKOUT_DURATION"].total_seconds() // 60),
+                    reset_url=absolute_url("accounts.reset_request"))
 
 
 def reauthenticate(user, password):
@@ -185,9 +185,9 @@ def send_reset(email):
     else:
         token = make_token(RESET_SALT, uid=user.id, pw=password_fingerprint(user))
         record("password_reset_requested", actor=user, obj=("user", user.id))
-        send_email(user.email, "Reset your password", "reset_password", name=user.name,
-                   reset_url=absolute_url("accounts.reset_password", token=token),
-                   minutes=int(current_app.config["PASSWORD_RESET_MAX_AGE"].total_seconds() // 60))
+        queue_email(user.email, "Reset your password", "reset_password", name=user.name,
+                    reset_url=absolute_url("accounts.reset_password", token=token),
+                    minutes=int(current_app.config["PASSWORD_RESET_MAX_AGE"].total_seconds() // 60))
     db.session.commit()
 
 
@@ -232,8 +232,8 @@ def _set_password(user, new_password, event, keep_session=None):
     user.locked_until = None if event == "password_reset" else user.locked_until
     sessions.revoke_all(user, reason=event, keep=keep_session)
     record(event, actor=user, obj=("user", user.id))
-    send_email(user.email, "Your password was changed", "password_changed", name=user.name,
-               reset_url=absolute_url("accounts.reset_request"))
+    queue_email(user.email, "Your password was changed", "password_changed", name=user.name,
+                reset_url=absolute_url("accounts.reset_request"))
 
 
 # --- changing the sign-in email --------------------------------------------------------------
@@ -244,8 +244,8 @@ def request_email_change(user, new_email):
                        pw=password_fingerprint(user))
     record("email_change_requested", actor=user, obj=("user", user.id))
     if find_user(new_email) is None:
-        send_email(new_email, "Please confirm your new email address", "verify_email",
-                   name=user.name, verify_url=absolute_url("accounts.confirm_email_change",
+        queue_email(new_email, "Please confirm your new email address", "verify_email",
+                    name=user.name, verify_url=absolute_url("accounts.confirm_email_change",
                                                            token=token), hours=48)
     db.session.commit()
 
@@ -261,6 +261,6 @@ def confirm_email_change(token):
     user.email = data["email"]
     user.email_verified_at = utcnow()
     record("email_changed", actor=user, obj=("user", user.id))
-    send_email(old, "Your sign-in email was changed", "email_changed", name=user.name)
+    queue_email(old, "Your sign-in email was changed", "email_changed", name=user.name)
     db.session.commit()
     return user

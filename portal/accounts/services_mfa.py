@@ -11,7 +11,7 @@ from flask_login import current_user
 from portal.accounts.services import absolute_url
 from portal.core.time import utcnow
 from portal.extensions import db
-from portal.notifications.email import send_email
+from portal.notifications.email import queue_email
 from portal.security import mfa, passkeys, sessions
 from portal.security.audit import record
 
@@ -69,9 +69,9 @@ def note_second_factor_failure(user, now, detail="bad_mfa_code"):
                                         cfg["LOCKOUT_DURATION"]):
         record("account_locked", actor=user, obj=("user", user.id), outcome="failure",
                detail="second_factor")
-        send_email(user.email, "Sign-in paused on your account", "mfa_locked",
-                   minutes=int(cfg["LOCKOUT_DURATION"].total_seconds() // 60),
-                   reset_url=absolute_url("accounts.reset_request"))
+        queue_email(user.email, "Sign-in paused on your account", "mfa_locked",
+                    minutes=int(cfg["LOCKOUT_DURATION"].total_seconds() // 60),
+                    reset_url=absolute_url("accounts.reset_request"))
 
 
 def enrolling_user():

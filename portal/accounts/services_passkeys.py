@@ -15,7 +15,7 @@ from portal.core.time import utcnow
 from portal.core.vocabulary import PasskeyPurpose
 from portal.extensions import db
 from portal.models.passkey import Passkey
-from portal.notifications.email import send_email
+from portal.notifications.email import queue_email
 from portal.security import passkeys, sessions
 from portal.security.audit import record
 from portal.security.passkeys import ClonedAuthenticator, PasskeyRefused
@@ -81,8 +81,8 @@ def remove(user, passkey):
 
 
 def _tell_owner(user, subject, added):
-    send_email(user.email, subject, "passkey_changed", name=user.name, added=added,
-               reset_url=absolute_url("accounts.reset_request"))
+    queue_email(user.email, subject, "passkey_changed", name=user.name, added=added,
+                reset_url=absolute_url("accounts.reset_request"))
 
 
 # --- the second factor -----------------------------------------------------------------------

@@ -8,7 +8,7 @@ from portal.core.tokens import token_hash
 from portal.core.vocabulary import Role
 from portal.extensions import db
 from portal.models.user import Invitation, User
-from portal.notifications.email import send_email
+from portal.notifications.email import queue_email
 from portal.security import passwords
 from portal.security.audit import record
 
@@ -38,9 +38,9 @@ def _register_client(name, email, password, timezone, therapist=None, verified=F
     existing = find_user(email)
     if existing is not None:
         record("registration_existing_email", obj=("user", existing.id), outcome="failure")
-        send_email(existing.email, "Someone tried to create an account with your email",
-                   "register_existing", login_url=absolute_url("accounts.login"),
-                   reset_url=absolute_url("accounts.reset_request"))
+        queue_email(existing.email, "Someone tried to create an account with your email",
+                    "register_existing", login_url=absolute_url("accounts.login"),
+                    reset_url=absolute_url("accounts.reset_request"))
         return None
     now = utcnow()
     user = User(name=name, email=email, password_hash=password_hash, timezone=timezone,
@@ -57,9 +57,9 @@ def _register_client(name, email, password, timezone, therapist=None, verified=F
 def send_verification(user):
     """Email a link that confirms the address (not committed)."""
     token = make_token(VERIFY_SALT, uid=user.id, email=user.email)
-    send_email(user.email, "Please confirm your email address", "verify_email",
-               name=user.name, verify_url=absolute_url("accounts.verify_email", token=token),
-               hours=int(current_app.config["EMAIL_VERIFY_MAX_AGE"].total_seconds() // 3600))
+    queue_email(user.email, "Please confirm your email address", "verify_email",
+                name=user.name, verify_url=absolute_url("accounts.verify_email", token=token),
+                hours=int(current_app.config["EMAIL_VERIFY_MAX_AGE"].total_seconds() // 3600))
 
 
 def resend_verification(email):

@@ -6,7 +6,7 @@ from portal.core.time import utcnow
 from portal.extensions import db
 from portal.models.breakglass import BreakGlassGrant
 from portal.models.user import User
-from portal.notifications.email import send_email
+from portal.notifications.email import queue_email
 from portal.security import sessions
 from portal.security.audit import record
 from portal.security.passwords import hash_password
@@ -65,11 +65,11 @@ def grant_access(admin, client, reason, hours):
     grant = BreakGlassGrant.start(admin, client, reason, hours)
     record("break_glass_granted", actor=admin, obj=("user", client.id),
            detail=f"grant {grant.id} {hours}h")
-    db.session.commit()
     therapist = db.session.get(User, client.therapist_id) if client.therapist_id else None
     if therapist is not None and therapist.id != admin.id:
-        send_email(therapist.email, "Emergency access to a client's record", "break_glass",
-                   login_url=absolute_url("accounts.login"))
+        queue_email(therapist.email, "Emergency access to a client's record", "break_glass",
+                    login_url=absolute_url("accounts.login"))
+    db.session.commit()
     return grant
 
 

@@ -5,9 +5,10 @@
   post-dosing check-in (portal.care.postdosing decides which sessions have one);
 - every 14 days while active: the PHQ-9 and GAD-7 check-in for clients without one.
 
-Each is sent exactly once with the claim-then-send scheme of the reminders: a row whose unique
-constraint decides which of two concurrent runs sends (ReminderLog for the per-session ones,
-CheckinInvitation for the periodic one); a failed delivery gives the claim back.
+Each is sent exactly once with the scheme of the reminders: a row whose unique constraint decides
+which of two concurrent runs sends (ReminderLog for the per-session ones, CheckinInvitation for
+the periodic one), committed together with the queued email; the outbox delivers it and retries a
+failed delivery (portal/notifications/outbox.py).
 
 The periodic "period" is `<silence start>#<cycle>`: the ISO date of the client's last check-in
 (or intake) measures, else of the intake's submission, then the number of whole 14-day cycles
@@ -18,7 +19,7 @@ import logging
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -39,8 +40,8 @@ from portal.models.intake import Intake
 from portal.models.measure import last_checkin_at
 from portal.models.schedule import Appointment, ReminderLog
 from portal.models.user import User
-from portal.notifications.email import send_email
-from portal.notifications.reminders import Due, claim, release
+from portal.notifications.email import queue_email
+from portal.notifications.reminders import Due, claim
 
 log = logging.getLogger(__name__)
 
@@ -80,19 +81,11 @@ def find_post_dosing_due(now):
 
 
 def _send_claimed(item, url):
-    """Send one claimed per-session invitation; 1 when sent, 0 (claim released) otherwise."""
-    log_id = claim(item)
-    if log_id is None:
-        return 0
+    """Claim one per-session invitation and queue its email, together; 1 when this run did."""
     to = db.session.get(Appointment, item.appointment_id).client.email
-    db.session.commit()  # end the read transaction before SMTP (SQLite holds the write lock)
-    if not send_email(to, SUBJECT, item.kind, checkin_url=url):
-        release(log_id)
+    if not claim(item, lambda: queue_email(to, SUBJECT, item.kind, checkin_url=url)):
         return 0
-    db.session.execute(update(ReminderLog).where(ReminderLog.id == log_id)
-                       .values(sent_at=utcnow()))
-    db.session.commit()
-    log.info("check-in invitation sent kind=%s appointment=%s", item.kind, item.appointment_id)
+    log.info("check-in invitation queued kind=%s appointment=%s", item.kind, item.appointment_id)
     return 1
 
 
@@ -114,28 +107,22 @@ def periodic_due(now):
 
 
 def _send_periodic(client_id, period):
-    row = CheckinInvitation(client_id=client_id, period=period)
-    db.session.add(row)
+    """Claim one periodic invitation and queue its email, together; 0 when another run has it."""
+    to = db.session.get(User, client_id).email
+    db.session.add(CheckinInvitation(client_id=client_id, period=period, sent_at=utcnow()))
     try:
+        db.session.flush()  # the unique constraint decides which run sends
+        queue_email(to, SUBJECT, "checkin_periodic", checkin_url=f"{_base()}/checkins/new")
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
         return 0  # another run claimed it
-    to = db.session.get(User, client_id).email
-    db.session.commit()
-    if not send_email(to, SUBJECT, "checkin_periodic", checkin_url=f"{_base()}/checkins/new"):
-        db.session.execute(delete(CheckinInvitation).where(CheckinInvitation.id == row.id))
-        db.session.commit()
-        return 0
-    db.session.execute(update(CheckinInvitation).where(CheckinInvitation.id == row.id)
-                       .values(sent_at=utcnow()))
-    db.session.commit()
-    log.info("periodic check-in invitation sent client=%s", client_id)
+    log.info("periodic check-in invitation queued client=%s", client_id)
     return 1
 
 
 def send_checkin_invitations(now=None):
-    """Send every check-in invitation due at `now`; returns how many were sent."""
+    """Queue every check-in invitation due at `now`; returns how many."""
     now = now or utcnow()
     after_integration = find_due(now)
     after_dosing = find_post_dosing_due(now)

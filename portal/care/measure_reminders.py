@@ -2,14 +2,15 @@
 MEASURE_REMINDER_DAYS days from an occasion's opening, until the measure is completed. The email
 has no content beyond "a short check-in is ready for you; sign in to complete it".
 
-Claim-then-send like portal/notifications/reminders.py: the MeasureReminder row's unique
-constraint (client, occasion, day) decides which of two concurrent runs sends; a failed
-delivery gives the claim back.
+Claimed like portal/notifications/reminders.py: the MeasureReminder row's unique constraint
+(client, occasion, day) decides which of two concurrent runs sends, and the email is queued in
+the claim's own transaction; the outbox delivers it and retries a failed delivery
+(portal/notifications/outbox.py).
 """
 import logging
 
 from flask import current_app
-from sqlalchemy import delete, select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from portal.care import schedules
@@ -19,7 +20,7 @@ from portal.core.vocabulary import CareStatus
 from portal.extensions import db
 from portal.models.measure_schedule import MeasureReminder, MeasureSchedule
 from portal.models.user import User
-from portal.notifications.email import send_email
+from portal.notifications.email import queue_email
 
 log = logging.getLogger(__name__)
 
@@ -47,29 +48,24 @@ def find_due(now):
 
 
 def _send(client_id, occasion, day):
-    row = MeasureReminder(client_id=client_id, occasion=occasion, day=day)
-    db.session.add(row)
+    """Claim one reminder and queue its email, together; 0 when another run claimed it."""
+    to = db.session.get(User, client_id).email
+    login_url = current_app.config["BASE_URL"].rstrip("/") + "/my-scores"
+    db.session.add(MeasureReminder(client_id=client_id, occasion=occasion, day=day,
+                                   sent_at=utcnow()))
     try:
+        db.session.flush()  # the unique constraint decides which run sends
+        queue_email(to, SUBJECT, TEMPLATE, checkin_url=login_url)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
         return 0  # another run claimed it
-    to = db.session.get(User, client_id).email
-    db.session.commit()  # end the read transaction before SMTP (SQLite holds the write lock)
-    login_url = current_app.config["BASE_URL"].rstrip("/") + "/my-scores"
-    if not send_email(to, SUBJECT, TEMPLATE, checkin_url=login_url):
-        db.session.execute(delete(MeasureReminder).where(MeasureReminder.id == row.id))
-        db.session.commit()
-        return 0
-    db.session.execute(update(MeasureReminder).where(MeasureReminder.id == row.id)
-                       .values(sent_at=utcnow()))
-    db.session.commit()
-    log.info("measure reminder sent client=%s day=%s", client_id, day)
+    log.info("measure reminder sent client=%s day=%s", client_id, day)  # queued, as reminders are
     return 1
 
 
 def send_measure_reminders(now=None):
-    """Send every scheduled-measure reminder due at `now`; returns how many were sent."""
+    """Queue every scheduled-measure reminder due at `now`; returns how many."""
     now = now or utcnow()
     due = find_due(now)
     db.session.commit()  # end the read transaction before the first claim

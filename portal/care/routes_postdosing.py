@@ -30,7 +30,6 @@ def post_dosing(appointment_id):
         if reasons is None:  # a second submit won the race a moment ago
             return _thanks()
         db.session.commit()
-        services.notify_after_post_dosing(current_user, reasons)
         if reasons:
             session["crisis_notice"] = True
             return redirect(url_for("main.crisis"))

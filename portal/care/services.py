@@ -87,16 +87,11 @@ def submit_post_dosing(client, appointment, answers):
         record("safety_flag_raised", actor=client, obj=("safety_flag", flag.id),
                detail="post_dosing")
         # item 9 above 0 follows the intake's rules (ITEM9 flag, therapist email without PHI);
-        # other worrying answers get the same contentless email after the commit.
+        # other worrying answers get the same contentless email, queued with the answers.
         intake_services.check_item9(client, answers["phq9_9"], source=Source.POST_DOSING)
+        if "item9" not in reasons:
+            intake_services.notify_therapist(client, "urgent_flag")
     return reasons
-
-
-def notify_after_post_dosing(client, reasons):
-    """After the commit: the therapist's email for worrying answers other than item 9 (which
-    sent its own)."""
-    if reasons and "item9" not in reasons:
-        intake_services.notify_therapist(client, "urgent_flag")
 
 
 def sign_reconsent(client, form):

@@ -175,6 +175,13 @@ class NoteStatus(enum.StrEnum):
     SIGNED = "signed"
 
 
+class OutboxStatus(enum.StrEnum):  # an email of the outbox (portal/notifications/outbox.py)
+    QUEUED = "queued"  # new, or waiting for its retry
+    SENDING = "sending"  # claimed by a sender until its lease ends
+    SENT = "sent"  # handed to the mail server
+    FAILED = "failed"  # given up
+
+
 class Stage(enum.StrEnum):
     """Where a client is in the arc of care (consultation → intake review → preparation →
     dosing → integration), or paused/discharged. The rules: portal/care/arc.py."""

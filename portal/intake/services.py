@@ -20,7 +20,7 @@ from portal.models.consent import ConsentSignature
 from portal.models.intake import STEPS, AmendmentRequest, Intake, IntakeStep
 from portal.models.measure import MeasureResult, SafetyFlag
 from portal.models.user import User
-from portal.notifications.email import send_email
+from portal.notifications.email import queue_email
 from portal.security.audit import record
 
 log = logging.getLogger(__name__)
@@ -226,5 +226,5 @@ def notify_therapist(client, template):
     subject = {"urgent_flag": "A client needs your attention",
                "intake_submitted": "An intake is ready for your review",
                "amendment": "A client sent a request in the portal"}[template]
-    send_email(therapist.email, subject, f"therapist_{template}",
-               login_url=current_app.config["BASE_URL"].rstrip("/") + "/auth/login")
+    queue_email(therapist.email, subject, f"therapist_{template}",
+                login_url=current_app.config["BASE_URL"].rstrip("/") + "/auth/login")

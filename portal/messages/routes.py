@@ -75,8 +75,8 @@ def start():
     if not form.validate_on_submit():
         return _render_index(form, status=400)
     thread = services.start_thread(current_user, form.subject.data, form.body.data)
-    db.session.commit()
     services.notify(thread, current_user)
+    db.session.commit()
     flash("Your message was sent.", "success")
     _tell_when_answered(thread)
     return redirect(url_for("messages.thread", thread_id=thread.id))
@@ -115,8 +115,8 @@ def reply(thread_id):
     if not form.validate_on_submit():
         return _render_thread(found, form, status=400)
     services.reply(found, current_user, form.body.data)
-    db.session.commit()
     services.notify(found, current_user)
+    db.session.commit()
     flash("Your message was sent.", "success")
     if current_user.is_client:
         _tell_when_answered(found)

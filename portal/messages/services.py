@@ -13,7 +13,7 @@ from portal.core.time import utcnow
 from portal.extensions import db
 from portal.models.message import Message, MessageThread, ResponseHours
 from portal.models.user import User
-from portal.notifications.email import send_email
+from portal.notifications.email import queue_email
 from portal.security.audit import record as audit
 
 log = logging.getLogger(__name__)
@@ -89,9 +89,10 @@ def recipient_of(thread, author):
 
 
 def notify(thread, author):
-    """After the commit: email the other person that a message waits (never what it says)."""
+    """Queue, with the message, the other person's email that a message waits (never what it
+    says)."""
     person = recipient_of(thread, author)
     if person is None or not person.is_active:
         return
-    send_email(person.email, "You have a new message", "new_message",
-               login_url=current_app.config["BASE_URL"].rstrip("/") + "/auth/login")
+    queue_email(person.email, "You have a new message", "new_message",
+                login_url=current_app.config["BASE_URL"].rstrip("/") + "/auth/login")

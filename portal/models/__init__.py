@@ -11,6 +11,7 @@ from portal.models.measure import MeasureResult, SafetyFlag
 from portal.models.measure_schedule import MeasureReminder, MeasureSchedule
 from portal.models.message import Message, MessageThread, ResponseHours
 from portal.models.notes import NoteAddendum, SessionNote
+from portal.models.outbox import OutboxEmail
 from portal.models.passkey import Passkey, PasskeyChallenge
 from portal.models.schedule import (
                                     Appointment,
@@ -30,7 +31,7 @@ __all__ = [
     "DosingReadiness", "Intake", "IntakeStep", "Invitation", "JournalEntry",
     "MeasureReminder", "MeasureResult", "MeasureSchedule", "Message", "MessageThread",
     "ResponseHours",
-    "NoteAddendum", "Passkey", "PasskeyChallenge",
+    "NoteAddendum", "OutboxEmail", "Passkey", "PasskeyChallenge",
     "PostDosingCheckin", "ReminderLog", "ReviewDecision", "Role", "SafetyFlag", "SessionNote",
     "SessionType", "User", "UserSession",
 ]

@@ -4,9 +4,11 @@ Each participant gets their own email, with the time in their own zone and an `.
 calendar. Subjects never name the client or the kind of session. A therapist's message about a
 change stays in the portal: the email only says that there is one.
 
-Sent after the change is committed, by `on_appointment_changed`, the receiver of the signal
-`appointment_changed` (connected in portal/notifications/__init__.py), or directly:
-    send_appointment_emails(appointment, "booked" | "rescheduled" | "cancelled", message=None)
+Queued in the change's own transaction by `on_appointment_changing`, the receiver of the signal
+`appointment_changing` (connected in portal/notifications/__init__.py), so they exist if and
+only if the change commits; or directly:
+    queue_appointment_emails(appointment, "booked" | "rescheduled" | "cancelled", message=None)
+    send_appointment_emails(...)  # the same, then commits
 """
 from flask import current_app
 
@@ -14,7 +16,7 @@ from portal.core.time import format_local, zone_of
 from portal.core.vocabulary import Role
 from portal.extensions import db
 from portal.notifications import ics
-from portal.notifications.email import send_email
+from portal.notifications.email import queue_email
 
 CHANGES = ("booked", "rescheduled", "cancelled")
 
@@ -98,25 +100,28 @@ def _messages(appointment, change, message):
     return out
 
 
-def send_appointment_emails(appointment, change, message=None):
-    """Email both participants about `change`; returns how many emails were handed to SMTP.
-
-    Call after committing the change. Sending never raises (failures are logged by send_email).
-    """
+def queue_appointment_emails(appointment, change, message=None):
+    """Queue an email to each participant about `change` in the caller's transaction (not
+    committed); returns how many."""
     if change not in CHANGES:
         raise ValueError(f"unknown change {change!r}")
     messages = _messages(appointment, change, message)
-    # End the read transaction before talking to SMTP: on SQLite it holds the write lock
-    # (BEGIN IMMEDIATE), and a slow mail server must not block every other writer.
-    db.session.commit()
-    sent = 0
     for to, subject, template, attachments, context in messages:
-        sent += send_email(to, subject, template, attachments=attachments, **context)
-    return sent
+        queue_email(to, subject, template, attachments=attachments, **context)
+    return len(messages)
 
 
-def on_appointment_changed(_sender, appointment, change, message=None, **_):
-    """Receiver of `appointment_changed`: email both participants about a booking, a new time or
-    a cancellation; an outcome (completed, no-show) sends no email."""
+def send_appointment_emails(appointment, change, message=None):
+    """Queue the emails about `change` and commit (scripts and tests: the change itself is
+    already committed); returns how many were queued."""
+    queued = queue_appointment_emails(appointment, change, message)
+    db.session.commit()
+    return queued
+
+
+def on_appointment_changing(_sender, appointment, change, message=None, **_):
+    """Receiver of `appointment_changing`, inside the change's transaction: queue the emails to
+    both participants about a booking, a new time or a cancellation; an outcome (completed,
+    no-show) sends no email."""
     if change in CHANGES:
-        send_appointment_emails(appointment, change, message=message)
+        queue_appointment_emails(appointment, change, message=message)

@@ -1,17 +1,22 @@
-"""Send email over SMTP, or write it to instance/outbox/ in development.
+"""Emails: queue one in the outbox, in the caller's transaction; render it when it is sent.
 
 Emails never carry PHI: they say that something is waiting in the portal and link to it.
-A failure to send is logged (ids only) and never turns the user's request into an error.
+`queue_email` adds the email's recipient, subject, template and values to the outbox table
+(portal/models/outbox.py) and returns the row; nothing leaves until the caller commits, and then
+a sender renders it (`render`) and delivers it, with retries, off the request path
+(portal/notifications/outbox.py). So an email exists if and only if the change it tells about
+committed, and no answer waits on the mail server or on rendering (Python's email package takes
+milliseconds per message): a password reset answers alike whether or not the account exists.
 """
+import base64
 import logging
-import smtplib
-import uuid
-from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
-from pathlib import Path
 
 from flask import current_app, render_template
+
+from portal.extensions import db
+from portal.models.outbox import OutboxEmail
 
 log = logging.getLogger(__name__)
 
@@ -36,25 +41,25 @@ def build_message(to, subject, template, attachments=(), **context):
     return msg
 
 
-def send_email(to, subject, template, attachments=(), **context):
-    """Build and deliver one email; returns True when it was handed to SMTP or the outbox."""
-    msg = build_message(to, subject, template, attachments=attachments, **context)
-    cfg = current_app.config
-    try:
-        if cfg.get("SMTP_HOST"):
-            with smtplib.SMTP(cfg["SMTP_HOST"], cfg["SMTP_PORT"], timeout=10) as smtp:
-                if cfg.get("SMTP_STARTTLS"):
-                    smtp.starttls()
-                if cfg.get("SMTP_USERNAME"):
-                    smtp.login(cfg["SMTP_USERNAME"], cfg["SMTP_PASSWORD"])
-                smtp.send_message(msg)
-        else:
-            outbox = Path(cfg["OUTBOX_DIR"])
-            outbox.mkdir(parents=True, exist_ok=True)
-            name = f"{datetime.now(UTC):%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:6]}.eml"
-            (outbox / name).write_bytes(bytes(msg))
-        log.info("email sent template=%s", template)
-        return True
-    except (OSError, smtplib.SMTPException) as exc:
-        log.error("email delivery failed template=%s error=%s", template, type(exc).__name__)
-        return False
+def queue_email(to, subject, template, attachments=(), **context):
+    """Add one email to the outbox in the caller's transaction (not committed); returns the row.
+
+    `context` holds the template's values, as JSON (strings, numbers, lists, None); attachments
+    are (filename, mimetype, bytes, params), kept in base64."""
+    content = {"template": template, "context": context, "attachments": [
+        [name, mimetype, base64.b64encode(data).decode("ascii"), params or {}]
+        for name, mimetype, data, params in attachments]}
+    row = OutboxEmail(recipient=to, subject=subject, content=content)
+    db.session.add(row)
+    db.session.flush()  # the id, so that the log line ties the template to later attempts
+    log.info("email queued id=%s template=%s", row.id, template)
+    return row
+
+
+def render(row):
+    """The message of a queued email, built from its templates and values (by the sender)."""
+    content = row.content
+    attachments = [(name, mimetype, base64.b64decode(data), params)
+                   for name, mimetype, data, params in content["attachments"]]
+    return build_message(row.recipient, row.subject, content["template"],
+                         attachments=attachments, **content["context"])

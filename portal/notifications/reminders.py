@@ -1,15 +1,15 @@
 """Reminders before appointments, sent exactly once even when two copies run at the same time.
 
 `flask send-reminders` runs every minute (cron or a systemd timer). For each due (appointment,
-kind, recipient) it first claims a ReminderLog row in a short transaction of its own: the
-unique constraint decides which copy sends, and the loser gets an IntegrityError and skips.
-Then it sends, then it records sent_at. A failed delivery gives the claim back, so the next run
-retries while the reminder is still due.
+kind, recipient) it inserts a ReminderLog row and queues the email in one transaction: the
+unique constraint decides which copy sends, the loser gets an IntegrityError and skips, and the
+email exists if and only if the claim committed. The outbox then delivers it, and retries a
+failed delivery (portal/notifications/outbox.py); `sent_at` is when it was queued.
 
 Reminder kinds carry the appointment's SEQUENCE ("reminder_24h#2"): a rescheduled appointment
 gets reminders for its new time. The readiness request is asked once per appointment.
 
-`Due`, `claim` and `release` are public: the check-in invitations after a session
+`Due` and `claim` are public: the check-in invitations after a session
 (portal/care/invitations.py) are sent once with the same scheme.
 """
 import logging
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -26,7 +26,7 @@ from portal.core.vocabulary import AppointmentStatus, ReminderKind, SessionKind
 from portal.extensions import db
 from portal.models.schedule import Appointment, DosingReadiness, ReminderLog
 from portal.notifications.appointments import appointment_context
-from portal.notifications.email import send_email
+from portal.notifications.email import queue_email
 
 log = logging.getLogger(__name__)
 
@@ -107,27 +107,23 @@ def find_due(now):
     return due
 
 
-def claim(item):
-    """Insert the ReminderLog row in a transaction of its own; None when another copy has it."""
-    row = ReminderLog(appointment_id=item.appointment_id, kind=item.kind,
-                      recipient_id=item.recipient_id)
-    db.session.add(row)
+def claim(item, queue):
+    """Insert the ReminderLog row and run `queue()` (which queues its email) in one transaction,
+    and commit; False, with nothing kept, when another copy claimed the item first."""
+    db.session.add(ReminderLog(appointment_id=item.appointment_id, kind=item.kind,
+                               recipient_id=item.recipient_id, sent_at=utcnow()))
     try:
+        db.session.flush()  # the unique constraint decides here (PostgreSQL waits for the other)
+        queue()
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        return None
-    return row.id
-
-
-def release(log_id):
-    """Give a claim back (its email was not sent), so that a later run may claim it again."""
-    db.session.execute(delete(ReminderLog).where(ReminderLog.id == log_id))
-    db.session.commit()
+        return False
+    return True
 
 
 def _email(item, now):
-    """(to, subject, template, context) for a claimed item, or None if it is no longer due."""
+    """(to, subject, template, context) for a due item, or None if it is no longer due."""
     appointment = db.session.get(Appointment, item.appointment_id)
     if appointment is None or item.base not in due_kinds(appointment, now):
         return None  # cancelled or moved since we looked
@@ -144,29 +140,21 @@ def _email(item, now):
 
 
 def send_one(item, now):
-    """Claim, send and record one due item; 0 when another copy claimed it first."""
-    log_id = claim(item)
-    if log_id is None:
-        return 0
+    """Claim one due item and queue its email, together; 0 when another copy claimed it first
+    or it is no longer due."""
     message = _email(item, now)
-    # End the read transaction before SMTP (on SQLite it holds the write lock).
-    db.session.commit()
     if message is None:
-        release(log_id)
+        db.session.commit()  # end the read transaction (on SQLite it holds the write lock)
         return 0
     to, subject, template, context = message
-    if not send_email(to, subject, template, **context):
-        release(log_id)  # give the claim back: the next run retries while it is due
+    if not claim(item, lambda: queue_email(to, subject, template, **context)):
         return 0
-    db.session.execute(update(ReminderLog).where(ReminderLog.id == log_id)
-                       .values(sent_at=utcnow()))
-    db.session.commit()
-    log.info("reminder sent appointment=%s kind=%s", item.appointment_id, item.kind)
+    log.info("reminder queued appointment=%s kind=%s", item.appointment_id, item.kind)
     return 1
 
 
 def send_due_reminders(now=None):
-    """Send every reminder due at `now` (default: the current time); returns how many were sent."""
+    """Queue every reminder due at `now` (default: the current time); returns how many."""
     now = now or utcnow()
     due = find_due(now)
     db.session.commit()  # end the read transaction before the first claim

@@ -11,8 +11,10 @@ race.
 Transactions: these functions never commit; the caller owns the transaction, so that a view can
 keep a refusal's audit record (commit) or drop a lost race (rollback), and tests and scripts can
 compose them. Other areas hear of a change through the signal `appointment_changed`
-(portal/core/signals.py), which `commit_change` sends only after its commit: notifications
-emails both people, video closes or re-checks the room and tells the therapist's open pages.
+(portal/core/signals.py), which `commit_change` sends only after its commit: video closes or
+re-checks the room and tells the therapist's open pages. Just before that commit it sends
+`appointment_changing`, in which notifications queues the emails to both people, so they are
+part of the change's transaction.
 Scheduling imports neither of them. Receivers run in the caller's request and must not raise:
 the change is already committed.
 """
@@ -23,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from portal.core.db import race_safe_insert
-from portal.core.signals import appointment_changed, readiness_saved
+from portal.core.signals import appointment_changed, appointment_changing, readiness_saved
 from portal.core.time import utcnow
 from portal.core.vocabulary import AppointmentStatus, SessionKind
 from portal.extensions import db
@@ -66,10 +68,12 @@ class PolicyWindow(BookingError):
 
 def commit_change(appointment, change, message=None):
     """Commit the caller's transaction, then tell the other areas: `change` is "booked",
-    "rescheduled", "cancelled", "completed" or "no_show"; `message` is a therapist's note."""
+    "rescheduled", "cancelled", "completed" or "no_show"; `message` is a therapist's note.
+    Just before the commit, `appointment_changing` lets them add rows to it (the emails)."""
+    app = current_app._get_current_object()
+    appointment_changing.send(app, appointment=appointment, change=change, message=message)
     db.session.commit()
-    appointment_changed.send(current_app._get_current_object(), appointment=appointment,
-                             change=change, message=message)
+    appointment_changed.send(app, appointment=appointment, change=change, message=message)
 
 
 def ensure_default_types(therapist):

@@ -71,8 +71,8 @@ def intake_decision(client_id):
     if not form.validate_on_submit():
         return render_review(client, decision_form=form, status=400)
     services.record_decision(intake, form.values(), current_user)
-    db.session.commit()
     services.tell_client_of_decision(client)
+    db.session.commit()
     flash(f"Decision recorded: {DECISION_LABELS[Decision(form.decision.data)]}. {client.name} "
           "has been emailed to sign in and see it.", "success")
     return redirect(url_for("workspace.intake_review", client_id=client.id, _anchor="decisions"))

@@ -14,7 +14,7 @@ from portal.models.care import CareStatusChange
 from portal.models.consent import ConsentDocument
 from portal.models.intake import ReviewDecision
 from portal.models.user import Invitation
-from portal.notifications.email import send_email
+from portal.notifications.email import queue_email
 from portal.security.audit import record
 
 
@@ -37,12 +37,12 @@ def invite_client(email, by):
     if existing is not None:
         # No actor: the therapist's own audit view lists events they acted in (portal/audit).
         record("invite_existing_email", obj=("user", existing.id), outcome="failure")
-        send_email(existing.email, "You already have a portal account", "invite_existing",
-                   login_url=absolute_url("accounts.login"),
-                   reset_url=absolute_url("accounts.reset_request"))
+        queue_email(existing.email, "You already have a portal account", "invite_existing",
+                    login_url=absolute_url("accounts.login"),
+                    reset_url=absolute_url("accounts.reset_request"))
         return row
-    send_email(row.email, "You are invited to create your portal account", "invite",
-               invite_url=absolute_url("accounts.accept_invite", token=token), days=max_age.days)
+    queue_email(row.email, "You are invited to create your portal account", "invite",
+                invite_url=absolute_url("accounts.accept_invite", token=token), days=max_age.days)
     return row
 
 
@@ -73,10 +73,10 @@ def record_decision(intake, values, by):
 
 
 def tell_client_of_decision(client):
-    """After the commit: the client's email that their intake was reviewed (no health detail:
-    the decision itself waits in the portal)."""
-    send_email(client.email, "Your therapist has reviewed your intake", "intake_reviewed",
-               login_url=absolute_url("accounts.login"))
+    """Queue, with the decision, the client's email that their intake was reviewed (no health
+    detail: the decision itself waits in the portal)."""
+    queue_email(client.email, "Your therapist has reviewed your intake", "intake_reviewed",
+                login_url=absolute_url("accounts.login"))
 
 
 def acknowledge_flag(flag, note, by):
