@@ -93,6 +93,19 @@ def test_out_of_range_dates_and_numbers_in_queries_answer_400_with_a_message(
                             f"&actor={therapist.id}").status_code == 200
 
 
+def test_numbers_of_hundreds_of_digits_in_the_audit_filters_answer_400(app, therapist):
+    """Found by tests/test_property_requests.py: WTForms' NumberRange turns the number into a
+    float, and 309 digits or more raised OverflowError (HTTP 500)."""
+    browser = signed_in(app, therapist)
+    for name in ("actor", "page"):
+        for number in ("9" * 309, "-" + "9" * 400, "1" * 4000):
+            response = browser.get(f"/audit/?{name}={number}")
+            assert response.status_code == 400, (name, len(number))
+    text = browser.get("/audit/?actor=" + "9" * 309).get_data(as_text=True)
+    assert "Please enter a user id between 1 and" in text
+    assert browser.get(f"/audit/?actor={therapist.id}&page=1").status_code == 200
+
+
 def test_a_posted_start_in_year_9999_or_0001_answers_400(app, eligible_client, therapist):
     consultation = session_type(therapist, SessionKind.CONSULTATION)
     browser = Auth(signed_in(app, eligible_client))
