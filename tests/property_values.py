@@ -1,0 +1,71 @@
+"""Hypothesis strategies for hostile request values (tests/test_property_requests.py): text with
+any Unicode and control characters, very long strings, huge and negative numbers, the first and
+last days Python knows, malformed dates and times, empty values, repeated keys (lists), missing
+fields, a wrong CSRF token and bodies of the wrong type.
+"""
+from hypothesis import strategies as st
+
+HOSTILE = [
+    "", " ", "\x00", "\n\r\t", "\x1b[31m", "\u202e\u200b\ufeff", "𝔘𝔫𝔦𝔠𝔬𝔡𝔢 👩🏽‍⚕️", "%00", "%",
+    "<script>alert(1)</script>", "{{ 7*7 }}", "'; DROP TABLE users; --", "../../etc/passwd",
+    "null", "None", "true", "[]", "{}", "NaN", "inf", "-inf", "1e309", "0x10", "1_000",
+    "-1", "0", "-0", "2147483647", "2147483648", "-2147483649", "9223372036854775808",
+    "99999999999999999999", "-99999999999999999999", "1.5", "１２", "٣",
+    "0001-01-01", "9999-12-31", "0000-00-00", "2024-02-30", "2024-13-01", "10000-01-01",
+    "-2024-01-01", "2024-W99", "9999-12-31T23:59:59Z", "0001-01-01T00:00:00Z",
+    "2024-01-01T25:61:00Z", "2024-01-01T09:00:00+99:00", "24:00", "99:99", "-1:00", "9:0",
+    "all", "active", "paused", "discharged", "success", "failure", "next", "back", "save",
+    "sign", "completed", "no_show", "extra", "off", "y", "on", "1", "2", "3",
+]
+# Lone surrogates cannot be encoded as UTF-8, so no browser can send them.
+TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=60)
+CONTROL = st.text(st.characters(max_codepoint=0x9F, exclude_categories=("Cs",)), max_size=20)
+NUMBERS = st.one_of(st.integers(), st.integers(-2**80, 2**80),
+                    st.floats(allow_nan=True, allow_infinity=True)).map(str)
+DATES = st.one_of(st.dates().map(str), st.datetimes().map(lambda d: d.isoformat() + "Z"),
+                  st.times().map(lambda t: t.strftime("%H:%M")))
+# Long values are built by repetition: cheap to generate, past every length limit.
+LONG = st.builds(lambda unit, n: (unit * n)[:n],
+                 st.sampled_from(["a", "9", "é", "<b>", "👩🏽‍⚕️", "\n", "%", "-"]),
+                 st.integers(300, 20_000))
+
+
+def scalar(known=()):
+    """One value: a plausible one (offered by a page or the world) or a hostile one."""
+    pools = [st.sampled_from(HOSTILE), TEXT, CONTROL, NUMBERS, DATES, LONG]
+    if known:
+        pools = [st.sampled_from(list(known))] * 3 + pools
+    return st.one_of(pools)
+
+
+def value(known=()):
+    """A field's value(s): usually one, sometimes a repeated key."""
+    one = scalar(known)
+    return st.one_of(one, one, one, st.lists(one, min_size=2, max_size=4))
+
+
+def fields(spec, extra_names=()):
+    """{name: value or [values]} for a form or query string: any field may be missing; now
+    and then a name the page never offered. `spec` is {name: values on offer}."""
+    optional = {name: value(known) for name, known in spec.items()}
+    optional.update({name: value() for name in extra_names})
+    junk = st.dictionaries(st.sampled_from(["x", "id", "csrf_token", "__proto__", "a[]", ""]),
+                           value(), max_size=2)
+    return st.tuples(st.fixed_dictionaries({}, optional=optional), junk).map(
+        lambda pair: {**pair[1], **pair[0]})
+
+
+def path_value(known, is_int, choices=()):
+    """A path argument: the value that answers (or another that does), mostly; else anything a
+    URL can carry."""
+    answering = st.sampled_from([known, *choices])
+    hostile = [st.integers(-2**70, 2**70), st.sampled_from(
+        [0, -1, 2**31 - 1, 2**31, 2**63, 10**20]), st.sampled_from(HOSTILE), TEXT, LONG]
+    if not is_int:
+        hostile.append(st.text("abcdefghijklmnopqrstuvwxyz0123456789_-.", max_size=80))
+    return st.one_of([answering] * 5 + hostile)
+
+
+# How the CSRF token and the body travel: mostly as a browser sends them.
+CSRF = st.sampled_from(["real"] * 16 + ["missing", "wrong", "empty", "header"])
+BODY = st.sampled_from(["form"] * 12 + ["multipart", "json"])
