@@ -9,6 +9,7 @@ before they reach arithmetic or SQL: dates with a 400 and a plain message, ids i
 """
 from datetime import date
 
+from flask import current_app, request
 from werkzeug.routing import IntegerConverter
 from wtforms.validators import ValidationError
 
@@ -64,3 +65,24 @@ class NumberBetween:
     def __call__(self, form, field):
         if field.data is None or not self.low <= field.data <= self.high:
             raise ValidationError(self.message)
+
+
+def accepts_json(view):
+    """Mark a view that reads a JSON body itself (passing only its strings to any form)."""
+    view.accepts_json = True
+    return view
+
+
+def form_posts_carry_text():
+    """before_request: a POST carries its form's fields as text, nothing else.
+
+    Flask-WTF hands a JSON body's numbers, lists and objects, and uploaded files, to fields
+    that expect text: TypeErrors, HTTP 500s. No page of the portal uploads a file (its scripts
+    send FormData of text), and only views marked @accepts_json read JSON, so anything else is
+    refused with a 400.
+    """
+    if request.method != "POST":
+        return
+    view = current_app.view_functions.get(request.endpoint)
+    if request.files or (request.is_json and not getattr(view, "accepts_json", False)):
+        raise BadValue("Please send this form from its page in the portal.")
