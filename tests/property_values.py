@@ -49,8 +49,8 @@ def fields(spec, extra_names=()):
     and then a name the page never offered. `spec` is {name: values on offer}."""
     optional = {name: value(known) for name, known in spec.items()}
     optional.update({name: value() for name in extra_names})
-    junk = st.dictionaries(st.sampled_from(["x", "id", "csrf_token", "__proto__", "a[]", ""]),
-                           value(), max_size=2)
+    junk = st.one_of(st.just({}), st.just({}), st.just({}), st.dictionaries(
+        st.sampled_from(["x", "id", "csrf_token", "__proto__", "a[]", ""]), value(), max_size=2))
     return st.tuples(st.fixed_dictionaries({}, optional=optional), junk).map(
         lambda pair: {**pair[1], **pair[0]})
 
@@ -66,6 +66,30 @@ def path_value(known, is_int, choices=()):
     return st.one_of([answering] * 5 + hostile)
 
 
-# How the CSRF token and the body travel: mostly as a browser sends them.
+# How the CSRF token and the body travel: mostly as a browser or the page scripts send them
+# (form-encoded, multipart text), now and then with a file or as JSON.
 CSRF = st.sampled_from(["real"] * 16 + ["missing", "wrong", "empty", "header"])
-BODY = st.sampled_from(["form"] * 12 + ["multipart", "json"])
+BODY = st.sampled_from(["form"] * 10 + ["multipart"] * 3 + ["file", "json"])
+
+# A JSON body's values are not all text.
+TYPED = st.one_of(st.integers(), st.floats(allow_nan=False), st.booleans(), st.none(),
+                  st.lists(st.integers(), max_size=3),
+                  st.dictionaries(st.text(max_size=3), st.integers(), max_size=2))
+
+
+def requests(paths, query_spec, form_spec=None):
+    """(path values, query, form, csrf, body): a GET when `form_spec` is None (only the path and
+    the query are drawn), else a POST. `paths` is {argument: strategy}."""
+    path, query = st.fixed_dictionaries(paths), fields(query_spec)
+    if form_spec is None:
+        return st.tuples(path, query, st.none(), st.none(), st.none())
+    form = fields(form_spec, () if form_spec else ("text", "message", "note"))
+    typed = st.dictionaries(st.sampled_from(sorted(form_spec) or ["x"]), TYPED, max_size=3)
+
+    @st.composite
+    def post(draw):
+        body, data = draw(BODY), draw(form)
+        if body == "json":
+            data.update(draw(typed))
+        return draw(path), draw(query) if query_spec else {}, data, draw(CSRF), body
+    return post()

@@ -20,11 +20,12 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from hypothesis import HealthCheck, Phase, given, seed, settings
-from hypothesis import strategies as st
+from sqlalchemy import event
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import IntegerConverter, RequestRedirect
 
+from portal.extensions import db
 from tests import property_world
 from tests.conftest import ON_PG, csrf_from
 from tests.property_routes import (
@@ -34,11 +35,11 @@ from tests.property_routes import (
     query_parameters,
     url_with,
 )
-from tests.property_values import BODY, CSRF, fields, path_value, value
+from tests.property_values import path_value, requests
 
 TOTAL = 10_000
 PG_SHARE = 10  # the PostgreSQL pass sends one request in ten
-EXAMPLES = {"page": 40, "per_parameter": 40, "form": 60, "per_field": 6, "most": 150}
+EXAMPLES = {"page": 30, "per_parameter": 30, "form": 45, "per_field": 3, "most": 100}
 # Visitors between the two steps of sign-in, and the one page each of them may use.
 HALFWAY = {"second step": {"accounts.mfa_verify"}, "setting up": {"accounts.mfa_enrol"},
            "new password": {"accounts.choose_password"}}
@@ -208,11 +209,12 @@ def send(browser, case, path, data, query, csrf, body, token):
         return browser.post(url, query_string=query_string, headers=headers,
                             data=json.dumps(data), content_type="application/json")
     form = MultiDict(items)
-    if body == "multipart":
+    if body == "file":
         name = next(iter(data), "upload")
         form.setlist(name, [(io.BytesIO(b"%PDF-1.4 \x00\xff"), "a.pdf")])
     return browser.post(url, query_string=query_string, headers=headers, data=form,
-                        content_type="multipart/form-data" if body == "multipart" else None)
+                        content_type="application/x-www-form-urlencoded" if body == "form"
+                        else "multipart/form-data")
 
 
 def _items(data):
@@ -223,6 +225,18 @@ def _items(data):
 def practice(app):
     world, people = property_world.build()
     return world, property_world.browsers(app, people)
+
+
+@pytest.fixture
+def no_fsync(app):
+    """SQLite without an fsync per commit (synchronous=FULL is the portal's setting; the
+    durability of a commit is not what this test checks, and the fsyncs were most of its
+    system time)."""
+    if db.engine.dialect.name == "sqlite":
+        event.listen(db.engine, "connect", lambda connection, _: connection.execute(
+            "PRAGMA synchronous=OFF"))
+        db.session.remove()
+        db.engine.dispose()
 
 
 # --- the scan and the crawl -----------------------------------------------------------------
@@ -259,7 +273,7 @@ def test_every_route_and_form_has_requests_to_send(app, practice):
 
 
 # --- the property ---------------------------------------------------------------------------
-def test_random_requests_never_give_a_500_and_the_server_keeps_serving(app, practice):
+def test_random_requests_never_give_a_500_and_the_server_keeps_serving(app, no_fsync, practice):
     world, browsers = practice
     cases = Discovery(app, world, browsers).cases()
     tokens = {v: csrf_from(b.get(TOKEN_PAGE.get(v, "/account")).get_data(as_text=True))
@@ -276,10 +290,15 @@ def test_random_requests_never_give_a_500_and_the_server_keeps_serving(app, prac
           f"({sum(c.method == 'GET' for c in cases)} GET, "
           f"{sum(c.method == 'POST' for c in cases)} POST)")
     assert total >= (TOTAL // PG_SHARE if ON_PG else TOTAL)
-    # the server keeps serving, and nobody was signed out by the noise
+    # the server keeps serving, and nobody was signed out by the noise (the client may be asked
+    # to sign a consent version the admin published)
     for visitor in ROLE_OF:
-        assert browsers[visitor].get("/account").status_code == 200, visitor
-    assert browsers["client"].get("/home").status_code == 200
+        path, response = "/home", browsers[visitor].get("/home")
+        while response.status_code == 302:
+            path = response.headers["Location"]
+            assert not path.startswith("/auth/"), (visitor, path)
+            response = browsers[visitor].get(path)
+        assert response.status_code == 200, (visitor, path)
     assert browsers["therapist"].get("/therapist/dashboard").status_code == 200
     assert app.test_client().get("/auth/login").status_code == 200
 
@@ -287,24 +306,17 @@ def test_random_requests_never_give_a_500_and_the_server_keeps_serving(app, prac
 def fuzz(case, browser, token):
     """Send case.examples random requests of one case; returns how many were sent."""
     converters = case.rule._converters
-    paths = st.fixed_dictionaries({arg: path_value(
-        known, isinstance(converters.get(arg), IntegerConverter),
-        property_world.PATH_CHOICES.get(arg, ())) for arg, known in case.path.items()})
-    extra = () if case.spec else ("text", "message", "note")
-    json_extra = st.dictionaries(st.sampled_from(sorted(case.spec) or ["x"]), st.one_of(
-        st.integers(), st.floats(allow_nan=False), st.booleans(), st.none(),
-        st.lists(st.integers(), max_size=3), st.dictionaries(st.text(max_size=3), value())),
-        max_size=3)
+    paths = {arg: path_value(known, isinstance(converters.get(arg), IntegerConverter),
+                             property_world.PATH_CHOICES.get(arg, ()))
+             for arg, known in case.path.items()}
     sent = []
 
     @seed(zlib.crc32(case.name.encode()))
     @settings(max_examples=case.examples, deadline=None, database=None,
               phases=[Phase.generate, Phase.shrink], suppress_health_check=list(HealthCheck))
-    @given(path=paths, data=fields(case.spec, extra), query=fields(case.query), csrf=CSRF,
-           body=BODY, typed=json_extra)
-    def check(path, data, query, csrf, body, typed):
-        if body == "json":
-            data = {**data, **typed}
+    @given(requests(paths, case.query, case.spec if case.method == "POST" else None))
+    def check(request):
+        path, query, data, csrf, body = request
         response = send(browser, case, path, data, query, csrf, body, token)
         sent.append(1)
         where = f"{case.visitor} {case.method} {url_with(case.rule, path)}"
