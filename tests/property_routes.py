@@ -39,7 +39,7 @@ def _form_fields(cls, prefix):
     return {f"{prefix}-{n}" if prefix else n for n in names}
 
 
-def _reads(function, module):
+def reads(function, module):
     """(names read from the query string, problems) of one function."""
     names, problems = set(), []
     parents = {child: node for node in ast.walk(function) for child in ast.iter_child_nodes(node)}
@@ -110,7 +110,7 @@ def query_parameters(app):
         module, functions = walked
         for function in functions:
             reached.add((module.__name__, function.name))
-            read, trouble = _reads(function, module)
+            read, trouble = reads(function, module)
             found[endpoint] |= read
             problems += trouble
     for path in sorted(PORTAL.rglob("*.py")):
