@@ -27,7 +27,7 @@ DATES = st.one_of(st.dates().map(str), st.datetimes().map(lambda d: d.isoformat(
 # Long values are built by repetition: cheap to generate, past every length limit.
 LONG = st.builds(lambda unit, n: (unit * n)[:n],
                  st.sampled_from(["a", "9", "é", "<b>", "👩🏽‍⚕️", "\n", "%", "-"]),
-                 st.integers(300, 20_000))
+                 st.integers(300, 25_000))
 
 
 def scalar(known=()):
