@@ -171,7 +171,7 @@ class FormParser(HTMLParser):
     def __init__(self, page_url):
         super().__init__(convert_charrefs=True)
         self.page_url, self.forms, self.links = page_url, [], []
-        self.form = self.select = self.textarea = None
+        self.form = self.select = None
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
