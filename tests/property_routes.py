@@ -145,6 +145,21 @@ def form_fields(view):
     return names
 
 
+def json_keys(view):
+    """The keys a view that reads JSON looks up (`data.get("credential")`, `data["name"]`)."""
+    module, functions = _module_functions(inspect.unwrap(view).__module__)
+    keys = set()
+    for node in ast.walk(functions[inspect.unwrap(view).__name__]):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and node.func.attr == "get" and node.args \
+                and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
+            keys.add(node.args[0].value)
+        elif isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) \
+                and isinstance(node.slice.value, str):
+            keys.add(node.slice.value)
+    return keys
+
+
 # --- forms on a page ------------------------------------------------------------------------
 @dataclass
 class Field:

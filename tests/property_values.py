@@ -17,13 +17,12 @@ HOSTILE = [
     "all", "active", "paused", "discharged", "success", "failure", "next", "back", "save",
     "sign", "completed", "no_show", "extra", "off", "y", "on", "1", "2", "3",
 ]
-# Lone surrogates cannot be encoded as UTF-8, so no browser can send them.
-TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=60)
-CONTROL = st.text(st.characters(max_codepoint=0x9F, exclude_categories=("Cs",)), max_size=20)
-NUMBERS = st.one_of(st.integers(), st.integers(-2**80, 2**80),
-                    st.floats(allow_nan=True, allow_infinity=True)).map(str)
-DATES = st.one_of(st.dates().map(str), st.datetimes().map(lambda d: d.isoformat() + "Z"),
-                  st.times().map(lambda t: t.strftime("%H:%M")))
+# Any Unicode, often control characters; lone surrogates cannot be encoded as UTF-8, so no
+# browser can send them.
+TEXT = st.text(st.characters(exclude_categories=("Cs",)) | st.characters(max_codepoint=0x9F),
+               max_size=50)
+NUMBERS = st.integers().map(str)  # floats, NaN and 1e309 are in HOSTILE
+DATES = st.one_of(st.dates().map(str), st.datetimes().map(lambda d: d.isoformat() + "Z"))
 # Long values are built by repetition: cheap to generate, past every length limit.
 LONG = st.builds(lambda unit, n: (unit * n)[:n],
                  st.sampled_from(["a", "9", "é", "<b>", "👩🏽‍⚕️", "\n", "%", "-"]),
@@ -32,16 +31,16 @@ LONG = st.builds(lambda unit, n: (unit * n)[:n],
 
 def scalar(known=()):
     """One value: a plausible one (offered by a page or the world) or a hostile one."""
-    pools = [st.sampled_from(HOSTILE), TEXT, CONTROL, NUMBERS, DATES, LONG]
+    pools = [st.sampled_from(HOSTILE), TEXT, NUMBERS, DATES, LONG]
     if known:
-        pools = [st.sampled_from(list(known))] * 3 + pools
+        pools = [st.sampled_from(list(known))] * 2 + pools
     return st.one_of(pools)
 
 
 def value(known=()):
     """A field's value(s): usually one, sometimes a repeated key."""
     one = scalar(known)
-    return st.one_of(one, one, one, st.lists(one, min_size=2, max_size=4))
+    return st.one_of(one, one, one, one, st.lists(one, min_size=2, max_size=3))
 
 
 def fields(spec, extra_names=()):
@@ -70,6 +69,7 @@ def path_value(known, is_int, choices=()):
 # (form-encoded, multipart text), now and then with a file or as JSON.
 CSRF = st.sampled_from(["real"] * 16 + ["missing", "wrong", "empty", "header"])
 BODY = st.sampled_from(["form"] * 10 + ["multipart"] * 3 + ["file", "json"])
+JSON_BODY = st.sampled_from(["json"] * 12 + ["form", "multipart", "file"])  # @accepts_json views
 
 # A JSON body's values are not all text.
 TYPED = st.one_of(st.integers(), st.floats(allow_nan=False), st.booleans(), st.none(),
@@ -77,9 +77,10 @@ TYPED = st.one_of(st.integers(), st.floats(allow_nan=False), st.booleans(), st.n
                   st.dictionaries(st.text(max_size=3), st.integers(), max_size=2))
 
 
-def requests(paths, query_spec, form_spec=None):
+def requests(paths, query_spec, form_spec=None, json=False):
     """(path values, query, form, csrf, body): a GET when `form_spec` is None (only the path and
-    the query are drawn), else a POST. `paths` is {argument: strategy}."""
+    the query are drawn), else a POST (mostly JSON when `json`). `paths` is {argument:
+    strategy}."""
     path, query = st.fixed_dictionaries(paths), fields(query_spec)
     if form_spec is None:
         return st.tuples(path, query, st.none(), st.none(), st.none())
@@ -88,7 +89,7 @@ def requests(paths, query_spec, form_spec=None):
 
     @st.composite
     def post(draw):
-        body, data = draw(BODY), draw(form)
+        body, data = draw(JSON_BODY if json else BODY), draw(form)
         if body == "json":
             data.update(draw(typed))
         return draw(path), draw(query) if query_spec else {}, data, draw(CSRF), body

@@ -1,11 +1,12 @@
 """A small practice where every route answers, and a browser signed in for each kind of visitor
 (for tests/test_property_requests.py).
 
-The client has a submitted and accepted intake, signed consents, a video session about to
-start, a dosing session tomorrow (readiness open), an ended dosing session (post-dosing check-in
-and its draft note), an ended session with a signed note (addenda), an open safety flag and a
-shared journal entry; the therapist works every day and has a rule and a day off; the admin
-holds a break-glass grant on the client. A second client is half-way through the intake.
+The client has a submitted and accepted intake, signed consents, a consultation behind them, a
+passkey, a message thread, a video session about to start, a dosing session tomorrow (readiness
+open), an ended dosing session (post-dosing check-in, its draft note and its dosing record), an
+ended session with a signed note (addenda), an open safety flag and a shared and a private
+journal entry; the therapist works every day and has a rule and a day off; the admin holds a
+break-glass grant on the client. A second client is half-way through the intake.
 
 Writes that would take the ground from under the other routes (cancelling, a care status, an
 intake decision) are aimed at objects of their own: TARGETS.
@@ -18,6 +19,7 @@ from portal.core.time import utcnow
 from portal.core.tokens import new_token, token_hash
 from portal.core.vocabulary import AppointmentStatus, NoteStatus, SessionKind
 from portal.extensions import db
+from portal.messages import services as messages
 from portal.models.breakglass import BreakGlassGrant
 from portal.models.intake import STEPS
 from portal.models.journal import JournalEntry
@@ -28,8 +30,10 @@ from portal.scheduling import slots
 from tests import factories
 from tests.conftest import Auth, next_totp, signed_in
 from tests.factories import DEFAULT_PASSWORD
+from tests.passkey_helpers import make_passkey
 from tests.scheduling_helpers import (
     EVERY_DAY,
+    complete_consultation,
     make_appointment,
     make_eligible,
     open_item9_flag,
@@ -51,6 +55,10 @@ STATE_FOR = {
     "workspace.save_note": {"appointment_id": "dosing_ended_id"},
     "workspace.autosave_note": {"appointment_id": "dosing_ended_id"},
     "workspace.appointment_status": {"appointment_id": "started_id"},
+    # the dosing-day record: an in-person dosing session (here, one that has ended)
+    **{f"dosing.{name}": {"appointment_id": "dosing_ended_id"} for name in (
+        "record", "print_record", "add_vitals", "save_monitor", "record_override", "record_dose",
+        "save_observations", "save_discharge", "sign", "add_addendum")},
     "care.share_journal_entry": {"entry_id": "private_entry_id"},
     "workspace.add_addendum": {"appointment_id": "signed_note_id"},
     "accounts.verify_email": {"token": "verify_token"},
@@ -82,6 +90,7 @@ def build():
     client = factories.make_client(therapist)
     submit_intake(client)
     make_eligible(client)
+    complete_consultation(client)  # so preparation times answer the client (/book/<type_id>)
     spare = factories.make_client(therapist)
     submit_intake(spare)
     newcomer = factories.make_client(therapist)
@@ -112,6 +121,9 @@ def build():
                             granted_at=now, expires_at=now + timedelta(hours=4))
     db.session.add_all([entry, private, rule, override, grant])
     db.session.commit()
+    passkey = make_passkey(client)
+    thread = messages.start_thread(client, "A question", "Hello")
+    db.session.commit()
     stranger = factories.make_client(therapist)  # the holder of the emailed links
     utc_now = datetime.now(UTC)
     free = slots.free_slots(video, utc_now + timedelta(days=2), utc_now + timedelta(days=9))
@@ -122,6 +134,7 @@ def build():
         "dosing_ended_id": dosing_ended.id, "signed_note_id": signed.id,
         "spare_appointment_id": spare_appointment.id, "cancel_appointment_id": to_cancel.id,
         "spare_client_id": spare.id, "started_id": started.id, "private_entry_id": private.id,
+        "passkey_id": passkey.id, "thread_id": thread.id,
         "started_day": wall(started.starts_at, therapist.timezone).date().isoformat(),
         "user_id": stranger.id, "grant_id": grant.id, "step": STEPS[0],
         "filename": "css/portal.css",

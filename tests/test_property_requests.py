@@ -6,9 +6,9 @@ The routes come from app.url_map, the query parameters from the views' source
 (tests/property_routes.py scans it with ast) and the forms from the pages themselves, crawled
 as each visitor: a client, a client half-way through the intake, a therapist, an admin, nobody,
 and people between the two steps of sign-in (tests/property_world.py builds a practice where
-every route answers). Each (visitor, route, form) gets a fixed number of examples, seeded by its
-name, so a run is reproducible: EXAMPLES in tests/property_cases.py, at least 10,000
-requests in all.
+every route answers). Each (visitor, route, form) gets a fixed share of 10,150 requests by its
+weight (tests/property_cases.py: more for more parameters or fields), seeded by its name, so a
+run is reproducible; at least 10,000 are sent in all.
 
 The SQLite pass runs them all; the PostgreSQL pass runs a tenth (PG_SHARE) as a smoke test of
 the same requests against the other database.
@@ -126,10 +126,11 @@ def fuzz(case, browser, token):
     @seed(zlib.crc32(case.name.encode()))
     @settings(max_examples=case.examples, deadline=None, database=None,
               phases=[Phase.generate, Phase.shrink], suppress_health_check=list(HealthCheck))
-    @given(requests(paths, case.query, case.spec if case.method == "POST" else None))
+    @given(requests(paths, case.query, case.spec if case.method == "POST" else None, case.json))
     def check(request):
         path, query, data, csrf, body = request
         response = send(browser, case, path, data, query, csrf, body, token)
+        response.close()
         sent.append(1)
         where = f"{case.visitor} {case.method} {url_with(case.rule, path)}"
         assert response.status_code < 500, (where, response.status_code)
