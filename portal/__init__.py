@@ -69,6 +69,7 @@ def create_app(config_class=None):
 def _register_hooks(app):
     from portal import models  # noqa: F401  (models register with the metadata)
     from portal.care.consents import require_current_consents
+    from portal.core.bounds import form_posts_carry_text
     from portal.core.logs import assign_request_id
     from portal.core.templating import template_globals
     from portal.notifications.sender import start_sender
@@ -80,6 +81,7 @@ def _register_hooks(app):
     app.before_request(assign_request_id)
     app.before_request(enforce_access)
     app.before_request(require_current_consents)
+    app.before_request(form_posts_carry_text)
     app.after_request(set_security_headers)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     app.context_processor(template_globals)

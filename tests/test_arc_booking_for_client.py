@@ -116,6 +116,19 @@ def test_a_repeated_submit_returns_the_same_booking(browser, client_user, mailbo
 
 
 # --- overriding a gate needs a reason -------------------------------------------------------
+@pytest.mark.parametrize("start", ["9999-12-31T23:30:00Z", "0001-01-01T00:00:00", "soon", ""])
+def test_a_posted_time_out_of_range_or_unreadable_answers_400(browser, client_user, start):
+    """Found by tests/test_property_requests.py: a start the form accepts but parse_start does
+    not (year 9999 or 0001) reached the booking as None: TypeError, HTTP 500."""
+    type_id = session_type(client_user.therapist, SessionKind.CONSULTATION).id
+    token = csrf_from(get(browser, f"{base(client_user)}/{type_id}"))
+    response = browser.post(f"{base(client_user)}/{type_id}", data={
+        "csrf_token": token, "start": start, "idempotency_key": "k1"})
+    assert response.status_code == 400
+    assert "did not carry a time we understand" in response.get_data(as_text=True)
+    assert appointments(client_user, SessionKind.CONSULTATION) == []
+
+
 def test_overriding_a_gate_needs_a_reason_kept_and_audited(browser, client_user, therapist,
                                                            mailbox):
     make_eligible(client_user)  # no consultation yet: the client could not book a preparation

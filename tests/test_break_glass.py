@@ -64,6 +64,7 @@ def read_paths(client):
     ({"password": "not-my-password-at-all"}, "That is not your password."),
     ({"hours": "0"}, "Not a valid choice"),
     ({"hours": "5"}, "Not a valid choice"),
+    ({"hours": "9" * 400}, "Not a valid choice"),  # gave OverflowError (tests/test_property_...)
 ])
 def test_a_grant_needs_a_reason_the_admins_password_and_1_to_4_hours(app, admin, flagged_client,
                                                                       data, error):

@@ -131,3 +131,19 @@ def test_back_keeps_a_finished_step_done_and_sets_where_to_resume(client, auth, 
     client.post("/intake/goals", data=dict(goals, goals="", action="save"))
     db.session.expire_all()
     assert "goals" not in intake.completed_steps()  # emptied: no longer done, draft kept
+
+
+def test_numbers_of_hundreds_of_digits_get_a_message_not_a_500(client, auth, factories):
+    """Found by tests/test_property_requests.py: WTForms' NumberRange turns the number into a
+    float, and 309 digits or more raised OverflowError (HTTP 500)."""
+    user = factories.make_client()
+    auth.login(user.email, DEFAULT_PASSWORD)
+    token = csrf_from(client.get("/intake/medical").get_data(as_text=True))
+    for name, message in [("bp_systolic", "between 60 and 260"), ("weight", "between 50 and 900")]:
+        response = client.post("/intake/medical", data={
+            "csrf_token": token, "action": "next", "bp_known": "yes", name: "9" * 309})
+        assert response.status_code == 400, name
+        assert message in response.get_data(as_text=True), name
+    response = client.post("/intake/medical", data={
+        "csrf_token": token, "action": "next", "bp_systolic": "120", "weight": "150"})
+    assert "between 60 and 260" not in response.get_data(as_text=True)  # positive control

@@ -10,6 +10,7 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import func, select
 
+from portal import create_app
 from portal.config import Config, ProductionConfig, TestingConfig, config_from_env
 from portal.core.audit_words import AUDIT_EVENTS
 from portal.core.vocabulary import SessionKind
@@ -92,6 +93,71 @@ def test_out_of_range_dates_and_numbers_in_queries_answer_400_with_a_message(
     assert as_therapist.get(f"{booking}/confirm?start={start}").status_code == 200
     assert as_therapist.get(f"/audit/?since=2020-01-01&until={date.today()}"
                             f"&actor={therapist.id}").status_code == 200
+
+
+def test_numbers_of_hundreds_of_digits_in_the_audit_filters_answer_400(app, therapist):
+    """Found by tests/test_property_requests.py: WTForms' NumberRange turns the number into a
+    float, and 309 digits or more raised OverflowError (HTTP 500)."""
+    browser = signed_in(app, therapist)
+    for name in ("actor", "page"):
+        for number in ("9" * 309, "-" + "9" * 400, "1" * 4000):
+            response = browser.get(f"/audit/?{name}={number}")
+            assert response.status_code == 400, (name, len(number))
+    text = browser.get("/audit/?actor=" + "9" * 309).get_data(as_text=True)
+    assert "Please enter a user id between 1 and" in text
+    assert browser.get(f"/audit/?actor={therapist.id}&page=1").status_code == 200
+
+
+def test_no_form_uses_wtforms_number_range():
+    """NumberRange overflows on a number of 309 digits (above); forms use core.bounds'
+    NumberBetween, so a new form cannot bring the 500 back."""
+    from pathlib import Path
+    portal = Path(__file__).resolve().parent.parent / "portal"
+    users = [p.name for p in portal.rglob("*.py") if "NumberRange(" in p.read_text()]
+    assert users == []
+
+
+def test_a_json_body_or_a_file_where_a_form_expects_text_answers_400(app, client_user):
+    """Found by tests/test_property_requests.py: Flask-WTF hands a JSON body's numbers and
+    lists, and uploaded files, to fields that expect text (TypeError: HTTP 500 on the journal,
+    sign-in, registration, invitations, ...). The portal's forms take text only."""
+    from io import BytesIO
+    browser = signed_in(app, client_user)
+    token = csrf_from(browser.get("/journal").get_data(as_text=True))
+    entry = {"text": "A calm day", "mood": "3", "written_on": date.today().isoformat()}
+    for body in ({"text": 5, "written_on": 1}, {"text": ["a", "b"]}, {"text": None}, entry):
+        response = browser.post("/journal", json=body, headers={"X-CSRFToken": token})
+        assert response.status_code == 400, body
+        assert response.get_json()["error"]["status"] == 400
+    upload = browser.post("/journal", data={**entry, "csrf_token": token,
+                                            "text": (BytesIO(b"%PDF-1.4"), "a.pdf")})
+    assert upload.status_code == 400
+    assert "Please send this form from its page" in upload.get_data(as_text=True)
+    anonymous = app.test_client()
+    login_token = csrf_from(anonymous.get("/auth/login").get_data(as_text=True))
+    assert anonymous.post("/auth/login", json={"email": 1, "password": 2},
+                          headers={"X-CSRFToken": login_token}).status_code == 400
+    # positive controls: the page's form, and the multipart text the page scripts send
+    assert browser.post("/journal", data={**entry, "csrf_token": token}).status_code == 302
+    multipart = browser.post("/journal", data={**entry, "csrf_token": token},
+                             content_type="multipart/form-data")
+    assert multipart.status_code == 302
+
+
+def test_a_view_marked_as_reading_json_still_gets_it(database_url, smtp_server):
+    """Positive control of the refusal above: views that read JSON themselves say so."""
+    from flask import jsonify, request
+
+    from portal.core.bounds import accepts_json
+    from portal.security.access import public
+    from tests.conftest import make_config
+    app = create_app(make_config(database_url, smtp_server, WTF_CSRF_ENABLED=False))
+    app.add_url_rule("/echo", "echo", accepts_json(public(lambda: jsonify(request.get_json()))),
+                     methods=["POST"])
+    app.add_url_rule("/plain", "plain", public(lambda: "ok"), methods=["POST"])
+    browser = app.test_client()
+    assert browser.post("/echo", json={"a": [1, None]}).get_json() == {"a": [1, None]}
+    assert browser.post("/plain", json={"a": 1}).status_code == 400
 
 
 def test_a_posted_start_in_year_9999_or_0001_answers_400(app, eligible_client, therapist):

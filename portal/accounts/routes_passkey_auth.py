@@ -9,6 +9,7 @@ from flask_login import current_user
 from portal.accounts import passkey_io, services, services_passkeys
 from portal.accounts.blueprint import bp
 from portal.accounts.forms import PasskeySetupForm
+from portal.core.bounds import accepts_json
 from portal.extensions import limiter
 from portal.security import sessions
 from portal.security.access import public
@@ -25,6 +26,7 @@ START_AGAIN = "This sign-in has ended. Please sign in again."
 @bp.post("/auth/passkey/options")
 @limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"])
 @public
+@accepts_json
 def passkey_sign_in_options():
     """Anyone (JSON): options for signing in with a passkey of this site."""
     return passkey_io.options(services_passkeys.start_sign_in())
@@ -33,6 +35,7 @@ def passkey_sign_in_options():
 @bp.post("/auth/passkey")
 @limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"])
 @public
+@accepts_json
 def passkey_sign_in():
     """Anyone (JSON): sign in with the passkey the browser chose, verified on the device."""
     data = passkey_io.body()
@@ -48,6 +51,7 @@ def passkey_sign_in():
 @bp.post("/auth/mfa/passkey/options")
 @limiter.limit("20 per minute")
 @public
+@accepts_json
 def mfa_passkey_options():
     """A user whose password was accepted (JSON): options for signing with their passkey."""
     pending = sessions.pending_session()
@@ -59,6 +63,7 @@ def mfa_passkey_options():
 @bp.post("/auth/mfa/passkey")
 @limiter.limit("20 per minute")
 @public
+@accepts_json
 def mfa_passkey():
     """A user whose password was accepted (JSON): finish signing in with their passkey."""
     pending = sessions.pending_session()
@@ -87,6 +92,7 @@ def passkey_setup():
 @bp.post("/auth/passkey/setup/options")
 @limiter.limit("20 per minute")
 @public
+@accepts_json
 def passkey_setup_options():
     """Clinicians held by the passkey rule (JSON): options for making their passkey."""
     user = services_passkeys.setup_user()
@@ -101,6 +107,7 @@ def passkey_setup_options():
 @bp.post("/auth/passkey/setup")
 @limiter.limit("20 per minute")
 @public
+@accepts_json
 def passkey_setup_add():
     """Clinicians held by the passkey rule (JSON): keep their new passkey, which opens the
     portal to them."""

@@ -6,6 +6,7 @@ from flask_login import current_user
 from portal.accounts import passkey_io, services, services_passkeys
 from portal.accounts.blueprint import bp
 from portal.accounts.forms import WRONG_PASSWORD, PasskeyForm, PasskeySetupForm, ReauthForm
+from portal.core.bounds import accepts_json
 from portal.extensions import limiter
 from portal.models.passkey import Passkey
 from portal.security.access import get_or_404_for
@@ -32,6 +33,7 @@ def passkeys():
 
 @bp.post("/account/passkeys/options")
 @limiter.limit("20 per minute")
+@accepts_json
 def passkey_options():
     """Signed-in users (JSON): check the new passkey's name and the password, then send the
     options for the browser to make the passkey."""
@@ -45,6 +47,7 @@ def passkey_options():
 
 @bp.post("/account/passkeys")
 @limiter.limit("20 per minute")
+@accepts_json
 def add_passkey():
     """Signed-in users (JSON): keep the passkey the browser made for those options."""
     data = passkey_io.body()

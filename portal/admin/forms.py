@@ -2,9 +2,10 @@
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields import SelectChoice
-from wtforms.validators import DataRequired, Email, Length, NumberRange
+from wtforms.validators import DataRequired, Email, Length
 
 from portal.accounts.forms import StrongPasswordMixin, new_password_field
+from portal.core.bounds import NumberBetween
 from portal.core.vocabulary import Role
 from portal.core.zones import timezone_choices
 from portal.models.breakglass import MAX_HOURS
@@ -55,7 +56,7 @@ class GrantForm(FlaskForm):
     hours = SelectField("Duration", coerce=int, validate_choice=True,
                         choices=[SelectChoice(h, f"{h} hour{'s' if h > 1 else ''}")
                                  for h in range(1, MAX_HOURS + 1)],
-                        validators=[NumberRange(1, MAX_HOURS)])
+                        validators=[NumberBetween(1, MAX_HOURS)])
     current = _own_password()
 
 

@@ -1,4 +1,5 @@
-"""The ranges a value taken from a URL may have (ASVS V5.1.3/V5.1.4: every input range-checked).
+"""The ranges a value taken from a URL or a form may have (ASVS V5.1.3/V5.1.4: every input
+range-checked).
 
 Python dates stop at years 1 and 9999, SQLite integers at 2**63 - 1 and PostgreSQL's `integer`
 at 2**31 - 1: a week of year 9999 overflows when seven days are added, and a 20-digit id
@@ -8,7 +9,9 @@ before they reach arithmetic or SQL: dates with a 400 and a plain message, ids i
 """
 from datetime import date
 
+from flask import current_app, request
 from werkzeug.routing import IntegerConverter
+from wtforms.validators import ValidationError
 
 from portal.core.errors import BadValue
 
@@ -44,3 +47,42 @@ class IdConverter(IntegerConverter):
 
     def __init__(self, url_map, fixed_digits=0, min=None, max=ID_MAX, signed=False):
         super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+class NumberBetween:
+    """A whole number from `low` to `high`, for IntegerField (and int-coerced SelectField).
+
+    WTForms' NumberRange asks math.isnan() of the value, which turns it into a float: a number
+    of 309 digits or more raised OverflowError, an HTTP 500. Python compares integers of any
+    size exactly. Sets `min` and `max` on the input, as NumberRange does.
+    """
+
+    def __init__(self, low, high, message=None):
+        self.low, self.high = low, high
+        self.message = message or f"Please enter a number from {low} to {high}."
+        self.field_flags = {"min": low, "max": high}
+
+    def __call__(self, form, field):
+        if field.data is None or not self.low <= field.data <= self.high:
+            raise ValidationError(self.message)
+
+
+def accepts_json(view):
+    """Mark a view that reads a JSON body itself (passing only its strings to any form)."""
+    view.accepts_json = True
+    return view
+
+
+def form_posts_carry_text():
+    """before_request: a POST carries its form's fields as text, nothing else.
+
+    Flask-WTF hands a JSON body's numbers, lists and objects, and uploaded files, to fields
+    that expect text: TypeErrors, HTTP 500s. No page of the portal uploads a file (its scripts
+    send FormData of text), and only views marked @accepts_json read JSON, so anything else is
+    refused with a 400.
+    """
+    if request.method != "POST":
+        return
+    view = current_app.view_functions.get(request.endpoint)
+    if request.files or (request.is_json and not getattr(view, "accepts_json", False)):
+        raise BadValue("Please send this form from its page in the portal.")

@@ -14,9 +14,10 @@ from wtforms import (
     TimeField,
 )
 from wtforms.fields import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from portal.core.bounds import NumberBetween
 from portal.core.vocabulary import (
     CHECK_LABELS,
     DOSE_ROUTES,
@@ -50,7 +51,7 @@ def _number(label, low, high, unit, required=True):
     return IntegerField(label, description=f"{unit}, {low} to {high}.", render_kw={
         "inputmode": "numeric", "min": low, "max": high},
         validators=[InputRequired(words) if required else Optional(),
-                    NumberRange(low, high, words)])
+                    NumberBetween(low, high, words)])
 
 
 def _name(label, help_text):

@@ -20,8 +20,9 @@ from wtforms import (
 )
 from wtforms.fields import SelectChoice
 from wtforms.form import Form
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
+from portal.core.bounds import NumberBetween
 from portal.core.measures import GAD7_ITEMS, PHQ9_DIFFICULTY, PHQ9_ITEMS, RESPONSE_CHOICES
 from portal.core.zones import timezone_choices
 
@@ -142,9 +143,9 @@ class MedicalForm(FlaskForm):
     title = "Medical screening"
     bp_known = choice("Do you know your usual blood pressure?", YES_NO)
     bp_systolic = IntegerField("Top number (systolic)", validators=[
-        Optional(), NumberRange(60, 260, "Please enter a number between 60 and 260.")])
+        Optional(), NumberBetween(60, 260, "Please enter a number between 60 and 260.")])
     bp_diastolic = IntegerField("Bottom number (diastolic)", validators=[
-        Optional(), NumberRange(30, 160, "Please enter a number between 30 and 160.")])
+        Optional(), NumberBetween(30, 160, "Please enter a number between 30 and 160.")])
     bp_controlled = choice("Is your blood pressure normal or well controlled?", YES_NO_UNSURE)
     heart_disease = choice("Heart disease (for example heart attack, heart failure)?", YES_NO)
     arrhythmia = choice("An irregular heartbeat (arrhythmia)?", YES_NO)
@@ -159,7 +160,7 @@ class MedicalForm(FlaskForm):
     ketamine_allergy = choice("An allergy or bad reaction to ketamine?", YES_NO)
     weight = IntegerField("Weight", validators=[
         InputRequired("Please enter your weight."),
-        NumberRange(50, 900, "Please enter a weight between 50 and 900.")])
+        NumberBetween(50, 900, "Please enter a weight between 50 and 900.")])
     weight_unit = SelectField("Unit", choices=[SelectChoice("lb", "pounds"),
                                                SelectChoice("kg", "kilograms")],
                               validate_choice=True)

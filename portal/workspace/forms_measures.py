@@ -1,8 +1,9 @@
 """The therapist's form for a client's measure schedule."""
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField
-from wtforms.validators import NumberRange, Optional
+from wtforms.validators import Optional
 
+from portal.core.bounds import NumberBetween
 from portal.core.vocabulary import SCHEDULABLE_MEASURES
 
 MAX_EVERY_DAYS = 90
@@ -17,8 +18,8 @@ class MeasureScheduleForm(FlaskForm):
     m_cssrs = BooleanField(SCHEDULABLE_MEASURES["cssrs"])
     every_days = IntegerField(
         "Every how many days", description=f"Optional: 1 to {MAX_EVERY_DAYS}.",
-        validators=[Optional(), NumberRange(1, MAX_EVERY_DAYS, f"Please give a whole number "
-                                                               f"from 1 to {MAX_EVERY_DAYS}.")])
+        validators=[Optional(), NumberBetween(1, MAX_EVERY_DAYS, f"Please give a whole number "
+                                                                 f"from 1 to {MAX_EVERY_DAYS}.")])
     before_sessions = BooleanField("Before each preparation or integration session")
     after_dosing = BooleanField("The morning after each dosing session")
 

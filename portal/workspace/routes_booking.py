@@ -104,7 +104,7 @@ def book_for_client_session(client_id, type_id):
     client, session_type = _client_and_type(client_id, type_id)
     form = BookForClientForm()
     start = parse_start(form.start.data)
-    if not form.validate_on_submit():
+    if not form.validate_on_submit() or start is None:
         if start is None or form.start.errors or form.idempotency_key.errors:
             return _page(client, 400, BAD_TIME)
         return _confirm(client, session_type, start, form, 400)
