@@ -34,8 +34,9 @@ run: $(VENV)/.installed
 totp: $(VENV)/.installed
 	@$(PY) -c "import pyotp; from portal.cli import DEMO_TOTP_SECRET as k; print(pyotp.TOTP(k).now())"
 
-## make test: lint, the whole suite on SQLite (with browser tests), then again on PostgreSQL
-test: $(VENV)/.tests-installed chromium lint test-sqlite test-postgres
+## make test: lint, the whole suite on SQLite (with browser tests), then again on PostgreSQL, then
+## the production stack suite (nginx, two gunicorn processes, Redis, PostgreSQL, coturn; root)
+test: $(VENV)/.tests-installed chromium stack-packages lint test-sqlite test-postgres test-stack
 
 ## make lint: ruff, and the layering contracts of docs/architecture.md (.importlinter)
 lint: $(VENV)/.tests-installed
