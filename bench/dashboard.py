@@ -1,8 +1,15 @@
-"""Therapist workspace pages under a full practice (issue 6, acceptance 6): requests/s of the
-therapist dashboard (GET /therapist/dashboard) and of a client page (GET
-/therapist/clients/<id>, endpoint workspace.client_page) for a therapist with 200 clients and
-2,000 appointments, against a bare Flask route rendering a Jinja template of the same HTML size.
-Goal: portal / bare ≥ 0.3 for each page.
+"""Therapist dashboard under a full practice (issue 12): requests/s of GET /therapist/dashboard
+for a therapist with 200 clients and 2,000 appointments, against the stack floor: the portal's
+own signed-in page with the layout and no queries, served by the same server. Goal: dashboard /
+floor >= 0.5.
+
+The floor is a route the bench adds to the real app, only in the bench's server process
+(FLOOR_APP is gunicorn's app spec: wsgi.py's app plus that one route; the shipped portal has no
+such route). A request to it goes through everything a page request does (the session and user
+lookup, the access check, CSRF, the CSP nonce, security headers, the audit hooks, Socket.IO's
+WSGI middleware) and renders templates/base.html for the signed-in therapist with a title and an
+empty content block. So the ratio says what the dashboard's own work costs (its queries and its
+table), not what the portal's stack costs.
 
 The practice is seeded in a temporary migrated SQLite database with the real models (as
 tests/factories.py and tests/scheduling_helpers.py build them): 200 clients with intakes (most
@@ -10,23 +17,24 @@ reviewed, some waiting for review, a few drafts), signed consents, PHQ-9/GAD-7 r
 intake and from check-ins (some clients quiet for weeks), open and acknowledged safety flags,
 2,000 appointments over 18 months (completed with signed notes, no-shows, cancellations, and
 booked ones ahead, several today and tomorrow, dosing sessions within 72 hours with readiness
-answers), post-dosing check-ins, and journal entries, some shared. The client page is
-measured on the client with the most appointments. The therapist's session is minted as
-bench/signaling.py does (UserSession row with MFA passed + the signed session cookie), so no
-argon2 or TOTP round is timed.
+answers), post-dosing check-ins, and journal entries, some shared. The therapist's session is
+minted as bench/signaling.py does (UserSession row with MFA passed + the signed session cookie),
+so no argon2 or TOTP round is timed. --client also measures a client page (GET
+/therapist/clients/<id>, endpoint workspace.client_page) on the client with the most
+appointments, against the same floor; the last line stays the dashboard's ratio.
 
-Both servers are the production kind, fresh processes on loopback ports: gunicorn -w 1 with
-geventwebsocket's GeventWebSocketWorker (the portal with SOCKETIO_ASYNC_MODE=gevent). The bare
-app is Flask + one Jinja template (a base layout and a table of rows) sized to the portal page
-it is compared with; it touches no database. The load is CONNECTIONS keep-alive HTTP/1.1
-connections from threads of this process (on the same cores); each target is measured for
---seconds, in rounds that alternate bare and portal so that load on the machine affects both
-alike. The last line is the lower of the two page ratios (requests/s, portal / bare).
+One server, the production kind, a fresh process on a loopback port: gunicorn -w 1 with
+geventwebsocket's GeventWebSocketWorker (SOCKETIO_ASYNC_MODE=gevent). The load is CONNECTIONS
+keep-alive HTTP/1.1 connections from threads of this process (on the same cores); each target is
+measured for --seconds per round, in rounds that alternate the order of floor and pages so that
+load on the machine affects both alike. Rates are the median over rounds.
 
-    .venv/bin/python bench/dashboard.py [--seconds 6] [--rounds 2] [--connections 4] [--profile]
+    .venv/bin/python bench/dashboard.py [--seconds 6] [--rounds 3] [--connections 4] [--client]
+                                        [--profile]
 
---profile adds, before the table, where a request's time goes: SQL statements per page, the
-median in-process request time and the portal's functions by cumulative time (cProfile).
+--profile adds, after the table, where a request's time goes: SQL statements per page, the
+median in-process request time of the floor and of each page, and the portal's functions by
+cumulative time (cProfile).
 """
 import argparse
 import http.client
@@ -34,7 +42,7 @@ import logging
 import os
 import random
 import socket
-import subprocess
+import statistics
 import sys
 import tempfile
 import threading
@@ -52,116 +60,38 @@ CLIENTS = 200
 APPOINTMENTS = 2000
 ZONE = "America/New_York"
 SEED = 20261126
-BARE_APP = "dashboard:bare_app()"  # gunicorn app spec, run with --chdir bench
+FLOOR_PATH = "/_bench/floor"
+FLOOR_APP = "bench.dashboard:floor_app()"  # gunicorn app spec (cwd: the repository)
+FLOOR_TEMPLATE = ('{% extends "base.html" %}{% block title %}Dashboard{% endblock %}'
+                  '{% block content %}<h1 class="page-title">Dashboard</h1>{% endblock %}')
 
 
-# --- the bare app (imported by gunicorn in its own process) ---------------------------------
-BARE_BASE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{% block title %}{% endblock %} · Practice</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<link rel="stylesheet" href="/static/css/site.css"></head>
-<body><header class="site-header"><nav aria-label="Main"><ul class="nav">
-{% for link in nav %}<li><a href="{{ link.href }}">{{ link.label }}</a></li>{% endfor %}
-</ul></nav></header>
-<main id="main" class="wide">{% block content %}{% endblock %}</main>
-<footer class="site-footer"><p>In a crisis call or text 988.</p></footer></body></html>
-"""
-BARE_PAGE = """{% extends "base.html" %}{% block title %}{{ title }}{% endblock %}
-{% block content %}<h1 class="page-title">{{ title }}</h1>
-<section class="card stack"><h2>Sessions</h2><div class="table-wrap"><table class="table">
-<thead><tr><th scope="col">When</th><th scope="col">Client</th><th scope="col">Session</th>
-<th scope="col">Status</th><th scope="col">Note</th></tr></thead><tbody>
-{% for row in rows %}<tr data-id="{{ row.id }}"><td>{{ row.when }}</td>
-<td><a href="/clients/{{ row.client_id }}">{{ row.name }}</a></td><td>{{ row.kind|capitalize }}</td>
-<td><span class="badge">{{ row.status }}</span></td>
-<td><a href="/appointments/{{ row.id }}/note">Note<span class="visually-hidden"> for
-{{ row.name }}</span></a></td></tr>
-{% endfor %}</tbody></table></div></section>{% endblock %}
-"""
+# --- the stack floor: one route on the real app, added only here -----------------------------
+def add_floor(app):
+    """FLOOR_PATH on `app`: for a signed-in therapist, base.html with an empty page, no query of
+    its own. Declared like a portal view (role_required), so the access check runs as usual."""
+    from flask import render_template
 
+    from portal.models.user import Role
+    from portal.security.access import role_required
 
-def bare_rows(n):
-    kinds = ("consultation", "preparation", "dosing", "integration")
-    return [{"id": 1000 + i, "client_id": 10 + i % 200, "name": f"Client Number {i % 200}",
-             "when": f"Thu 26 Nov 2026, {1 + i % 12}:{i % 60:02d} PM",
-             "kind": kinds[i % 4], "status": "completed"} for i in range(n)]
+    compiled = {}
 
+    @role_required(Role.THERAPIST)
+    def bench_floor():
+        """The bench's therapist: the layout alone."""
+        if "template" not in compiled:  # compiled once, as Flask caches the portal's templates
+            compiled["template"] = app.jinja_env.from_string(FLOOR_TEMPLATE)
+        return render_template(compiled["template"])
 
-def bare_app():
-    """Flask with one route per page, each rendering BARE_PAGE with enough rows to weigh what
-    the portal page weighs (BENCH_BARE_BYTES="dashboard:N,client:M")."""
-    from flask import Flask, render_template
-    from jinja2 import DictLoader
-
-    app = Flask("bare")
-    app.jinja_loader = DictLoader({"base.html": BARE_BASE, "page.html": BARE_PAGE})
-    nav = [{"href": f"/{n}", "label": n.capitalize()} for n in ("dashboard", "clients", "account")]
-    rows = bare_rows
-
-    def sized(target):
-        """Rows needed for the page to reach `target` bytes (the row cost measured once)."""
-        with app.test_request_context():
-            one = len(render_template("page.html", title="Page", nav=nav, rows=rows(1)).encode())
-            two = len(render_template("page.html", title="Page", nav=nav, rows=rows(2)).encode())
-        return max(1, 1 + round((target - one) / (two - one)))
-
-    targets = dict(item.split(":") for item in os.environ["BENCH_BARE_BYTES"].split(","))
-    counts = {name: sized(int(size)) for name, size in targets.items()}
-
-    def view(name):
-        def render():
-            return render_template("page.html", title=name.capitalize(), nav=nav,
-                                   rows=rows(counts[name]))
-        render.__name__ = f"page_{name}"
-        return render
-
-    for name in counts:
-        app.add_url_rule(f"/{name}", view_func=view(name))
-    app.add_url_rule("/healthz", view_func=lambda: "ok", endpoint="healthz")
+    app.add_url_rule(FLOOR_PATH, view_func=bench_floor)
     return app
 
 
-def gunicorn_cmd(port, app_spec, chdir=None):
-    cmd = [str(Path(sys.executable).parent / "gunicorn"), "-k",
-           "geventwebsocket.gunicorn.workers.GeventWebSocketWorker", "-w", "1",
-           "-b", f"127.0.0.1:{port}", "--no-control-socket"]
-    return cmd + (["--chdir", str(chdir)] if chdir else []) + [app_spec]
-
-
-class BareServer:
-    """The bare app under the same gunicorn worker as the portal, on a free loopback port."""
-
-    def __init__(self, workdir, sizes):
-        from tests.ports import free_port
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log_path = Path(workdir) / f"bare-{self.port}.log"
-        self.env = dict(os.environ, BENCH_BARE_BYTES=",".join(f"{k}:{v}" for k, v in sizes.items()))
-        self.process = None
-
-    def start(self):
-        with open(self.log_path, "wb") as log:
-            self.process = subprocess.Popen(gunicorn_cmd(self.port, BARE_APP, ROOT / "bench"),
-                                            env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                                            start_new_session=True)
-        return self
-
-    def wait_ready(self, timeout=30):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"bare server exited:\n{self.log_path.read_text()}")
-            try:
-                if fetch(self.port, "/healthz")[0] == 200:
-                    return self
-            except OSError:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError("bare server not ready")
-
-    def stop(self):
-        from tests.rtc import PortalServer
-        PortalServer.stop(self)  # same: SIGTERM to its process group, then SIGKILL
+def floor_app():
+    """gunicorn's app (FLOOR_APP): exactly what `gunicorn wsgi:app` serves, plus the floor."""
+    from wsgi import app
+    return add_floor(app)
 
 
 # --- the practice ---------------------------------------------------------------------------
@@ -427,11 +357,11 @@ def hammer(port, path, cookie, seconds, connections):
 
 # --- where the time goes (--profile) ---------------------------------------------------------
 def profile(database_url, pages, cookie, runs=30):
-    """In this process, through Flask's test client on the same database: SQL statements per
-    request, the median request time, and the portal's own functions by cumulative time."""
+    """In this process, through Flask's test client on the same database and the same floor:
+    SQL statements per request, the median request time, and the portal's own functions by
+    cumulative time."""
     import cProfile
     import pstats
-    import statistics
 
     from sqlalchemy import event
 
@@ -439,7 +369,7 @@ def profile(database_url, pages, cookie, runs=30):
     from portal.extensions import db
     from tests.rtc import testing_config
 
-    app = create_app(testing_config(database_url))
+    app = add_floor(create_app(testing_config(database_url)))
     browser = app.test_client()
     name, value = cookie.split("=", 1)
     browser.set_cookie(name, value, domain="localhost")
@@ -448,30 +378,15 @@ def profile(database_url, pages, cookie, runs=30):
         engine = db.engine
     event.listen(engine, "before_cursor_execute",
                  lambda conn, cursor, sql, *rest: statements.append(sql))
-    floor = floor_route(app, browser)
-    for page, path in pages.items():
-        assert browser.get(path).status_code == 200
-        size = len(browser.get(path).data)
-        floor["rows"] = 1
-        one = len(browser.get("/_bench/floor").data)
-        floor["rows"] = 2
-        floor["rows"] = max(1, 1 + round((size - one) / (len(browser.get("/_bench/floor").data)
-                                                         - one)))
-        timings = []
-        for _ in range(runs):
-            started = time.perf_counter()
-            browser.get("/_bench/floor")
-            timings.append(time.perf_counter() - started)
-        print(f"portal stack alone, signed in, a page of the same size ({floor['rows']} table "
-              f"rows in base.html, no query of its own): median "
-              f"{statistics.median(timings) * 1000:.1f} ms per request in-process")
+    for page, path in {"floor": FLOOR_PATH, **pages}.items():
+        assert browser.get(path).status_code == 200, path
         statements.clear()
         browser.get(path)
         count, kinds = len(statements), {}
         for sql in statements:
             words = sql.split()
             kind = (f"SELECT {words[words.index('FROM') + 1]}" if words[0] == "SELECT"
-                    else " ".join(words[:3]))
+                    and "FROM" in words else " ".join(words[:3]))
             kinds[kind] = kinds.get(kind, 0) + 1
         timings = []
         for _ in range(runs):
@@ -501,34 +416,6 @@ def profile(database_url, pages, cookie, runs=30):
         db.engine.dispose()
 
 
-def floor_route(app, browser):
-    """A route on the in-process portal app rendering BARE_PAGE's table inside the portal's own
-    base.html for a signed-in therapist: the cost of the portal's stack without the page's work
-    (session and user lookup, access checks, CSRF, CSP nonce, headers, the layout)."""
-    from flask import current_app, render_template
-
-    from portal.models.user import Role
-    from portal.security.access import role_required
-
-    body = BARE_PAGE.split("{% block content %}", 1)[1]
-    template = '{% extends "base.html" %}{% block title %}Floor{% endblock %}{% block content %}'
-    floor = {"rows": 1}
-
-    compiled = {}
-
-    @role_required(Role.THERAPIST)
-    def bench_floor():
-        # compiled once, as Flask caches the portal's own templates
-        if "template" not in compiled:
-            compiled["template"] = current_app.jinja_env.from_string(template + body)
-        return render_template(compiled["template"], title="Floor",
-                               rows=bare_rows(floor["rows"]))
-
-    app.add_url_rule("/_bench/floor", view_func=bench_floor)
-    assert browser.get("/_bench/floor").status_code == 200
-    return floor
-
-
 PROFILED = {"render_template", "full_dispatch_request", "preprocess_request", "process_response",
             "_execute_internal", "url_for"}
 
@@ -536,8 +423,10 @@ PROFILED = {"render_template", "full_dispatch_request", "preprocess_request", "p
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=6.0, help="per target and round")
-    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument("--client", action="store_true",
+                        help="also measure the busiest client's page against the same floor")
     parser.add_argument("--profile", action="store_true",
                         help="also show where a request's time goes (in-process, after the run)")
     args = parser.parse_args()
@@ -545,82 +434,71 @@ def main():
     from tests.rtc import PortalServer
 
     started = time.perf_counter()
-    servers = []
     with tempfile.TemporaryDirectory(prefix="bench-dashboard-") as tmp:
         database_url = f"sqlite:///{Path(tmp) / 'portal.sqlite3'}"
         pages, cookie, counts = build(database_url)
         print(f"practice: {counts['clients']} clients, {counts['appointments']:,} appointments "
               f"({counts['notes']:,} signed notes), {counts['intakes']} intakes, "
               f"{counts['measures']:,} measures, {counts['flags']} flags, {counts['journal']} "
-              f"journal entries, {counts['post_dosing']} post-dosing check-ins; client page of "
-              f"the busiest client ({counts['busiest']} appointments); "
-              f"seeded in {counts['seed_seconds']:.1f} s")
-        if "client" not in pages:
-            print("client page: endpoint workspace.client_page does not exist yet: not measured")
+              f"journal entries, {counts['post_dosing']} post-dosing check-ins; busiest client "
+              f"{counts['busiest']} appointments; seeded in {counts['seed_seconds']:.1f} s")
+        if args.client and "client" not in pages:
+            print("client page: endpoint workspace.client_page does not exist: not measured")
+        if not args.client:
+            pages.pop("client", None)
+        server = PortalServer(database_url, Path(tmp) / "portal", gunicorn=True)
+        server.cmd[-1] = FLOOR_APP  # in place of wsgi:app: the same app, plus the floor
         try:
-            portal = PortalServer(database_url, Path(tmp) / "portal", gunicorn=True).start()
-            servers.append(portal)
-            portal.wait_ready()
-            sizes = {}
-            for name, path in pages.items():
-                status, body = fetch(portal.port, path, cookie)
-                if status != 200:
-                    raise SystemExit(f"{path}: HTTP {status}:\n{portal.log_tail()}")
-                sizes[name] = len(body)
-            bare = BareServer(tmp, sizes).start()
-            servers.append(bare)
-            bare.wait_ready()
+            server.start().wait_ready()
             targets = []
-            for name, path in pages.items():
-                bare_size = len(fetch(bare.port, f"/{name}")[1])
-                targets.append((name, "bare", bare.port, f"/{name}", None, bare_size))
-                targets.append((name, "portal", portal.port, path, cookie, sizes[name]))
-            results = measure(targets, args)
+            for name, path in {"floor": FLOOR_PATH, **pages}.items():
+                status, body = fetch(server.port, path, cookie)
+                if status != 200:
+                    raise SystemExit(f"{path}: HTTP {status}:\n{server.log_tail()}")
+                targets.append((name, server.port, path, cookie, len(body)))
+            load_before = os.getloadavg()
+            rates = measure(targets, args)
+            load_after = os.getloadavg()
         finally:
-            for server in servers:
-                server.stop()
+            server.stop()
+        report(rates, targets, args, (load_before, load_after))
         if args.profile:
             profile(database_url, pages, cookie)
-    report(results, args, time.perf_counter() - started)
+    print(f"(whole run {time.perf_counter() - started:.0f} s)")
+    print(f"ratio: {statistics.median(rates['dashboard']) / statistics.median(rates['floor']):.2f}")
 
 
 def measure(targets, args):
-    """Warm up every target, then `rounds` rounds, bare and portal alternating in order."""
-    for _, _, port, path, cookie, _ in targets:
+    """Warm up every target, then `rounds` rounds, the order reversed every other round; the
+    requests/s of each target in each round."""
+    for _, port, path, cookie, _ in targets:
         hammer(port, path, cookie, 1.0, args.connections)
-    totals = {(page, server): {"requests": 0, "seconds": 0.0, "latency": 0.0, "bytes": size}
-              for page, server, *_, size in targets}
+    rates = {name: [] for name, *_ in targets}
     for run in range(args.rounds):
-        order = targets if run % 2 == 0 else targets[::-1]
-        for page, server, port, path, cookie, _ in order:
+        for name, port, path, cookie, _ in (targets if run % 2 == 0 else targets[::-1]):
             result = hammer(port, path, cookie, args.seconds, args.connections)
-            for key in ("requests", "seconds", "latency"):
-                totals[(page, server)][key] += result[key]
-    return totals
+            rates[name].append(result["requests"] / result["seconds"])
+    return rates
 
 
-def report(totals, args, whole):
+def report(rates, targets, args, loads):
     print(f"GET requests over {args.connections} keep-alive connections, {args.rounds} rounds of "
           f"{args.seconds:g} s per target (after 1 s warm-up), load generated on the same "
-          f"{os.cpu_count()} cores; both servers gunicorn -w 1 GeventWebSocketWorker")
-    print(f"| {'page':<9} | {'server':<6} | {'requests':>8} | {'seconds':>7} | {'req/s':>7} | "
-          f"{'mean ms':>7} | {'page KB':>7} | × bare |")
-    print(f"|{'-' * 11}|{'-' * 8}|{'-' * 10}|{'-' * 9}|{'-' * 9}|{'-' * 9}|{'-' * 9}|{'-' * 8}|")
-    ratios = {}
-    for (page, server), t in totals.items():
-        rate = t["requests"] / t["seconds"]
-        t["rate"] = rate
-        share = "     -"
-        if server == "portal":
-            ratios[page] = rate / totals[(page, "bare")]["rate"]
-            share = f"{ratios[page]:6.2f}"
-        print(f"| {page:<9} | {server:<6} | {t['requests']:>8,} | {t['seconds']:>7.1f} | "
-              f"{rate:>7.1f} | {t['latency'] / t['requests'] * 1000:>7.1f} | "
-              f"{t['bytes'] / 1024:>7.1f} | {share} |")
-    lowest = min(ratios, key=ratios.get)
-    print(f"(whole run {whole:.0f} s; ratio = portal / bare requests per second, the lower of "
-          f"the pages: {lowest})")
-    print(f"ratio: {ratios[lowest]:.2f}")
+          f"{os.cpu_count()} cores; one server: gunicorn -w 1 GeventWebSocketWorker, "
+          f"{FLOOR_APP} (wsgi:app plus {FLOOR_PATH})")
+    print("machine load (1, 5, 15 min) before: " + ", ".join(f"{x:.2f}" for x in loads[0])
+          + "; after: " + ", ".join(f"{x:.2f}" for x in loads[1]))
+    print(f"| {'page':<9} | {'path':<22} | {'median req/s':>12} | {'rounds req/s':<24} | "
+          f"{'page KB':>7} | × floor |")
+    print(f"|{'-' * 11}|{'-' * 24}|{'-' * 14}|{'-' * 26}|{'-' * 9}|{'-' * 9}|")
+    floor = statistics.median(rates["floor"])
+    for name, _, path, _, size in targets:
+        median = statistics.median(rates[name])
+        rounds = ", ".join(f"{r:.1f}" for r in rates[name])
+        share = "      -" if name == "floor" else f"{median / floor:7.2f}"
+        print(f"| {name:<9} | {path[:22]:<22} | {median:>12.1f} | {rounds:<24} | "
+              f"{size / 1024:>7.1f} | {share} |")
+    print("ratio = dashboard / floor, median requests per second (goal >= 0.5)")
 
 
 if __name__ == "__main__":

@@ -20,8 +20,8 @@ def _sub(text, old, new, count=1):
 def nginx(tmp, cert, key, app_ports):
     """deploy/nginx-portal.conf inside a minimal nginx.conf of our own (pid, logs, temp paths)."""
     site = (DEPLOY / "nginx-portal.conf").read_text()
-    site = _sub(site, "    server 127.0.0.1:8000;\n",
-                "".join(f"    server 127.0.0.1:{p};\n" for p in app_ports))
+    upstream = "    server 127.0.0.1:8000 max_fails=2 fail_timeout=10s;\n"
+    site = _sub(site, upstream, "".join(upstream.replace(":8000", f":{p}") for p in app_ports))
     site = _sub(site, "/etc/letsencrypt/live/portal.example.org/fullchain.pem", str(cert))
     site = _sub(site, "/etc/letsencrypt/live/portal.example.org/privkey.pem", str(key))
     site = _sub(site, "/srv/kap-portal/static/", f"{ROOT}/static/")
