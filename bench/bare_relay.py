@@ -31,7 +31,7 @@ gunicorn processes on 8001 and 8002, which nginx balances); they share rooms onl
 --redis URL (python-socketio's RedisManager, as the portal's REDIS_URL). --ice-servers is the
 JSON list sent in "joined" (default []); --channel names the Redis channel and the admission
 key (default "bare-relay"; BareRelay picks one per run). The listener sets TCP_NODELAY as
-gunicorn does.
+gunicorn does. --profile DIR runs each process under cProfile (bare-PID.prof, on SIGTERM).
 Under gunicorn instead: BARE_REDIS_URL=... gunicorn -k
 geventwebsocket.gunicorn.workers.GeventWebSocketWorker -w 1 -b 127.0.0.1:8100
 'bench.bare_relay:create_app()' (from the repo root).
@@ -257,12 +257,25 @@ def create_app(redis_url=None, ice_servers=None, channel=None):
     return static_app(socketio.WSGIApp(create_sio(redis_url, ice_servers, channel)))
 
 
-def serve(host, port, redis_url=None, ice_servers=(), channel="bare-relay"):
-    """One server process (gevent pywsgi + gevent-websocket), until it is terminated."""
+def serve(host, port, redis_url=None, ice_servers=(), channel="bare-relay", profile=None):
+    """One server process (gevent pywsgi + gevent-websocket), until it is terminated; with
+    `profile` (a directory) under cProfile, written to bare-PID.prof on SIGTERM."""
     from gevent import monkey
     monkey.patch_all()
+    import gevent
     from gevent import pywsgi
     from geventwebsocket.handler import WebSocketHandler
+
+    if profile:
+        import cProfile
+        profiler = cProfile.Profile()
+
+        def dump():
+            profiler.disable()
+            profiler.dump_stats(str(Path(profile) / f"bare-{os.getpid()}.prof"))
+            os._exit(0)
+        gevent.signal_handler(signals.SIGTERM, dump)
+        profiler.enable()
 
     # TCP_NODELAY as gunicorn sets it: without it a small reply sent right after another waits
     # for the peer's delayed ACK (Nagle), ~40 ms on Linux loopback.
@@ -359,17 +372,20 @@ def main():
     parser.add_argument("--ice-servers", default="[]", help='JSON list sent in "joined"')
     parser.add_argument("--channel", default="bare-relay",
                         help="Redis channel and key prefix (processes of one relay share it)")
+    parser.add_argument("--profile", metavar="DIR",
+                        help="run under cProfile; bare-PID.prof is written there on SIGTERM")
     args = parser.parse_args()
     ice_servers = json.loads(args.ice_servers)
     if args.processes == 1:
-        serve(args.host, args.port, args.redis, ice_servers, args.channel)
+        serve(args.host, args.port, args.redis, ice_servers, args.channel, args.profile)
         return
     if not args.redis:
         print("warning: without --redis the processes do not share rooms", file=sys.stderr)
     children = [subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--host",
                                   args.host, "--port", str(args.port + i), "--ice-servers",
                                   args.ice_servers, "--channel", args.channel]
-                                 + (["--redis", args.redis] if args.redis else []))
+                                 + (["--redis", args.redis] if args.redis else [])
+                                 + (["--profile", args.profile] if args.profile else []))
                 for i in range(args.processes)]
 
     def stop(*_):
