@@ -10,8 +10,9 @@ other, so media goes through coturn with TURN credentials, as across two home ne
   the therapist with TOTP), a fresh pair and appointment per call.
 - bare: bench/bare_room/ (the portal's room markup and the portal's own room.js, unchanged)
   served by bench/bare_relay.py ×2 processes sharing the stack's Redis, behind a second nginx
-  rendered from deploy/nginx-portal.conf (TLS, ip_hash); its "joined" carries TURN credentials
-  for the same coturn. No sign-in, no database, no checks.
+  rendered from deploy/nginx-portal.conf (TLS, ip_hash). No sign-in, no database, no checks.
+  Its people get their own TURN credentials for the same coturn in the page's query string
+  (&ice=, see bare_room/boot.js), minted here as the portal mints them per person.
 
 Per call, fresh browser contexts, then timed from the client's page load:
   1. the client opens the room and shows "You are in the waiting room" (page, camera, socket);
@@ -32,6 +33,7 @@ import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -44,76 +46,76 @@ from tests.stack.browser import PLAYING, browsers_in, person, sign_in
 
 STEPS = ("client waiting", "admit clicked", "both playing")
 GOAL = 1.2
+# What a page shows and its connections' states, for a call that does not come up.
+STATE = """() => { const v = document.getElementById('remote-video');
+    return {status: document.getElementById('room-status').textContent,
+            picture: v.videoWidth, time: v.currentTime, paused: v.paused, src: !!v.srcObject,
+            pcs: (window.__pcs || []).map((p) => `${p.connectionState}/${p.iceConnectionState}/`
+                                                + p.signalingState)}; }"""
 
 
-def turn_servers(stack):
-    """The iceServers the portal hands out (STUN_URLS, TURN_URLS with a TURN_SECRET credential),
-    for the bare relay's "joined"."""
+def turn_servers(env, user_id):
+    """The iceServers the portal hands a person (STUN_URLS; TURN_URLS with a credential of
+    TURN_SECRET for `user_id`), for a bare page's &ice=."""
     from portal.core.time import utcnow
     from portal.video.turn import credentials
-    env = stack.env
-    username, password = credentials(env["TURN_SECRET"], 0, utcnow() + timedelta(hours=2))
+    username, password = credentials(env["TURN_SECRET"], user_id, utcnow() + timedelta(hours=2))
     split = lambda name: [u.strip() for u in env.get(name, "").split(",") if u.strip()]  # noqa: E731
     servers = [{"urls": split("STUN_URLS")}] if split("STUN_URLS") else []
     return servers + [{"urls": split("TURN_URLS"), "username": username, "credential": password}]
 
 
-def start_bare_with_turn(stack):
-    """start_bare (bench/stack.py) with the relay's --ice-servers set to TURN credentials: the
-    browsers in c1 and c2 cannot reach each other without coturn."""
-    servers = json.dumps(turn_servers(stack))
-    spawn = stack.spawn
-
-    def spawn_with_ice(name, argv, **kwargs):
-        if name == "bare":
-            argv = [*argv, "--ice-servers", servers]
-        return spawn(name, argv, **kwargs)
-
-    stack.spawn = spawn_with_ice
-    try:
-        return start_bare(stack)
-    finally:
-        del stack.spawn
-
-
 class Room:
     """Where the two pages of one call go, for either kind."""
 
-    def __init__(self, kind, base_url, appointment_id, pair=None):
-        self.kind, self.base_url, self.pair = kind, base_url, pair
+    def __init__(self, kind, base_url, appointment_id, pair=None, env=None):
+        self.kind, self.base_url, self.pair, self.env = kind, base_url, pair, env
         self.appointment_id = appointment_id
 
     def url(self, role):
         if self.kind == "portal":
             return f"/sessions/{self.appointment_id}"
-        return f"/bare/?appointment={self.appointment_id}&role={role}"
+        user_id = 2 * self.appointment_id + (role == "client")  # one TURN user per person
+        ice = quote(json.dumps(turn_servers(self.env, user_id)))
+        return f"/bare/?appointment={self.appointment_id}&role={role}&ice={ice}"
 
-    def pages(self, browsers):
+    def pages(self, browsers, scripts=()):
         """Fresh contexts for both people; the portal's sign in (not timed)."""
-        client = person(browsers["client"], self.base_url)
-        therapist = person(browsers["therapist"], self.base_url)
+        client = person(browsers["client"], self.base_url, scripts=scripts)
+        therapist = person(browsers["therapist"], self.base_url, scripts=scripts)
         if self.pair is not None:
             sign_in(client, self.pair.client_email, DEFAULT_PASSWORD)
             sign_in(therapist, self.pair.therapist_email, DEFAULT_PASSWORD, self.pair.totp_secret)
         return client, therapist
 
 
+def admitted_call(client, therapist, room):
+    """The timed steps (module docstring) on two fresh pages: {step: seconds since start}."""
+    marks = {}
+    start = time.perf_counter()
+    client.goto(room.url("client"))
+    client.get_by_role("heading", name="You are in the waiting room").wait_for()
+    marks["client waiting"] = time.perf_counter() - start
+    therapist.goto(room.url("therapist"))
+    therapist.locator("#admit").click()
+    marks["admit clicked"] = time.perf_counter() - start
+    for page in (client, therapist):
+        try:
+            page.wait_for_function(PLAYING)
+        except Exception as exc:
+            raise RuntimeError(f"{room.kind} call {room.appointment_id}: no video; client "
+                               f"{client.evaluate(STATE)}, therapist {therapist.evaluate(STATE)}"
+                               ) from exc
+    marks["both playing"] = time.perf_counter() - start
+    return marks
+
+
 def one_call(browsers, room):
-    """The timed steps (module docstring): (total seconds, {step: seconds since start})."""
+    """One call in fresh contexts, closed after: (total seconds, {step: seconds})."""
     client, therapist = room.pages(browsers)
     try:
-        marks = {}
-        start = time.perf_counter()
-        client.goto(room.url("client"))
-        client.get_by_role("heading", name="You are in the waiting room").wait_for()
-        marks["client waiting"] = time.perf_counter() - start
-        therapist.goto(room.url("therapist"))
-        therapist.locator("#admit").click()
-        marks["admit clicked"] = time.perf_counter() - start
-        for page in (client, therapist):
-            page.wait_for_function(PLAYING)
-        marks["both playing"] = total = time.perf_counter() - start
-        return total, marks
+        marks = admitted_call(client, therapist, room)
+        return marks["both playing"], marks
     finally:
         for page in (client, therapist):
             page.context.close()
@@ -123,7 +125,7 @@ def rooms(stack, bare_url, count):
     """`count` rooms of each kind: a fresh portal pair and appointment, a fresh bare number."""
     with data_app(stack.database_url):
         pairs = [make_video_pair() for _ in range(count)]
-    return ([Room("bare", bare_url, 1000 + i) for i in range(count)],
+    return ([Room("bare", bare_url, 1000 + i, env=stack.env) for i in range(count)],
             [Room("portal", stack.base_url, p.appointment_id, p) for p in pairs])
 
 
@@ -132,7 +134,7 @@ def stack_browsers(prefix):
     """The stack, the bare relay behind its nginx, and a Chromium in c1 and in c2."""
     with running_stack(prefix) as stack, tempfile.TemporaryDirectory() as tmp, \
             sync_playwright() as pw:
-        bare_url = start_bare_with_turn(stack)
+        bare_url = start_bare(stack)
         namespaces = {"therapist": stack.net.clients["c1"], "client": stack.net.clients["c2"]}
         with browsers_in(pw, namespaces, tmp, trusted_cert=stack.cert) as browsers:
             yield stack, bare_url, browsers

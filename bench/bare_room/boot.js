@@ -14,3 +14,14 @@ document.querySelectorAll("[data-only]").forEach((el) => {
   else el.remove();
 });
 document.cookie = `bare_role=${role}; path=/; SameSite=Strict`;
+
+// &ice=<JSON iceServers>: this person's own TURN credentials, minted by the benchmark as the
+// portal mints them per person in "joined" (coturn's user-quota counts allocations per
+// username, so one shared credential for every bare call runs out after a few calls).
+const ice = params.get("ice");
+if (ice) {
+  const servers = JSON.parse(ice);
+  const Original = window.RTCPeerConnection;
+  window.RTCPeerConnection = function (config = {}) { return new Original({ ...config, iceServers: servers }); };
+  window.RTCPeerConnection.prototype = Original.prototype;
+}

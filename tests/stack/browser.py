@@ -45,6 +45,28 @@ HOOKS = """(() => {
   Object.setPrototypeOf(window.RTCPeerConnection, Original);
 })();"""
 
+# Every moment (Date.now(), ms) the page decoded more remote video frames, over all its
+# connections (a repaired call may have a new one), read from getStats every 50 ms: the page's
+# own "frames are arriving now", as tests/stack/call.py's FrameWatch for aiortc peers.
+FRAME_WATCH = """(() => {
+  window.__frames = [];
+  const seen = new WeakMap();
+  setInterval(async () => {
+    for (const pc of window.__pcs || []) {
+      if (pc.connectionState === 'closed') continue;
+      let decoded = 0;
+      (await pc.getStats()).forEach((r) => {
+        if (r.type === 'inbound-rtp' && r.kind === 'video') decoded += r.framesDecoded || 0;
+      });
+      if (decoded > (seen.get(pc) || 0)) {
+        seen.set(pc, decoded);
+        window.__frames.push(Date.now());
+        if (window.__frames.length > 4000) window.__frames.splice(0, 2000);
+      }
+    }
+  }, 50);
+})();"""
+
 # The remote <video> shows a picture and its clock moves (as tests/e2e/test_room_call.py).
 PLAYING = """() => { const v = document.getElementById('remote-video');
     return !!v && v.videoWidth > 0 && v.currentTime > 0 && !v.paused; }"""
@@ -99,12 +121,13 @@ def launch_in(playwright, ns, directory, trusted_cert=None, extra_args=()):
         executable_path=str(namespace_wrapper(directory, ns)), headless=True, args=args)
 
 
-def person(browser, base_url, hooks=True):
-    """A fresh browser context (one participant) with camera and microphone allowed; its page."""
+def person(browser, base_url, hooks=True, scripts=()):
+    """A fresh browser context (one participant) with camera and microphone allowed; its page.
+    `scripts`: more init scripts, run in every page of the context after HOOKS."""
     context = browser.new_context(base_url=base_url, permissions=["camera", "microphone"])
     context.set_default_timeout(TIMEOUT_MS)
-    if hooks:
-        context.add_init_script(HOOKS)
+    for script in ([HOOKS] if hooks else []) + list(scripts):
+        context.add_init_script(script)
     return context.new_page()
 
 
