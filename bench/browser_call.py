@@ -80,12 +80,16 @@ class Room:
         return f"/bare/?appointment={self.appointment_id}&role={role}&ice={ice}"
 
     def pages(self, browsers, scripts=()):
-        """Fresh contexts for both people; the portal's sign in (not timed)."""
+        """Fresh contexts for both people, not timed: the portal's sign in; for the bare kind
+        a page on its origin, so both start with a warm connection and the site's stylesheet."""
         client = person(browsers["client"], self.base_url, scripts=scripts)
         therapist = person(browsers["therapist"], self.base_url, scripts=scripts)
         if self.pair is not None:
             sign_in(client, self.pair.client_email, DEFAULT_PASSWORD)
             sign_in(therapist, self.pair.therapist_email, DEFAULT_PASSWORD, self.pair.totp_secret)
+        else:
+            for page in (client, therapist):
+                page.goto("/bare/warm.html")
         return client, therapist
 
 

@@ -65,6 +65,19 @@ STATE_LOG = """(() => {
   window.RTCPeerConnection.prototype = Original.prototype;
   Object.setPrototypeOf(window.RTCPeerConnection, Original);
 })();"""
+# Where a reload's time went, in ms since the new page's navigation began: HTML received, DOM
+# ready (modules run), the therapist's offer arrived (the client builds its connection then),
+# ICE/DTLS connected, and now (the video just started playing).
+RELOAD_STEPS = ("html", "dom ready", "offer in", "connected", "playing")
+RELOAD_MARKS = """() => {
+  const nav = performance.getEntriesByType('navigation')[0];
+  const at = (what) => {
+    const e = (window.__states || []).find(([, w]) => w.endsWith(what));
+    return e ? e[0] - performance.timeOrigin : null;
+  };
+  return [nav.responseEnd, nav.domContentLoadedEventEnd, at('created'),
+          at('connection connected'), performance.now()];
+}"""
 SHIPPED = re.compile(r"\.(js|css)$")
 
 
@@ -82,13 +95,15 @@ def close(*pages):
         page.context.close()
 
 
-def reload_once(client, therapist):
-    """Reload the client's page; seconds until its remote video plays again."""
+def reload_once(client, therapist, marks):
+    """Reload the client's page; seconds until its remote video plays again (steps → marks)."""
     client.wait_for_timeout(1000)  # a steady call before each reload
     start = time.perf_counter()
     client.reload()
     client.wait_for_function(PLAYING_AGAIN, timeout=TIMEOUT_MS)
     seconds = time.perf_counter() - start
+    for step, value in zip(RELOAD_STEPS, client.evaluate(RELOAD_MARKS), strict=True):
+        marks[step].append(value)
     if client.locator("#waiting").is_visible():
         raise RuntimeError("a reload sent the client back to the waiting room")
     therapist.wait_for_function(PLAYING_AGAIN, timeout=TIMEOUT_MS)
@@ -149,6 +164,7 @@ def main():
     reloads = {"bare": [], "portal": []}
     links = {"bare": [], "portal": []}
     states = {"bare": [], "portal": []}
+    marks = {kind: {step: [] for step in RELOAD_STEPS} for kind in reloads}
     requested = {}
     blocks = -(-args.reloads // args.block)
     with stack_browsers("rc") as (stack, bare_url, browsers):
@@ -158,7 +174,7 @@ def main():
                 client, therapist = call(browsers, room, requested if kind == "portal" else None)
                 try:
                     for _ in range(min(args.block, args.reloads - len(reloads[kind]))):
-                        reloads[kind].append(reload_once(client, therapist))
+                        reloads[kind].append(reload_once(client, therapist, marks[kind]))
                     if index < args.outages:
                         back, changes = outage(stack, client, therapist)
                         links[kind].append(back)
@@ -171,6 +187,14 @@ def main():
     print("  page reload → the client's remote video playing again:")
     print(f"    bare relay page: {ms(reloads['bare'])}")
     print(f"    portal:          {ms(reloads['portal'])}")
+    ratio = statistics.median(reloads["portal"]) / statistics.median(reloads["bare"])
+    if args.profile or ratio > GOAL:
+        print("    steps (median ms since the reloaded page's navigation began):")
+        for step in RELOAD_STEPS:
+            values = {k: [v for v in marks[k][step] if v is not None] for k in marks}
+            print(f"      {step:<10} " + "   ".join(
+                f"{k} {statistics.median(v):6.0f}" if v else f"{k}      –"
+                for k, v in values.items()))
     print(f"  client link down {DOWN_S:.0f} s → remote video frames decoding again "
           f"(seconds after the link returns; goal ≤ {LINK_GOAL_S:.0f} s, not in the ratio):")
     for kind in ("bare", "portal"):
@@ -182,7 +206,6 @@ def main():
                     print(f"      {name} (s since link down): "
                           + "; ".join(f"{t:.2f} {what}" for t, what in changes))
     report_bytes(requested)
-    ratio = statistics.median(reloads["portal"]) / statistics.median(reloads["bare"])
     print(f"  machine: {load_before} before, {load()} after; goal ratio ≤ {GOAL}")
     print(f"ratio: {ratio:.2f}")
 
