@@ -31,7 +31,7 @@ gunicorn processes on 8001 and 8002, which nginx balances); they share rooms onl
 --redis URL (python-socketio's RedisManager, as the portal's REDIS_URL). --ice-servers is the
 JSON list sent in "joined" (default []); --channel names the Redis channel and the admission
 key (default "bare-relay"; BareRelay picks one per run). The listener sets TCP_NODELAY as
-gunicorn does. --profile DIR runs each process under cProfile (bare-PID.prof, on SIGTERM).
+gunicorn does. --profile DIR runs each process under cProfile, CPU time (bare-PID.prof, on SIGTERM).
 Under gunicorn instead: BARE_REDIS_URL=... gunicorn -k
 geventwebsocket.gunicorn.workers.GeventWebSocketWorker -w 1 -b 127.0.0.1:8100
 'bench.bare_relay:create_app()' (from the repo root).
@@ -266,16 +266,16 @@ def serve(host, port, redis_url=None, ice_servers=(), channel="bare-relay", prof
     from gevent import pywsgi
     from geventwebsocket.handler import WebSocketHandler
 
+    profiler = None
     if profile:
         import cProfile
-        profiler = cProfile.Profile()
+        profiler = cProfile.Profile(time.process_time)  # CPU time, as bench/stack.py's
 
         def dump():
             profiler.disable()
             profiler.dump_stats(str(Path(profile) / f"bare-{os.getpid()}.prof"))
             os._exit(0)
         gevent.signal_handler(signals.SIGTERM, dump)
-        profiler.enable()
 
     # TCP_NODELAY as gunicorn sets it: without it a small reply sent right after another waits
     # for the peer's delayed ACK (Nagle), ~40 ms on Linux loopback.
@@ -286,6 +286,8 @@ def serve(host, port, redis_url=None, ice_servers=(), channel="bare-relay", prof
     listener.listen(1024)
     server = pywsgi.WSGIServer(listener, create_app(redis_url, list(ice_servers), channel),
                                handler_class=WebSocketHandler, log=None)
+    if profiler is not None:
+        profiler.enable()
     server.serve_forever()
 
 

@@ -64,7 +64,9 @@ class NsSocket(Participant):
         http.verify = str(ca)
         if cookies is not None:
             http.cookies.update(cookies)
-        self.sio = socketio.Client(reconnection=False, http_session=http)
+        self.sio = socketio.Client(reconnection=False, http_session=http,
+                                   logger=logging.getLogger("socketio.client"),
+                                   engineio_logger=logging.getLogger("engineio.client"))
         for name in self.queues:
             self.sio.on(name, self._handler(name), namespace=NS)
 
@@ -106,14 +108,12 @@ async def one_call(target, appointment_id):
         client = await exits.enter_async_context(NsSocket(
             target["url"], target["ns"]["c2"], target["ca"],
             None if bare else target["cookies"]["client"]))
-        exits.push_async_callback(client.drop)
         ack = await client.call("join", as_("client"))
         assert ack == {"ok": True, "state": "waiting"}, ack
         marks["client joined"] = time.perf_counter() - start
         therapist = await exits.enter_async_context(NsSocket(
             target["url"], target["ns"]["c1"], target["ca"],
             None if bare else target["cookies"]["therapist"]))
-        exits.push_async_callback(therapist.drop)
         ack = await therapist.call("join", as_("therapist"))
         assert ack == {"ok": True, "state": "in_call"}, ack
         assert await therapist.call("admit", as_("therapist")) == {"ok": True}
@@ -175,13 +175,15 @@ def main():
                         help="cProfile the portal's workers and the bare relay; print the top")
     args = parser.parse_args()
     logging.disable(logging.WARNING)
+    if __import__("os").environ.get("BENCH_DEBUG"):
+        logging.disable(logging.NOTSET)
+        logging.basicConfig(level=logging.WARNING)
+        for name in ("engineio.client", "socketio.client"):
+            logging.getLogger(name).setLevel(logging.INFO)
     pin_loopback()
     load_before = load()
     with running_stack("cs") as stack, tempfile.TemporaryDirectory() as profiles:
         profile_dir = Path(profiles) if args.profile else None
-        if profile_dir:
-            profile_dir.chmod(0o777)
-            profiled_apps(stack, profile_dir)
         bare_url = start_bare(stack, profile_dir=profile_dir)
         with data_app(stack.database_url):
             pair = make_video_pair()
@@ -190,6 +192,8 @@ def main():
                                 pair.therapist_email, pair.totp_secret).cookies,
             "client": run_in(stack.net.clients["c2"], sign_in, stack.base_url,
                              pair.client_email).cookies}
+        if profile_dir:  # after signing in (sessions live in the database): calls only
+            profiled_apps(stack, profile_dir)
         common = {"ns": stack.net.clients, "ca": stack.ca}
         targets = {"bare": {**common, "url": bare_url, "cookies": None, "appointment_id": 1},
                    "portal": {**common, "url": stack.base_url, "cookies": cookies,
@@ -199,8 +203,9 @@ def main():
         if profile_dir:
             stop_apps(stack)
             stack.kill("bare")
-            print_profile(profile_dir.glob("app-*.prof"), title="portal workers (both)")
-            print_profile(profile_dir.glob("bare-*.prof"), title="bare relay (both)")
+            print_profile(profile_dir.glob("app-*.prof"), title="portal workers (both)",
+                          own_code="/portal/")
+            print_profile(profile_dir.glob("bare-*.prof"), title="bare relay (both)", top=15)
 
     print(f"call setup on the stack, {len(times['portal'])} calls of each kind after a warm-up, "
           f"alternating; medians. Sockets from client namespaces through nginx TLS to two "

@@ -45,6 +45,15 @@ def running_stack(prefix="bn"):
         stack.start(server_keys())
         os.environ["REQUESTS_CA_BUNDLE"] = str(stack.ca)
         yield stack
+    except BaseException:
+        for name in stack.procs:  # shown on failure
+            if name not in ("postgres", "coturn"):
+                print(f"--- {name} log (tail) ---\n{stack.log_tail(name, 25)}", file=sys.stderr)
+        for log in (stack.tmp / "error.log", stack.tmp / "bare-nginx" / "error.log"):
+            with contextlib.suppress(OSError):
+                tail = "\n".join(log.read_text(errors="replace").splitlines()[-10:])
+                print(f"--- {log} (tail) ---\n{tail}", file=sys.stderr)
+        raise
     finally:
         if saved is None:
             os.environ.pop("REQUESTS_CA_BUNDLE", None)
@@ -90,10 +99,10 @@ def start_bare(stack, behind_nginx=True, profile_dir=None):
 
 
 PROFILE_HOOKS = '''
-import cProfile, os
-_profile = cProfile.Profile()
+import cProfile, os, time
+_profile = cProfile.Profile(time.process_time)  # CPU time: a greenlet's waits are not counted
 
-def post_fork(server, worker):
+def post_worker_init(worker):  # after the app is loaded: imports are not counted
     _profile.enable()
 
 def worker_exit(server, worker):
@@ -103,8 +112,10 @@ def worker_exit(server, worker):
 
 
 def profiled_apps(stack, directory):
-    """Restart the portal's two gunicorn processes with cProfile in their workers; their
-    profiles land in `directory` when they stop (stop_apps)."""
+    """Restart the portal's two gunicorn processes with cProfile in their workers (CPU time,
+    from the loaded app on); their profiles land in `directory` when they stop (stop_apps).
+    Under gevent the profiler sees every greenlet of the process in one stack, so own time
+    (tottime) is the reliable column; waits on PostgreSQL or Redis are not CPU and not shown."""
     from tests.stack import render
     from tests.stack.services import APP_PORTS, _http_ok, wait_for
 
@@ -128,18 +139,19 @@ def stop_apps(stack):
         stack.kill(f"app{index}", wait=20)
 
 
-def print_profile(paths, top=25, title="profile"):
-    """The top entries (by own time and by cumulative time) of the merged cProfile files."""
+def print_profile(paths, top=25, title="profile", own_code=None):
+    """The top entries of the merged cProfile files: by own time, and (`own_code`, a path
+    fragment such as "/portal/") that code's functions by cumulative time."""
     paths = [str(p) for p in paths if Path(p).exists()]
     if not paths:
         print(f"{title}: no profile written")
         return
     stats = pstats.Stats(*paths)
-    stats.strip_dirs()
-    print(f"--- {title}: top {top} by own time ---")
+    print(f"--- {title}: top {top} by own CPU time ---")
     stats.sort_stats("tottime").print_stats(top)
-    print(f"--- {title}: top {top} by cumulative time ---")
-    stats.sort_stats("cumulative").print_stats(top)
+    if own_code:
+        print(f"--- {title}: functions under {own_code}, by cumulative CPU time ---")
+        stats.sort_stats("cumulative").print_stats(own_code, top)
 
 
 def load():
