@@ -151,9 +151,7 @@ def rss_kb(stack):
         for stat in Path("/proc").glob("[0-9]*/stat"):
             try:
                 fields = stat.read_text().rsplit(")", 1)[1].split()
-                if int(fields[2]) != group or int(fields[1]) == 1:
-                    continue
-                if int(fields[1]) != group:  # the worker: its parent is the master
+                if int(fields[2]) == group and int(fields[1]) == group:  # parent: the master
                     status = (stat.parent / "status").read_text()
                     sizes[name] = int(status.split("VmRSS:")[1].split()[0])
             except (OSError, IndexError, ValueError):
