@@ -5,9 +5,9 @@ benchmark can divide the portal's time by it.
 
 Protocol (every message carries {"appointment_id": N}; the room is "appointment-N"):
 - join → joins the room; emits "joined" {role, state, ice_servers, first_connected_at} to the
-  sender and "peer_joined" {role, state} to the room; ack {"ok": true, "state"}. The therapist
+  sender and "peer_joined" {role, state, media} to the room; ack {"ok": true, "state"}. The therapist
   is always "in_call", a client "waiting" until an "admit" for the room was seen.
-- announce → "peer_joined" {role, state} to the room (not the sender).
+- announce → "peer_joined" {role, state, media} to the room (not the sender).
 - admit / send_back / end → only forwarded: "admitted" / "sent_back" / "ended" to the room;
   ack {"ok": true}. The room's admission is remembered (in Redis with --redis, so another
   process answers a rejoin the same way), nothing is checked.
@@ -138,7 +138,8 @@ def create_sio(redis_url=None, ice_servers=(), channel="bare-relay"):
         sio.emit("joined", {"role": role, "state": now, "ice_servers": list(ice_servers),
                             "first_connected_at": first_connected.get(room)},
                  to=sid, namespace=NS)
-        sio.emit("peer_joined", {"role": role, "state": now}, to=room, skip_sid=sid,
+        sio.emit("peer_joined", {"role": role, "state": now,
+                                 "media": message.get("media") is True}, to=room, skip_sid=sid,
                  namespace=NS)
         return {"ok": True, "state": now}
 
@@ -146,7 +147,8 @@ def create_sio(redis_url=None, ice_servers=(), channel="bare-relay"):
     def announce(sid, message):
         room = _room(message)
         role = role_of(sid, message, room)
-        sio.emit("peer_joined", {"role": role, "state": state(role, room)}, to=room,
+        sio.emit("peer_joined", {"role": role, "state": state(role, room),
+                                 "media": message.get("media") is True}, to=room,
                  skip_sid=sid, namespace=NS)
 
     def forward(event, admitted):

@@ -120,8 +120,8 @@ async def one_call(target, appointment_id):
         await client.next("admitted")
         marks["admitted"] = time.perf_counter() - start
         client.sio.emit("announce", as_("client"), namespace=NS)  # as room.js on "admitted"
-        await therapist.next_where("peer_joined", lambda m: m == {"role": "client",
-                                                                  "state": "in_call"})
+        await therapist.next_where("peer_joined", lambda m: m.get("role") == "client"
+                                   and m.get("state") == "in_call")
         t_peer, c_peer = Peer(), Peer()
         exits.push_async_callback(t_peer.close)
         exits.push_async_callback(c_peer.close)

@@ -217,9 +217,9 @@ def test_waiting_client_is_not_admitted_until_therapist_admits(app, therapist, c
     assert clinician.received("client_waiting", namespace=NOTIFY) == [
         {"appointment_id": appointment_id}]
     assert clinician.join(appointment_id) == {"ok": True, "state": "in_call"}
-    assert client.received("peer_joined") == [{"role": "therapist", "state": "in_call"}]
+    assert client.received("peer_joined") == [{"role": "therapist", "state": "in_call", "media": False}]
     client.emit("announce", appointment_id=appointment_id)  # the room page does this
-    assert clinician.received("peer_joined") == [{"role": "client", "state": "waiting"}]
+    assert clinician.received("peer_joined") == [{"role": "client", "state": "waiting", "media": False}]
 
     # still waiting after the therapist arrived: nothing passes either way
     client.emit("signal", appointment_id=appointment_id, data=offer())
@@ -243,7 +243,7 @@ def test_client_arriving_after_the_therapist_also_waits(app, therapist, client_u
     assert clinician.connect() and client.connect()
     assert clinician.join(appointment.id)["state"] == "in_call"
     assert client.join(appointment.id) == {"ok": True, "state": "waiting"}
-    assert clinician.received("peer_joined") == [{"role": "client", "state": "waiting"}]
+    assert clinician.received("peer_joined") == [{"role": "client", "state": "waiting", "media": False}]
     assert client.received("joined")[0]["state"] == "waiting"
 
 
@@ -277,6 +277,24 @@ def test_other_therapists_are_not_alerted(app, client_user, appointment, other_t
 
 
 # --- 3. rejoining ---------------------------------------------------------------------------
+def test_a_rejoin_says_whether_its_call_stayed_connected(app, therapist, client_user,
+                                                         appointment):
+    """A client whose socket dropped while its call stayed up says so (`media`): the therapist's
+    page keeps that call. Only a real true is passed on; anything else reads as false."""
+    appointment_id = appointment.id
+    client, clinician = in_call(app, appointment, client_user, therapist)
+    client.disconnect()
+    assert client.connect()
+    assert client.join(appointment_id, media=True) == {"ok": True, "state": "in_call"}
+    assert clinician.received("peer_joined") == [{"role": "client", "state": "in_call",
+                                                  "media": True}]
+    client.emit("announce", appointment_id=appointment_id, media="yes")
+    client.emit("announce", appointment_id=appointment_id, media=True)
+    assert clinician.received("peer_joined") == [
+        {"role": "client", "state": "in_call", "media": False},
+        {"role": "client", "state": "in_call", "media": True}]
+
+
 def test_reconnecting_client_goes_back_into_the_call_without_readmission(
         app, therapist, client_user, appointment):
     appointment_id, client_id, therapist_id = appointment.id, client_user.id, therapist.id
@@ -286,7 +304,7 @@ def test_reconnecting_client_goes_back_into_the_call_without_readmission(
 
     assert client.connect()  # a new socket: reload or network change
     assert client.join(appointment_id) == {"ok": True, "state": "in_call"}
-    assert clinician.received("peer_joined") == [{"role": "client", "state": "in_call"}]
+    assert clinician.received("peer_joined") == [{"role": "client", "state": "in_call", "media": False}]
     assert client.emit("signal", appointment_id=appointment_id,
                        data=offer() | {"restart": True}) == {"ok": True}
     assert clinician.received("signal")[0]["data"]["restart"] is True

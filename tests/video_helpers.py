@@ -124,8 +124,8 @@ class Participant:
         payload = dict(message or {}, **fields)
         return isolated(self.socket.emit, event, payload, namespace=NS, callback=True)
 
-    def join(self, appointment_id):
-        return self.emit("join", appointment_id=appointment_id)
+    def join(self, appointment_id, **extra):
+        return self.emit("join", appointment_id=appointment_id, **extra)
 
     def received(self, name=None, namespace=NS, sock=None):
         """The payloads of events received since the last look (readable after a disconnect

@@ -89,10 +89,20 @@ def on_join(message):
         db.session.commit()
         emit("joined", joined)
         return {"ok": True, "state": joined["state"]}
-    return _first_join(appointment, call, role, rejoin)
+    return _first_join(appointment, call, role, rejoin, _media_up(message))
 
 
-def _first_join(appointment, call, role, rejoin):
+def _media_up(message):
+    """Whether the sender says its own peer connection is still up (a socket that dropped and
+    came back while the media kept flowing). Only ever a boolean to the other side: the
+    therapist's page keeps that connection instead of starting a new one, which after a
+    client's short network outage saved the 1-2 s a fresh ICE negotiation takes
+    (bench/reconnect.py, link down). A false claim only costs the claimant a stale call: the
+    other side still restarts as soon as its connection fails."""
+    return message.get("media") is True
+
+
+def _first_join(appointment, call, role, rejoin, media=False):
     room = access.room_name(appointment.id)
     join_room(room)
     if role == Role.THERAPIST:
@@ -111,7 +121,8 @@ def _first_join(appointment, call, role, rejoin):
     emit("joined", joined)
     if panel is not None:
         safety.send(panel, to=request.sid)
-    emit("peer_joined", {"role": role, "state": state}, to=room, include_self=False)
+    emit("peer_joined", {"role": role, "state": state, "media": media}, to=room,
+         include_self=False)
     if role == Role.CLIENT and state == RoomState.WAITING:
         socketio.emit("client_waiting", {"appointment_id": appointment_id},
                       to=notify.user_room(therapist_id), namespace="/notify")
@@ -141,7 +152,8 @@ def on_announce(message):
     state = events_call.state_of(role, call_for(appointment.id))
     room = access.room_name(appointment.id)
     db.session.commit()
-    emit("peer_joined", {"role": role, "state": state}, to=room, include_self=False)
+    emit("peer_joined", {"role": role, "state": state, "media": _media_up(message)}, to=room,
+         include_self=False)
 
 
 def relay_full(event):

@@ -84,7 +84,8 @@ async def _admitted_call(stack, pair, therapist_url, client_url, cookies):
     assert await therapist.call("join", room) == {"ok": True, "state": "in_call"}
     client = await stack.enter_async_context(Participant(client_url, cookies[1]))
     assert await client.call("join", room) == {"ok": True, "state": "waiting"}
-    assert await therapist.next("peer_joined") == {"role": "client", "state": "waiting"}
+    assert await therapist.next("peer_joined") == {"role": "client", "state": "waiting",
+                                                        "media": False}
     assert await therapist.call("admit", room) == {"ok": True}
     await client.next("admitted")
     t_peer, c_peer = await negotiate(therapist, client, pair.appointment_id, stack)
@@ -116,7 +117,8 @@ def test_therapist_and_client_see_each_other_and_a_dropped_client_rejoins_withou
             room = {"appointment_id": pair.appointment_id}
             assert await client.call("join", room) == {"ok": True, "state": "in_call"}
             assert (await client.next("joined"))["state"] == "in_call"
-            assert await therapist.next("peer_joined") == {"role": "client", "state": "in_call"}
+            assert await therapist.next("peer_joined") == {"role": "client", "state": "in_call",
+                                                           "media": False}
             await _both_see_video(*await negotiate(therapist, client, pair.appointment_id,
                                                    stack))
             assert therapist.errors == [] and client.errors == []

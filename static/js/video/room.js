@@ -195,7 +195,8 @@ async function endCall() {
 
 signaling.on("connect", async () => {
   await mediaReady; // the socket connects while the camera opens; join once media is there
-  if (state !== "ended") await send("join");
+  // `media`: our call is still connected (only the socket dropped): the therapist keeps it.
+  if (state !== "ended") await send("join", { media: peer.isConnected() });
 });
 signaling.on("connect_error", () => { if (state !== "ended") say("Reconnecting to the portal…", "warning"); });
 signaling.on("disconnect", () => { if (state !== "ended") say("Reconnecting…", "warning"); });
@@ -204,7 +205,7 @@ signaling.on("joined", (msg) => {
   timer.from(msg.first_connected_at);
   if (msg.state === "in_call") enterCall(); else showWaiting();
   if (state === "in_call" && peer.isConnected()) say("You are connected.", "success");  // only the socket had dropped
-  send("announce");
+  send("announce", { media: peer.isConnected() });
 });
 signaling.on("peer_joined", async (msg) => {
   if (msg.role === role) return;  // our own other tab
@@ -217,7 +218,7 @@ signaling.on("peer_joined", async (msg) => {
     return;
   }
   if (!isTherapist) {
-    send("announce"); // make sure the therapist knows we are here (waiting or in the call)
+    send("announce", { media: peer.isConnected() }); // the therapist knows we are here (waiting or in the call)
     if (state === "in_call") { peerPresent = true; tile.here(); mediaState(); }
     return;
   }
@@ -225,10 +226,11 @@ signaling.on("peer_joined", async (msg) => {
   peerPresent = true;
   enterCall();
   tile.here();
-  // The client never left (only the signaling server restarted, or a repeated announce):
-  // keep the media flowing. After a peer_left (e.g. the client reloaded its page) the old
+  // The client never left (only the signaling server restarted, or a repeated announce), or
+  // its socket dropped while its call stayed connected (it says so: `media`, e.g. a short
+  // network outage): keep the media flowing. After a peer_left from a reloaded page the old
   // connection still looks "connected" here until ICE notices, seconds later: start afresh.
-  if (wasPresent && peer.isAlive()) return;
+  if ((wasPresent || msg.media === true) && peer.isAlive()) return;
   await ensureMedia();
   peer.start();
 });
