@@ -18,7 +18,7 @@ from flask import current_app
 
 from portal.extensions import db, socketio
 from portal.models.user import UserSession
-from portal.video import access
+from portal.video import access, presence
 
 log = logging.getLogger(__name__)
 SWEEP_SECONDS = 10
@@ -43,6 +43,8 @@ class Registry:
         self._lock = threading.Lock()
         self._sweeper = None
         self._app = None
+        self.epoch = 0  # counts invalidations: a grant checked before one is not cached
+
 
     def add(self, sid, user_id, session_id):
         with self._lock:
@@ -71,9 +73,17 @@ class Registry:
     def invalidate(self, appointment_id):
         """Drop the cached grants of a room (admission changed, someone left, the call ended)."""
         with self._lock:
+            self.epoch += 1
             for entry in self._entries.values():
                 if entry.grant is not None and entry.grant.appointment_id == appointment_id:
                     entry.grant = None
+
+    def invalidate_all(self):
+        """Drop every cached grant (invalidations from other processes may have been missed)."""
+        with self._lock:
+            self.epoch += 1
+            for entry in self._entries.values():
+                entry.grant = None
 
     def snapshot(self):
         with self._lock:
@@ -91,6 +101,9 @@ class Registry:
     def _sweep_forever(self):
         while True:
             socketio.sleep(SWEEP_SECONDS)
+            # First, and apart: this process is alive, its clients still wait (presence.py),
+            # even when the database is out of reach.
+            presence.refresh(self._app, self.snapshot().items())
             try:
                 with self._app.app_context():
                     sweep_once()
@@ -128,7 +141,9 @@ def sweep_once(now=None):
 def _close(sid, code, message):
     socketio.emit("error", {"code": code, "message": message}, to=sid, namespace="/video")
     socketio.server.disconnect(sid, namespace="/video")
-    registry.forget(sid)
+    entry = registry.forget(sid)  # None when the disconnect handler forgot it already
+    if entry is not None:
+        presence.departed(current_app, sid, entry)
 
 
 def disconnect_user_sessions(_sender, session_ids):
