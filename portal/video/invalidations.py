@@ -102,7 +102,7 @@ class Listener:
         self._lock = threading.Lock()
         self._task = None
         self._app = None
-        self.subscriptions = 0  # how many times it (re)subscribed: tests wait for the first
+        self.subscribed_to = None  # the channel it listens on now (tests wait for it)
 
     def start(self, app):
         if not app.config.get("REDIS_URL"):
@@ -112,16 +112,24 @@ class Listener:
             if self._task is None:
                 self._task = socketio.start_background_task(self._listen_forever)
 
+    def stop(self):
+        """Stop listening (tests: the app is about to go); the task idles until a start."""
+        with self._lock:
+            self._app = None
+
     def _listen_forever(self):
         delay = 1.0
         while True:
             app = self._app
+            if app is None:
+                socketio.sleep(LISTEN_POLL)
+                continue
             pubsub = None
             try:
                 pubsub = presence.connection(app).pubsub(ignore_subscribe_messages=True)
                 pubsub.subscribe(channel(app))
-                self.subscriptions += 1
                 registry_module.registry.invalidate_all()  # what was missed is re-checked
+                self.subscribed_to = channel(app)
                 delay = 1.0
                 while self._app is app:
                     message = pubsub.get_message(timeout=LISTEN_POLL)
@@ -133,6 +141,7 @@ class Listener:
             except Exception as exc:  # keep listening; the type is enough for the log
                 log.error("invalidation listener failed error=%s", type(exc).__name__)
             finally:
+                self.subscribed_to = None
                 if pubsub is not None:
                     _close_quietly(pubsub)
             if self._app is app:
