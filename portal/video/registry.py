@@ -4,10 +4,13 @@ grant and their rate-limit buckets (portal/video/limits.py).
 A sweeper re-checks every socket every SWEEP_SECONDS against the database and disconnects those
 whose portal session ended (logout, idle or absolute timeout) or whose appointment is no longer
 open (cancelled, over). That covers sockets that stay silent, and works per process when several
-servers share rooms through Redis. Receivers of portal/core/signals.py act at once where this
-process can: `sessions_revoked` closes those sessions' sockets, `admission_changed` drops the
-room's grants, `appointment_changed` drops them too and closes the sockets of whoever the room
-no longer admits.
+servers share rooms through Redis. Receivers of portal/core/signals.py act at once on this
+process's sockets: `sessions_revoked` closes those sessions' sockets, `admission_changed` drops
+the room's grants, `appointment_changed` drops them too and closes the sockets of whoever the
+room no longer admits. The same changes made on another process arrive through Redis
+(invalidations.py) and run the same functions here; the sweep is the fallback when Redis is
+down (SWEEP_SECONDS). Each sweep also refreshes this process's waiting clients in the shared
+presence (presence.py).
 """
 import logging
 import threading
@@ -103,7 +106,10 @@ class Registry:
             socketio.sleep(SWEEP_SECONDS)
             # First, and apart: this process is alive, its clients still wait (presence.py),
             # even when the database is out of reach.
-            presence.refresh(self._app, self.snapshot().items())
+            try:
+                presence.refresh(self._app, self.snapshot().items())
+            except Exception as exc:  # keep sweeping; Redis errors are handled inside
+                log.error("presence refresh failed error=%s", type(exc).__name__)
             try:
                 with self._app.app_context():
                     sweep_once()
