@@ -22,9 +22,11 @@ from portal.video import (
     access,
     events_call,
     grants,
+    invalidations,
     notify,
     precheck,
     precheck_events,
+    presence,
     relay,
     safety,
 )
@@ -42,8 +44,10 @@ def on_connect(auth=None):
         return False
     row = sessions.current_session()
     registry.add(request.sid, current_user.id, row.id if row else None)
-    if current_app.config.get("SOCKET_SWEEPER", True):
-        registry.start_sweeper(current_app._get_current_object())
+    app = current_app._get_current_object()
+    if app.config.get("SOCKET_SWEEPER", True):
+        registry.start_sweeper(app)
+    invalidations.listener.start(app)  # with REDIS_URL: changes made on other processes
     return True
 
 
@@ -51,6 +55,7 @@ def on_disconnect(reason=None):
     """A participant's socket closed: record it, tell the other side, stop any echo test, and
     update the therapist's waiting count when a client left."""
     entry = registry.forget(request.sid)
+    presence.departed(current_app, request.sid, entry)
     precheck.close_for(request.sid)
     if entry and entry.appointment_id:
         appointment = access.load(entry.appointment_id)
@@ -108,6 +113,7 @@ def _first_join(appointment, call, role, rejoin, media=False):
     if role == Role.THERAPIST:
         join_room(safety.therapist_room(appointment.id))
     registry.joined(request.sid, appointment.id, role, appointment.therapist_id)
+    presence.refresh(current_app, [(request.sid, registry.get(request.sid))])  # counts at once
     if rejoin:
         call.reconnections += 1
     events_call.log(call, "rejoin" if rejoin else "join", "call_join")

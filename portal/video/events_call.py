@@ -16,7 +16,7 @@ from portal.extensions import db
 from portal.models.call import CallEvent, call_for
 from portal.scheduling import services as booking
 from portal.security.audit import record
-from portal.video import access, notify, safety
+from portal.video import access, notify, presence, safety
 from portal.video import registry as registry_module
 from portal.video.handlers import Refused, guarded, participant
 
@@ -105,6 +105,7 @@ def on_leave(message):
     call = call_for(appointment.id)
     leave_room(access.room_name(appointment.id))
     leave_room(safety.therapist_room(appointment.id))
+    presence.departed(current_app, request.sid, registry_module.registry.get(request.sid))
     registry_module.registry.left(request.sid)
     log(call, "leave", "call_leave")
     role = access.role_in(current_user, appointment)

@@ -10,16 +10,19 @@ join, admit, leave and end always run).
 Changes reach the grant at once where this process sees them: admit, send back, leave and end
 drop the room's grants, and so does any change to the appointment (`appointment_changed`);
 logout, password changes, deactivation and cancellation close the sockets (registry's
-receivers of portal/core/signals.py). A change made in another process (several workers behind Redis) is seen
-within REVALIDATE_SECONDS, and the sweeper closes such sockets within SWEEP_SECONDS; an
-admission is never taken from the cache as refused (grant_for's need_admitted).
+receivers of portal/core/signals.py). A change made in another process (two gunicorn
+processes behind nginx, sharing Redis) reaches this one at once too, through Redis pub/sub
+(invalidations.py: milliseconds). Only when Redis is down does the fallback bound it: a grant
+is re-checked within REVALIDATE_SECONDS, the sweeper closes such sockets within SWEEP_SECONDS.
+An admission is never taken from the cache as refused (grant_for's need_admitted), and a grant
+whose check raced with an invalidation is used once, not cached (remember's `epoch`).
 
 Why not re-read the database on every event: that cost 3-6 ms per message on SQLite (session,
 user and appointment rows), which made the portal relay 5x slower than a bare one
-(bench/signaling.py). Why 5 s is acceptable: it only bounds a revocation made in *another*
-process, and once a call is connected its media flows peer to peer, which no server-side check
-can stop faster than the peers hang up; the signaling a revoked socket could still send in
-those seconds carries no health information.
+(bench/signaling.py). Why 5 s is acceptable as the fallback: it only bounds a revocation made
+in *another* process while Redis is unreachable, and once a call is connected its media flows
+peer to peer, which no server-side check can stop faster than the peers hang up; the signaling
+a revoked socket could still send in those seconds carries no health information.
 """
 import time
 from dataclasses import dataclass
@@ -71,16 +74,20 @@ def grant_for(message, check, need_admitted=False):
     if grant is not None and grant.holds(appointment_id_of(message), datetime.now(UTC)) and (
             grant.admitted or not need_admitted):
         return grant
+    epoch = registry.epoch
     appointment = check(message)
     admitted = db.session.scalar(select(Call.client_admitted_at).where(
         Call.appointment_id == appointment.id)) is not None
-    grant = remember(appointment, admitted)
+    grant = remember(appointment, admitted, epoch)
     db.session.commit()  # end the read transaction before the caller emits
     return grant
 
 
-def remember(appointment, admitted):
-    """Cache a grant for this socket after a full participant check (also run by join)."""
+def remember(appointment, admitted, epoch=None):
+    """Cache a grant for this socket after a full participant check (also run by join). When
+    an invalidation came in since `epoch` (the registry's count before the check), the grant
+    answers this event but is not cached: the check may have read the database before the
+    change that invalidation announced."""
     row = sessions.current_session()
     cfg = current_app.config
     limits = [appointment.ends_at + ROOM_CLOSES_AFTER]
@@ -90,6 +97,6 @@ def remember(appointment, admitted):
     grant = Grant(appointment.id, current_user.id, access.role_in(current_user, appointment),
                   admitted, min(limits), time.monotonic())
     entry = registry.get(request.sid)
-    if entry is not None:
+    if entry is not None and (epoch is None or epoch == registry.epoch):
         entry.grant = grant
     return grant

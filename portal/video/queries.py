@@ -1,5 +1,5 @@
 """What other areas and pages may read about video calls: who has a room open right now."""
-from flask import url_for
+from flask import current_app, url_for
 from sqlalchemy import select
 
 from portal.core.vocabulary import RoomState
@@ -7,15 +7,21 @@ from portal.extensions import db
 from portal.models.call import Call
 from portal.models.schedule import Appointment
 from portal.models.user import User
+from portal.video import presence
 from portal.video import registry as registry_module
 
 
+def _present(therapist_ids):
+    """Appointment ids whose client has the room open on any server process (presence.py)."""
+    by_therapist = presence.present(current_app, therapist_ids, registry_module.registry)
+    return set().union(*by_therapist.values())
+
+
 def waiting_states(appointments):
-    """{appointment id: "waiting" | "in_call"} for sessions whose client has the room open in
-    this process right now (the page then follows the /notify alerts)."""
+    """{appointment id: "waiting" | "in_call"} for sessions whose client has the room open
+    right now, on any server process (the page then follows the /notify alerts)."""
     ids = {a.id for a in appointments}
-    present = {entry.appointment_id for entry in registry_module.registry.snapshot().values()
-               if entry.role == "client" and entry.appointment_id in ids}
+    present = _present({a.therapist_id for a in appointments}) & ids
     if not present:
         return {}
     admitted = set(db.session.scalars(select(Call.appointment_id).where(
@@ -31,11 +37,10 @@ def first_connected_at(appointment_id):
 
 
 def waiting_for(therapist_id):
-    """The therapist's clients in a waiting room of this process now, oldest appointment first:
-    [{appointment_id, first_name, url}] (what the therapist already sees on the dashboard)."""
-    present = {entry.appointment_id for entry in registry_module.registry.snapshot().values()
-               if entry.role == "client" and entry.therapist_id == therapist_id
-               and entry.appointment_id is not None}
+    """The therapist's clients in a waiting room now, on any server process, oldest appointment
+    first: [{appointment_id, first_name, url}] (what the therapist already sees on the
+    dashboard). The query keeps only this therapist's appointments not yet admitted."""
+    present = _present([therapist_id])
     if not present:
         return []
     rows = db.session.execute(

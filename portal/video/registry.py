@@ -4,10 +4,13 @@ grant and their rate-limit buckets (portal/video/limits.py).
 A sweeper re-checks every socket every SWEEP_SECONDS against the database and disconnects those
 whose portal session ended (logout, idle or absolute timeout) or whose appointment is no longer
 open (cancelled, over). That covers sockets that stay silent, and works per process when several
-servers share rooms through Redis. Receivers of portal/core/signals.py act at once where this
-process can: `sessions_revoked` closes those sessions' sockets, `admission_changed` drops the
-room's grants, `appointment_changed` drops them too and closes the sockets of whoever the room
-no longer admits.
+servers share rooms through Redis. Receivers of portal/core/signals.py act at once on this
+process's sockets: `sessions_revoked` closes those sessions' sockets, `admission_changed` drops
+the room's grants, `appointment_changed` drops them too and closes the sockets of whoever the
+room no longer admits. The same changes made on another process arrive through Redis
+(invalidations.py) and run the same functions here; the sweep is the fallback when Redis is
+down (SWEEP_SECONDS). Each sweep also refreshes this process's waiting clients in the shared
+presence (presence.py).
 """
 import logging
 import threading
@@ -18,7 +21,7 @@ from flask import current_app
 
 from portal.extensions import db, socketio
 from portal.models.user import UserSession
-from portal.video import access
+from portal.video import access, presence
 
 log = logging.getLogger(__name__)
 SWEEP_SECONDS = 10
@@ -43,6 +46,8 @@ class Registry:
         self._lock = threading.Lock()
         self._sweeper = None
         self._app = None
+        self.epoch = 0  # counts invalidations: a grant checked before one is not cached
+
 
     def add(self, sid, user_id, session_id):
         with self._lock:
@@ -71,9 +76,17 @@ class Registry:
     def invalidate(self, appointment_id):
         """Drop the cached grants of a room (admission changed, someone left, the call ended)."""
         with self._lock:
+            self.epoch += 1
             for entry in self._entries.values():
                 if entry.grant is not None and entry.grant.appointment_id == appointment_id:
                     entry.grant = None
+
+    def invalidate_all(self):
+        """Drop every cached grant (invalidations from other processes may have been missed)."""
+        with self._lock:
+            self.epoch += 1
+            for entry in self._entries.values():
+                entry.grant = None
 
     def snapshot(self):
         with self._lock:
@@ -91,6 +104,12 @@ class Registry:
     def _sweep_forever(self):
         while True:
             socketio.sleep(SWEEP_SECONDS)
+            # First, and apart: this process is alive, its clients still wait (presence.py),
+            # even when the database is out of reach.
+            try:
+                presence.refresh(self._app, self.snapshot().items())
+            except Exception as exc:  # keep sweeping; Redis errors are handled inside
+                log.error("presence refresh failed error=%s", type(exc).__name__)
             try:
                 with self._app.app_context():
                     sweep_once()
@@ -128,7 +147,9 @@ def sweep_once(now=None):
 def _close(sid, code, message):
     socketio.emit("error", {"code": code, "message": message}, to=sid, namespace="/video")
     socketio.server.disconnect(sid, namespace="/video")
-    registry.forget(sid)
+    entry = registry.forget(sid)  # None when the disconnect handler forgot it already
+    if entry is not None:
+        presence.departed(current_app, sid, entry)
 
 
 def disconnect_user_sessions(_sender, session_ids):

@@ -21,7 +21,7 @@ import sys
 from datetime import UTC, datetime
 
 from portal.core.errors import log_exception_safely
-from portal.video import access, grants, keepalive, limits, signaling
+from portal.video import access, grants, keepalive, limits, presence, signaling
 from portal.video import registry as registry_module
 from portal.video.handlers import SERVER_ERROR
 
@@ -78,6 +78,8 @@ def _media_state(ctx, grant, message):
 
 def _heartbeat(ctx, grant, message):
     ctx.limit("heartbeat")
+    if grant.role == "client":  # a waiting client counts on every process (presence.py)
+        presence.refresh(ctx.app(), [(ctx.sid, registry_module.registry.get(ctx.sid))])
     if ctx.full and message.get("connected") is True:
         return keepalive.heartbeat(grant)
     return {"ok": True}
@@ -93,11 +95,14 @@ class Context:
     def __init__(self, server, sid, full=False):
         self.server, self.sid, self.full = server, sid, full
 
+    def app(self):
+        return self.server.get_environ(self.sid, namespace=NS)["flask.app"]
+
     def limit(self, event):
         if self.full:
             return
-        app = self.server.get_environ(self.sid, namespace=NS)["flask.app"]
-        limits.check(registry_module.registry.get(self.sid), event, app.config["SOCKET_RATES"])
+        limits.check(registry_module.registry.get(self.sid), event,
+                     self.app().config["SOCKET_RATES"])
 
     @staticmethod
     def admitted(grant):
