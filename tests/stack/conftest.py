@@ -1,5 +1,6 @@
 """The stack suite: started once per session, skipped unless selected (`-m stack` or STACK=1),
 because it needs root, nginx and coturn, and takes minutes (see docs/deploy.md)."""
+import logging
 import os
 import shutil
 import tempfile
@@ -51,6 +52,10 @@ def stack():
     saved = os.environ.get("REQUESTS_CA_BUNDLE")
     try:
         running.start(server_keys())
+        # The migrations' alembic.ini turned the root logger to INFO: keep the peers' ICE
+        # chatter out of the suite's output (warnings still show).
+        for name in ("aioice", "aiortc", "alembic"):
+            logging.getLogger(name).setLevel(logging.WARNING)
         os.environ["REQUESTS_CA_BUNDLE"] = str(running.ca)  # sign_in's requests trust the test CA
         yield running
     finally:

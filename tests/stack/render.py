@@ -20,7 +20,9 @@ def _sub(text, old, new, count=1):
 def nginx(tmp, cert, key, app_ports):
     """deploy/nginx-portal.conf inside a minimal nginx.conf of our own (pid, logs, temp paths)."""
     site = (DEPLOY / "nginx-portal.conf").read_text()
-    upstream = "    server 127.0.0.1:8000 max_fails=2 fail_timeout=10s;\n"
+    found = re.search(r"^    server 127\.0\.0\.1:8000\b.*\n", site, re.M)
+    assert found, "deploy/nginx-portal.conf has no `server 127.0.0.1:8000` line"
+    upstream = found.group(0)  # with its fault parameters, once per app process
     site = _sub(site, upstream, "".join(upstream.replace(":8000", f":{p}") for p in app_ports))
     site = _sub(site, "/etc/letsencrypt/live/portal.example.org/fullchain.pem", str(cert))
     site = _sub(site, "/etc/letsencrypt/live/portal.example.org/privkey.pem", str(key))
