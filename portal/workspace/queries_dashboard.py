@@ -24,7 +24,7 @@ from portal.core.vocabulary import (
 )
 from portal.extensions import db
 from portal.models.intake import Intake, ReviewDecision
-from portal.models.measure import SafetyFlag, last_checkin_at
+from portal.models.measure import CHECKIN_SOURCES, MeasureResult, SafetyFlag, last_checkin_at
 from portal.models.schedule import Appointment, DosingReadiness
 from portal.models.user import User
 from portal.video import queries as video_queries
@@ -160,17 +160,21 @@ def readiness_concerns(client_ids):
 
 
 def _quiet_clients_statement():
-    """The active clients of a therapist with the time of their latest check-in (a correlated
-    subquery per client of this therapist, not a grouping of every practice's measures), those
-    silent since `cutoff` (or never heard from), longest silence first; count() OVER () is taken
-    before LIMIT: how many there are in all, in the same query."""
+    """The active clients of a therapist with no check-in since `cutoff` (an index seek per
+    client: none at or after the cutoff), with the time of their latest one (a correlated
+    subquery per quiet client of this therapist, not a grouping of every practice's measures),
+    longest silence first; count() OVER () is taken before LIMIT: how many there are in all,
+    in the same query."""
+    heard_since = select(MeasureResult.id).where(
+        MeasureResult.client_id == User.id, MeasureResult.source.in_(CHECKIN_SOURCES),
+        MeasureResult.taken_at >= bindparam("cutoff")).exists()
     clients = (select(User.id, User.name, User.created_at, last_checkin_at(User.id).label("last"))
                .where(User.therapist_id == bindparam("therapist_id"),
-                      User.role == Role.CLIENT.value, User.is_active_account.is_(True))
+                      User.role == Role.CLIENT.value, User.is_active_account.is_(True),
+                      ~heard_since)
                .subquery())
     return (select(clients.c.id, clients.c.name, clients.c.created_at, clients.c.last,
                    func.count().over().label("total"))
-            .where(or_(clients.c.last.is_(None), clients.c.last < bindparam("cutoff")))
             .order_by(func.coalesce(clients.c.last, clients.c.created_at), clients.c.id))
 
 
