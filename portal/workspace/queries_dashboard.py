@@ -40,6 +40,12 @@ DOSING_WINDOW = timedelta(hours=72)
 CLIENT_NAME = User.name.label("client_name")
 
 
+def rows_of(statement, **params):
+    """The rows of one of these statements, run on the session's connection (its transaction):
+    they select columns, not models, so the session has nothing to load or track."""
+    return db.session.connection().execute(statement, params).all()
+
+
 class UrgentFlag(NamedTuple):
     """An open urgent flag in the dashboard's one-line form (`flag`: its row, with
     client_name)."""
@@ -79,7 +85,7 @@ _URGENT_FLAGS = (
 def urgent_flags(therapist):
     """Open item-9 and other urgent flags, then open exclusion flags, oldest first within each
     group, with their words."""
-    flags = db.session.execute(_URGENT_FLAGS, {"therapist_id": therapist.id}).all()
+    flags = rows_of(_URGENT_FLAGS, therapist_id=therapist.id)
     return [UrgentFlag(flag, *dashboard_title(flag), source_words(flag.source, short=True))
             for flag in flags]
 
@@ -105,8 +111,7 @@ _UPCOMING_SESSIONS = (
 def upcoming_sessions(therapist, zone, now):
     """Booked sessions today and tomorrow in the therapist's zone, with their clients' names."""
     start, end = day_bounds(zone, now)
-    return db.session.execute(_UPCOMING_SESSIONS, {"therapist_id": therapist.id, "start": start,
-                                                   "end": end}).all()
+    return rows_of(_UPCOMING_SESSIONS, therapist_id=therapist.id, start=start, end=end)
 
 
 _INTAKES_TO_REVIEW = (
@@ -120,7 +125,7 @@ _INTAKES_TO_REVIEW = (
 
 def intakes_to_review(therapist):
     """Submitted intakes of the therapist's clients with no review decision yet."""
-    return db.session.execute(_INTAKES_TO_REVIEW, {"therapist_id": therapist.id}).all()
+    return rows_of(_INTAKES_TO_REVIEW, therapist_id=therapist.id)
 
 
 _DOSING_SOON = (
@@ -137,8 +142,7 @@ _DOSING_SOON = (
 
 def dosing_soon(therapist, now):
     """Booked dosing sessions in the next 72 hours with the client's readiness answers."""
-    rows = db.session.execute(_DOSING_SOON, {"therapist_id": therapist.id, "now": now,
-                                             "until": now + DOSING_WINDOW}).all()
+    rows = rows_of(_DOSING_SOON, therapist_id=therapist.id, now=now, until=now + DOSING_WINDOW)
     concerns = readiness_concerns({row.client_id for row in rows})
     return [DosingRow(row, row.answers, tuple(concerns.get(row.id, ()))) for row in rows]
 
@@ -154,7 +158,7 @@ def readiness_concerns(client_ids):
     """{appointment id: [words]} of the open readiness concern flags of these clients (one
     query, made even when there are none, so the page's query count stays the same)."""
     found = {}
-    for flag in db.session.execute(_READINESS_CONCERNS, {"client_ids": list(client_ids)}):
+    for flag in rows_of(_READINESS_CONCERNS, client_ids=list(client_ids)):
         found.setdefault(readiness_parts(flag.code)[0], []).append(readiness_title(flag))
     return found
 
@@ -187,8 +191,8 @@ def quiet_clients(therapist, now, limit=None):
     completed one, however recently they joined; longest silence first (a client who never
     checked in counts from when they joined), the first `limit` of them, and how many there
     are in all."""
-    rows = db.session.execute(_QUIET_CLIENTS if limit is None else _QUIET_CLIENTS_FIRST, {
-        "therapist_id": therapist.id, "cutoff": now - CHECKIN_GAP, "limit": limit}).all()
+    rows = rows_of(_QUIET_CLIENTS if limit is None else _QUIET_CLIENTS_FIRST,
+                   therapist_id=therapist.id, cutoff=now - CHECKIN_GAP, limit=limit)
     return [QuietClient(row, row.last) for row in rows], rows[0].total if rows else 0
 
 
