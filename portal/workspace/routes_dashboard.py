@@ -13,6 +13,7 @@ from portal.security.audit import record
 from portal.workspace import queries_dashboard
 from portal.workspace.blueprint import bp
 from portal.workspace.forms import AcknowledgeForm
+from portal.workspace.row_links import RowLinks
 
 QUIET_SHOWN = 15  # the longest silences; "Show all" lists the rest on request
 # The blank acknowledge form's prefix; the page gives each flag's form "flag<id>-" in its place,
@@ -29,7 +30,7 @@ def dashboard_page():
     data = queries_dashboard.sections(
         current_user, zone, now, quiet_limit=None if request.args.get("quiet") == "all" else QUIET_SHOWN)
     ack_form = AcknowledgeForm(formdata=None, prefix=ACK_PREFIX)  # each flag's, blank
-    html = render_template("workspace/dashboard.html", **data, ack_form=ack_form,
+    html = render_template("workspace/dashboard.html", **data, ack_form=ack_form, row_link=RowLinks(),
                            today=now.astimezone(zone).date(), zone=zone, now=now)
     # The audit row commits before the page leaves (no commit, no page), in the transaction
     # that read it: one transaction, and no commit in between to expire the rows shown.
