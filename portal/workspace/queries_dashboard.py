@@ -24,7 +24,7 @@ from portal.core.vocabulary import (
 )
 from portal.extensions import db
 from portal.models.intake import Intake, ReviewDecision
-from portal.models.measure import CHECKIN_SOURCES, MeasureResult, SafetyFlag, last_checkin_at
+from portal.models.measure import CHECKIN_SOURCES, MeasureResult, SafetyFlag
 from portal.models.schedule import Appointment, DosingReadiness
 from portal.models.user import User
 from portal.video import queries as video_queries
@@ -165,14 +165,16 @@ def readiness_concerns(client_ids):
 
 def _quiet_clients_statement():
     """The active clients of a therapist with no check-in since `cutoff` (an index seek per
-    client: none at or after the cutoff), with the time of their latest one (a correlated
-    subquery per quiet client of this therapist, not a grouping of every practice's measures),
-    longest silence first; count() OVER () is taken before LIMIT: how many there are in all,
-    in the same query."""
+    client: none at or after the cutoff), with the time of their latest one (for the quiet ones
+    only: the newest of their measures on the client-and-time index, the first of a check-in
+    source; what last_checkin_at finds, without reading all of them), longest silence first;
+    count() OVER () is taken before LIMIT: how many there are in all, in the same query."""
+    checkins = (MeasureResult.client_id == User.id, MeasureResult.source.in_(CHECKIN_SOURCES))
     heard_since = select(MeasureResult.id).where(
-        MeasureResult.client_id == User.id, MeasureResult.source.in_(CHECKIN_SOURCES),
-        MeasureResult.taken_at >= bindparam("cutoff")).exists()
-    clients = (select(User.id, User.name, User.created_at, last_checkin_at(User.id).label("last"))
+        *checkins, MeasureResult.taken_at >= bindparam("cutoff")).exists()
+    latest = (select(MeasureResult.taken_at).where(*checkins)
+              .order_by(MeasureResult.taken_at.desc()).limit(1).scalar_subquery())
+    clients = (select(User.id, User.name, User.created_at, latest.label("last"))
                .where(User.therapist_id == bindparam("therapist_id"),
                       User.role == Role.CLIENT.value, User.is_active_account.is_(True),
                       ~heard_since)
