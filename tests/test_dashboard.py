@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import event
 
+from portal.core import crypto
 from portal.core.time import utcnow
 from portal.core.vocabulary import AppointmentStatus, SessionKind
 from portal.extensions import db
@@ -109,6 +110,27 @@ def test_only_open_urgent_and_exclusion_flags_of_own_clients_show(app, factories
     assert "No open urgent flags." in flags
     for name in ("Own Client", "Someone Elses", "Acknowledged Already"):
         assert name not in flags
+
+
+def test_the_dashboard_decrypts_a_flags_answer_only_when_its_title_quotes_it(
+        app, factories, therapist, monkeypatch):
+    quoted = open_item9_flag(old_client(factories, therapist, "Quoted Answer"))
+    quoted.answer = "Nearly every day"
+    db.session.add(SafetyFlag(client_id=old_client(factories, therapist, "Unquoted Answer").id,
+                              kind="post_dosing", severity="urgent", code="low_mood",
+                              source="post_dosing", answer="a private worry"))
+    db.session.commit()
+    decrypted = []
+    real = crypto.decrypt
+
+    def spy(stored, context):
+        plain = real(stored, context)
+        decrypted.append(plain)
+        return plain
+    monkeypatch.setattr(crypto, "decrypt", spy)
+    flags = section(page(app, therapist), "flags")
+    assert "answered “Nearly every day”" in flags and "Worrying answers after a dosing" in flags
+    assert "Nearly every day" in decrypted and "a private worry" not in decrypted
 
 
 def test_acknowledging_from_the_dashboard_returns_to_it(app, factories, therapist):

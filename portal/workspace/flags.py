@@ -26,6 +26,11 @@ POST_DOSING_REASONS = {"item9": ITEM9, "dissociation": SIDE_EFFECTS["dissociatio
                        "low_mood": f"mood {LOW_MOOD}/10 or lower"}
 
 
+# The kinds whose dashboard title never quotes the client's answer (see dashboard_title): the
+# dashboard does not decrypt the answer of these.
+UNQUOTED_KINDS = (FlagKind.POST_DOSING, FlagKind.READINESS, FlagKind.CSSRS)
+
+
 def code_title(code):
     """A flag's code in words ("bp_high" → "Bp high"): the title of a flag no rule describes."""
     return code.replace("_", " ").capitalize()

@@ -13,8 +13,12 @@ from portal.security.audit import record
 from portal.workspace import queries_dashboard
 from portal.workspace.blueprint import bp
 from portal.workspace.forms import AcknowledgeForm
+from portal.workspace.row_links import RowLinks
 
 QUIET_SHOWN = 15  # the longest silences; "Show all" lists the rest on request
+# The blank acknowledge form's prefix; the page gives each flag's form "flag<id>-" in its place,
+# the prefix routes_review.acknowledge_flag reads.
+ACK_PREFIX = "flag"
 
 
 @bp.get("/dashboard")
@@ -22,11 +26,13 @@ QUIET_SHOWN = 15  # the longest silences; "Show all" lists the rest on request
 def dashboard_page():
     """Therapists: what needs attention today, urgent flags first (audited: it shows PHI)."""
     record("dashboard_viewed", actor=current_user)
-    db.session.commit()  # before loading: a commit would expire every row the page shows
     zone, now = viewer_zone(), datetime.now(UTC)
     data = queries_dashboard.sections(
         current_user, zone, now, quiet_limit=None if request.args.get("quiet") == "all" else QUIET_SHOWN)
-    ack_forms = {row.flag.id: AcknowledgeForm(formdata=None, prefix=f"flag{row.flag.id}")
-                 for row in data["flags"]}
-    return render_template("workspace/dashboard.html", **data, ack_forms=ack_forms,
+    ack_form = AcknowledgeForm(formdata=None, prefix=ACK_PREFIX)  # each flag's, blank
+    html = render_template("workspace/dashboard.html", **data, ack_form=ack_form, row_link=RowLinks(),
                            today=now.astimezone(zone).date(), zone=zone, now=now)
+    # The audit row commits before the page leaves (no commit, no page), in the transaction
+    # that read it: one transaction, and no commit in between to expire the rows shown.
+    db.session.commit()
+    return html
