@@ -96,7 +96,8 @@ def test_a_waiting_client_counts_on_a_process_that_does_not_hold_its_socket(
     with another_process(monkeypatch):
         assert waiting(owner) == 1
         assert waiting(other) == 0  # only the owner sees the badge
-        assert queries.waiting_states([appointment]) == {appointment.id: "waiting"}  # dashboard
+        assert queries.waiting_states(appointment.therapist_id, [appointment]) == {  # dashboard
+            appointment.id: "waiting"}
     assert waiting(owner) == 1
 
 

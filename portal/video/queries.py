@@ -17,11 +17,12 @@ def _present(therapist_ids):
     return set().union(*by_therapist.values())
 
 
-def waiting_states(appointments):
-    """{appointment id: "waiting" | "in_call"} for sessions whose client has the room open
-    right now, on any server process (the page then follows the /notify alerts)."""
+def waiting_states(therapist_id, appointments):
+    """{appointment id: "waiting" | "in_call"} for those of the therapist's `appointments` (rows
+    with an `id`) whose client has the room open right now, on any server process (the page
+    then follows the /notify alerts)."""
     ids = {a.id for a in appointments}
-    present = _present({a.therapist_id for a in appointments}) & ids
+    present = _present([therapist_id]) & ids if ids else set()
     if not present:
         return {}
     admitted = set(db.session.scalars(select(Call.appointment_id).where(

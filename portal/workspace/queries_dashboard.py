@@ -203,7 +203,8 @@ def sections(therapist, zone, now, quiet_limit=None):
     sessions = upcoming_sessions(therapist, zone, now)
     quiet, quiet_total = quiet_clients(therapist, now, quiet_limit)
     return {"flags": urgent_flags(therapist),
-            "sessions": sessions, "waiting": video_queries.waiting_states(sessions),
+            "sessions": sessions,
+            "waiting": video_queries.waiting_states(therapist.id, sessions),
             "intakes": intakes_to_review(therapist),
             "dosing": dosing_soon(therapist, now),
             "quiet": quiet, "quiet_total": quiet_total}
