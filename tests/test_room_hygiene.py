@@ -166,9 +166,9 @@ def test_a_handler_error_is_logged_as_type_and_place_and_answered(app, monkeypat
                                                                   appointment):
     client, _ = in_call(app, appointment, client_user, therapist)
 
-    def broken(appointment_id):
+    def broken(message, **_options):
         raise ValueError("the client's words: I feel unsafe at 12 Elm St")
-    monkeypatch.setattr(events_call, "call_for", broken)
+    monkeypatch.setattr(events_call, "participant_room", broken)
     with caplog.at_level(logging.INFO):
         ack = client.emit("connected", appointment_id=appointment.id)
     assert ack == {"ok": False, "code": "server_error"}

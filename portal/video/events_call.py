@@ -1,6 +1,6 @@
 """Socket.IO events of a call in progress on /video: admit, send back, connected, leave, end.
 
-Each one re-checks the sender against the database (handlers.participant), writes the call
+Each one re-checks the sender against the database (handlers.participant_room), writes the call
 record and its audit row in one transaction, then tells the room. Changes of who waits go to
 the therapist's pages on /notify (notify.waiting_changed).
 """
@@ -13,12 +13,12 @@ from flask_socketio import emit, leave_room
 from portal.core.signals import admission_changed
 from portal.core.vocabulary import Role, RoomState
 from portal.extensions import db
-from portal.models.call import CallEvent, call_for
+from portal.models.call import CallEvent
 from portal.scheduling import services as booking
 from portal.security.audit import record
 from portal.video import access, notify, presence, safety
 from portal.video import registry as registry_module
-from portal.video.handlers import Refused, guarded, participant
+from portal.video.handlers import Refused, guarded, participant_room
 
 
 def iso(value):
@@ -56,9 +56,8 @@ def _therapist_only(appointment):
 @guarded
 def on_admit(message):
     """Sent by the therapist to let the waiting client into the call."""
-    appointment = participant(message)
+    appointment, call, _ = participant_room(message)
     _therapist_only(appointment)
-    call = call_for(appointment.id)
     call.client_admitted_at = datetime.now(UTC)
     log(call, "admit", "call_admit")
     _settle(appointment, "admitted")
@@ -68,9 +67,8 @@ def on_admit(message):
 @guarded
 def on_send_back(message):
     """Sent by the therapist to return the client to the waiting room."""
-    appointment = participant(message)
+    appointment, call, _ = participant_room(message)
     _therapist_only(appointment)
-    call = call_for(appointment.id)
     call.client_admitted_at = None
     log(call, "send_back", "call_send_back")
     _settle(appointment, "sent_back")
@@ -82,8 +80,7 @@ def on_connected(message):
     """Sent by a participant's page when its peer connection reaches "connected": the first one
     of the call is stored (the timer counts from it; the session now counts as started) and
     the room gets `call_connected`. Idempotent; refused quietly while the client waits."""
-    appointment = participant(message)
-    call = call_for(appointment.id)
+    appointment, call, _ = participant_room(message)
     if not call.admitted:
         db.session.commit()
         return {"ok": False, "code": "not_admitted"}
@@ -101,8 +98,7 @@ def on_connected(message):
 @guarded
 def on_leave(message):
     """Sent by a participant leaving the call (the appointment stays open until its end)."""
-    appointment = participant(message)
-    call = call_for(appointment.id)
+    appointment, call, _ = participant_room(message)
     leave_room(access.room_name(appointment.id))
     leave_room(safety.therapist_room(appointment.id))
     presence.departed(current_app, request.sid, registry_module.registry.get(request.sid))
@@ -117,9 +113,8 @@ def on_leave(message):
 def on_end(message):
     """Sent by the therapist to end the call; optionally marks the session completed, which a
     call that has connected may do even if it began before the booked start."""
-    appointment = participant(message)
+    appointment, call, _ = participant_room(message)
     _therapist_only(appointment)
-    call = call_for(appointment.id)
     now = datetime.now(UTC)
     call.ended_at = now
     call.client_admitted_at = None
