@@ -15,7 +15,7 @@ from flask_socketio import emit, join_room
 
 from portal.core.vocabulary import Role, RoomState
 from portal.extensions import db, socketio
-from portal.models.call import Call, CallEvent
+from portal.models.call import CallEvent
 from portal.security import sessions
 from portal.video import (
     access,
@@ -57,17 +57,18 @@ def on_disconnect(reason=None):
     presence.departed(current_app, request.sid, entry)
     precheck.close_for(request.sid)
     if entry and entry.appointment_id:
-        appointment = access.load(entry.appointment_id)
-        call = db.session.query(Call).filter_by(appointment_id=entry.appointment_id).one_or_none()
+        appointment, call, _ = access.load_room(entry.appointment_id)
         if call is not None:
             db.session.add(CallEvent(call=call, user_id=entry.user_id, kind="leave"))
-        exists = appointment is not None
+        waiting = None
+        if entry.role == Role.CLIENT and entry.therapist_id is not None:
+            waiting = notify.waiting_notice(entry.therapist_id)
         db.session.commit()  # end the transaction before emitting
-        if exists:
+        if appointment is not None:
             emit("peer_left", {"role": entry.role}, to=access.room_name(entry.appointment_id),
                  namespace=NS)
-        if entry.role == Role.CLIENT and entry.therapist_id is not None:
-            notify.waiting_changed(entry.therapist_id)
+        if waiting is not None:
+            notify.send_waiting(entry.therapist_id, waiting)
 
 
 def _joined_payload(appointment, call, role):
@@ -117,23 +118,26 @@ def _first_join(appointment, call, role, rejoin, media=False):
     presence.refresh(current_app, [(request.sid, registry.get(request.sid))])  # counts at once
     if rejoin:
         call.reconnections += 1
-    events_call.log(call, "rejoin" if rejoin else "join", "call_join")
-    grants.remember(appointment, call.admitted)
     # Everything the emits need is read before the commit: afterwards the rows are expired and
     # reading them would open a new transaction (on SQLite: take the write lock) while emitting.
+    # The waiting count first: the audit rows below hold the chain's lock until the commit.
     joined = _joined_payload(appointment, call, role)
-    panel = safety.prepare(appointment, call, current_user) if role == Role.THERAPIST else None
     appointment_id, therapist_id, state = appointment.id, appointment.therapist_id, joined["state"]
+    arrived = role == Role.CLIENT and state == RoomState.WAITING
+    waiting = notify.waiting_notice(therapist_id, arrival=appointment_id) if arrived else None
+    events_call.log(call, "rejoin" if rejoin else "join", "call_join")
+    grants.remember(appointment, call.admitted)
+    panel = safety.prepare(appointment, call, current_user) if role == Role.THERAPIST else None
     db.session.commit()
     emit("joined", joined)
     if panel is not None:
         safety.send(panel, to=request.sid)
     emit("peer_joined", {"role": role, "state": state, "media": media}, to=room,
          include_self=False)
-    if role == Role.CLIENT and state == RoomState.WAITING:
+    if arrived:
         socketio.emit("client_waiting", {"appointment_id": appointment_id},
                       to=notify.user_room(therapist_id), namespace="/notify")
-        notify.waiting_changed(therapist_id, arrival=appointment_id)
+        notify.send_waiting(therapist_id, waiting)
     return {"ok": True, "state": state}
 
 
