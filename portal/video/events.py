@@ -30,7 +30,7 @@ from portal.video import (
     safety,
 )
 from portal.video import registry as registry_module
-from portal.video.handlers import Refused, guarded, on_error, participant_room
+from portal.video.handlers import Refused, guarded, on_error, participant_room, to_sender
 from portal.video.turn import ice_servers
 
 NS = "/video"
@@ -94,7 +94,7 @@ def on_join(message):
     if entry is not None and entry.appointment_id == appointment.id:
         joined = _joined_payload(appointment, call, role)
         db.session.commit()
-        emit("joined", joined)
+        to_sender("joined", joined)
         return {"ok": True, "state": joined["state"]}
     return _first_join(appointment, call, role, rejoin, _media_up(message))
 
@@ -129,7 +129,7 @@ def _first_join(appointment, call, role, rejoin, media=False):
     grants.remember(appointment, call.admitted)
     panel = safety.prepare(appointment, call, current_user) if role == Role.THERAPIST else None
     db.session.commit()
-    emit("joined", joined)
+    to_sender("joined", joined)
     if panel is not None:
         safety.send(panel, to=request.sid)
     emit("peer_joined", {"role": role, "state": state, "media": media}, to=room,

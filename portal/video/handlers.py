@@ -28,8 +28,15 @@ class Refused(Exception):
         self.code, self.message, self.extra = code, message, extra
 
 
+def to_sender(event, payload):
+    """Emit to the socket whose event this is, straight to it: it is connected to this process,
+    so the message queue (Redis) would only add a publish here and a message every other
+    process reads and drops (Flask-SocketIO's `ignore_queue`, meant for a single addressee)."""
+    emit(event, payload, ignore_queue=True)
+
+
 def error(payload):
-    emit("error", payload)
+    to_sender("error", payload)
 
 
 def participant_room(message, create=True, rejoin=False):
@@ -80,10 +87,10 @@ def on_error(exc):
         log.warning("database unavailable type=%s", type(exc).__name__)
         forget_database_state()
         if getattr(request, "namespace", None) is not None:
-            emit("error", {"code": "unavailable", **UNAVAILABLE})
+            to_sender("error", {"code": "unavailable", **UNAVAILABLE})
         return {"ok": False, "code": "unavailable", **UNAVAILABLE}
     log_exception_safely(sys.exc_info())
     db.session.rollback()
     if getattr(request, "namespace", None) is not None:
-        emit("error", SERVER_ERROR)
+        to_sender("error", SERVER_ERROR)
     return {"ok": False, "code": "server_error"}
