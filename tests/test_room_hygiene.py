@@ -2,6 +2,7 @@
 one, a waiting client's media state kept in the waiting room, SDP checked whatever its case or
 spacing, and handler errors logged as type and place only."""
 import logging
+import re
 
 import pytest
 from sqlalchemy import func, select
@@ -144,6 +145,17 @@ def test_sdes_keys_are_refused_whatever_their_case_or_spacing(line):
     with pytest.raises(signaling.SignalError) as refused:
         signaling.parse({"type": "offer", "sdp": sdp})
     assert refused.value.code == "sdes_refused"
+
+
+def test_every_kind_of_space_is_dropped_as_the_pattern_would_drop_it():
+    """_normalised_lines drops whitespace with str.split() (fast); it must drop exactly what
+    re's \\s drops, for every code point (NBSP, ideographic space, U+001C ...)."""
+    spaces = [chr(c) for c in range(0x110000) if re.fullmatch(r"\s", chr(c))]
+    assert spaces == [chr(c) for c in range(0x110000) if chr(c).isspace()]
+    text = "A" + "".join(spaces) + "=CRYPTO:1"  # some of them end a line too
+    assert signaling._normalised_lines(text) == [re.sub(r"\s+", "", line).lower()
+                                                 for line in text.splitlines()]
+    assert signaling._normalised_lines("A\u00a0=\u3000CRYPTO\t:1") == ["a=crypto:1"]
 
 
 @pytest.mark.parametrize("sdp", [SDP, SDP.replace("a=fingerprint", "A=FINGERPRINT"),
