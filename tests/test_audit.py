@@ -3,7 +3,7 @@ import threading
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 from sqlalchemy.exc import DatabaseError
 
 from portal.extensions import db
@@ -194,3 +194,26 @@ def test_log_lines_are_escaped_once_however_many_apps_are_built(app, database_ur
         f.filter(record_)
     SafeFilter().filter(record_)  # the root handler's filter sees it again
     assert record_.getMessage() == "a\\\\x1b b\\nc"
+
+
+
+def test_rows_of_one_transaction_link_to_each_other_and_never_to_a_rolled_back_savepoint(app):
+    db.session.commit()
+    record("timezone_changed", detail="a")
+    statements = []
+
+    def seen(_conn, _cursor, statement, *_args):
+        statements.append(statement.split()[0])
+    event.listen(db.engine, "before_cursor_execute", seen)
+    record("timezone_changed", detail="b")  # the chain's lock is held: it links to "a" as is
+    event.remove(db.engine, "before_cursor_execute", seen)
+    assert statements == ["INSERT"]
+    savepoint = db.session.begin_nested()
+    record("timezone_changed", detail="c")
+    savepoint.rollback()
+    record("timezone_changed", detail="d")
+    db.session.commit()
+    rows = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
+    assert [r.detail for r in rows][-3:] == ["a", "b", "d"]
+    assert rows[-1].prev_hash == rows[-2].row_hash
+    assert verify_chain() == (len(rows), None)

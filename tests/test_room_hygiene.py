@@ -2,6 +2,7 @@
 one, a waiting client's media state kept in the waiting room, SDP checked whatever its case or
 spacing, and handler errors logged as type and place only."""
 import logging
+import re
 
 import pytest
 from sqlalchemy import func, select
@@ -146,6 +147,17 @@ def test_sdes_keys_are_refused_whatever_their_case_or_spacing(line):
     assert refused.value.code == "sdes_refused"
 
 
+def test_every_kind_of_space_is_dropped_as_the_pattern_would_drop_it():
+    """_normalised_lines drops whitespace with str.split() (fast); it must drop exactly what
+    re's \\s drops, for every code point (NBSP, ideographic space, U+001C ...)."""
+    spaces = [chr(c) for c in range(0x110000) if re.fullmatch(r"\s", chr(c))]
+    assert spaces == [chr(c) for c in range(0x110000) if chr(c).isspace()]
+    text = "A" + "".join(spaces) + "=CRYPTO:1"  # some of them end a line too
+    assert signaling._normalised_lines(text) == [re.sub(r"\s+", "", line).lower()
+                                                 for line in text.splitlines()]
+    assert signaling._normalised_lines("A\u00a0=\u3000CRYPTO\t:1") == ["a=crypto:1"]
+
+
 @pytest.mark.parametrize("sdp", [SDP, SDP.replace("a=fingerprint", "A=FINGERPRINT"),
                                  SDP.replace("\r\n", "\n"), " v=0\r\n" + SDP[5:]])
 def test_well_formed_sdp_still_passes(sdp):
@@ -166,9 +178,9 @@ def test_a_handler_error_is_logged_as_type_and_place_and_answered(app, monkeypat
                                                                   appointment):
     client, _ = in_call(app, appointment, client_user, therapist)
 
-    def broken(appointment_id):
+    def broken(message, **_options):
         raise ValueError("the client's words: I feel unsafe at 12 Elm St")
-    monkeypatch.setattr(events_call, "call_for", broken)
+    monkeypatch.setattr(events_call, "participant_room", broken)
     with caplog.at_level(logging.INFO):
         ack = client.emit("connected", appointment_id=appointment.id)
     assert ack == {"ok": False, "code": "server_error"}

@@ -13,6 +13,7 @@ SQLite transactions are opened with BEGIN IMMEDIATE (see portal/core/db.py), whi
 serialises writers. Values are escaped so that a name with a newline cannot forge a log line.
 """
 import hmac
+import weakref
 
 from flask import current_app, has_request_context, request
 from sqlalchemy import select, text
@@ -47,9 +48,7 @@ def record(event, actor=None, obj=None, outcome="success", detail=None):
     the kind in `obj` are words of portal/core/audit_words.py (stored as opaque codes)."""
     if event not in AUDIT_EVENTS or (obj and obj[0] not in AUDIT_OBJECTS):
         raise ValueError("audit event or object kind missing from portal/core/audit_words.py")
-    if db.engine.dialect.name == "postgresql":
-        db.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": AUDIT_LOCK_KEY})
-    prev = db.session.scalar(select(AuditEvent.row_hash).order_by(AuditEvent.id.desc()).limit(1))
+    prev = _chain_head()
     ip = ua = None
     if has_request_context():
         ip = request.remote_addr
@@ -66,7 +65,35 @@ def record(event, actor=None, obj=None, outcome="success", detail=None):
     row.row_hash = row.compute_hash(key, key_id)
     db.session.add(row)
     db.session.flush()
+    _remember_head(row.row_hash)
     return row
+
+
+_HEAD = "audit_chain_head"  # Session.info: (weak ref to a transaction, its last row's hash)
+
+
+def _transaction():
+    session = db.session()
+    return session.get_nested_transaction() or session.get_transaction()
+
+
+def _chain_head():
+    """The hash the next row links to, with the chain's lock held. The first row of a
+    transaction takes the lock and reads the newest row; a later row of the same transaction
+    (a therapist's join records the join and the safety panel) links to the row this
+    transaction just wrote, without asking again: the lock, held until the commit, keeps
+    every other writer out meanwhile. Keyed by the innermost transaction, so a savepoint
+    rolled back (and its rows with it) is never linked to."""
+    cached, current = db.session.info.get(_HEAD), _transaction()
+    if cached is not None and current is not None and cached[0]() is current:
+        return cached[1]
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": AUDIT_LOCK_KEY})
+    return db.session.scalar(select(AuditEvent.row_hash).order_by(AuditEvent.id.desc()).limit(1))
+
+
+def _remember_head(row_hash):
+    db.session.info[_HEAD] = (weakref.ref(_transaction()), row_hash)
 
 
 def _clip(value, size):

@@ -4,6 +4,9 @@ The windows are the portal's (portal/core/vocabulary.py): the room opens JOIN_EA
 session for the client, THERAPIST_EARLY before for the therapist, and closes ROOM_CLOSES_AFTER
 the session's end."""
 from datetime import UTC, datetime
+from typing import NamedTuple
+
+from sqlalchemy import select
 
 from portal.core.vocabulary import (
     JOIN_EARLY,
@@ -15,7 +18,10 @@ from portal.core.vocabulary import (
     Role,
 )
 from portal.extensions import db
+from portal.models.call import Call, CallEvent
 from portal.models.schedule import Appointment
+
+MAX_ID = 2**31 - 1  # the id columns' range: a larger number names no appointment
 
 
 def room_name(appointment_id):
@@ -57,6 +63,38 @@ def load(appointment_id):
         return db.session.get(Appointment, int(appointment_id))
     except (TypeError, ValueError, OverflowError):
         return None
+
+
+class Room(NamedTuple):
+    """An appointment as a socket event finds it: its Call (None before anyone joined) and,
+    when asked, whether a given person joined that call before (a reconnect is a rejoin)."""
+    appointment: Appointment | None
+    call: Call | None = None
+    joined_before: bool = False
+
+
+def load_room(appointment_id, joined_by=None):
+    """The appointment of an id sent by a client, with its Call, in one query (a socket event
+    checks the appointment and then writes the call: one round trip instead of two); with
+    `joined_by` (a user id) also whether they joined the call before. Room(None) when there
+    is no such appointment (or the id is junk)."""
+    try:
+        appointment_id = int(appointment_id)
+    except (TypeError, ValueError, OverflowError):
+        return Room(None)
+    if not 0 < appointment_id <= MAX_ID:
+        return Room(None)
+    columns = [Appointment, Call]
+    if joined_by is not None:
+        columns.append(select(CallEvent.id).where(
+            CallEvent.call_id == Call.id, CallEvent.user_id == joined_by,
+            CallEvent.kind.in_(("join", "rejoin"))).exists())
+    row = db.session.execute(select(*columns)
+                             .outerjoin(Call, Call.appointment_id == Appointment.id)
+                             .where(Appointment.id == appointment_id)).first()
+    if row is None:
+        return Room(None)
+    return Room(row[0], row[1], bool(row[2]) if joined_by is not None else False)
 
 
 def role_in(user, appointment):

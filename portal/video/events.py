@@ -12,11 +12,10 @@ A client joins only after confirming where they are and a phone number for this 
 from flask import current_app, request, url_for
 from flask_login import current_user
 from flask_socketio import emit, join_room
-from sqlalchemy import select
 
 from portal.core.vocabulary import Role, RoomState
 from portal.extensions import db, socketio
-from portal.models.call import Call, CallEvent, call_for
+from portal.models.call import CallEvent
 from portal.security import sessions
 from portal.video import (
     access,
@@ -31,7 +30,7 @@ from portal.video import (
     safety,
 )
 from portal.video import registry as registry_module
-from portal.video.handlers import Refused, guarded, on_error, participant
+from portal.video.handlers import Refused, guarded, on_error, participant_room, to_sender
 from portal.video.turn import ice_servers
 
 NS = "/video"
@@ -58,17 +57,18 @@ def on_disconnect(reason=None):
     presence.departed(current_app, request.sid, entry)
     precheck.close_for(request.sid)
     if entry and entry.appointment_id:
-        appointment = access.load(entry.appointment_id)
-        call = db.session.query(Call).filter_by(appointment_id=entry.appointment_id).one_or_none()
+        appointment, call, _ = access.load_room(entry.appointment_id)
         if call is not None:
             db.session.add(CallEvent(call=call, user_id=entry.user_id, kind="leave"))
-        exists = appointment is not None
+        waiting = None
+        if entry.role == Role.CLIENT and entry.therapist_id is not None:
+            waiting = notify.waiting_notice(entry.therapist_id)
         db.session.commit()  # end the transaction before emitting
-        if exists:
+        if appointment is not None:
             emit("peer_left", {"role": entry.role}, to=access.room_name(entry.appointment_id),
                  namespace=NS)
-        if entry.role == Role.CLIENT and entry.therapist_id is not None:
-            notify.waiting_changed(entry.therapist_id)
+        if waiting is not None:
+            notify.send_waiting(entry.therapist_id, waiting)
 
 
 def _joined_payload(appointment, call, role):
@@ -82,9 +82,11 @@ def on_join(message):
     """Sent by a participant opening the room; the client waits (only once they confirmed their
     location), the therapist is alerted and gets the safety panel. A repeated join of the same
     socket folds into the first: answered again, recorded and announced once."""
-    appointment = participant(message)
+    # The appointment, its call and whether this person joined it before, in one query. From
+    # the call record, not this process's memory: a reconnect that lands on another server
+    # process (Redis) or follows a restart is a rejoin too.
+    appointment, call, rejoin = participant_room(message, rejoin=True)
     role = access.role_in(current_user, appointment)
-    call, rejoin = _call_and_rejoin(appointment, current_user.id)
     if role == Role.CLIENT and not call.located:
         raise Refused("location_required", "Please confirm where you are before joining.",
                       url=url_for("video.confirm_location", appointment_id=appointment.id))
@@ -92,7 +94,7 @@ def on_join(message):
     if entry is not None and entry.appointment_id == appointment.id:
         joined = _joined_payload(appointment, call, role)
         db.session.commit()
-        emit("joined", joined)
+        to_sender("joined", joined)
         return {"ok": True, "state": joined["state"]}
     return _first_join(appointment, call, role, rejoin, _media_up(message))
 
@@ -116,46 +118,35 @@ def _first_join(appointment, call, role, rejoin, media=False):
     presence.refresh(current_app, [(request.sid, registry.get(request.sid))])  # counts at once
     if rejoin:
         call.reconnections += 1
-    events_call.log(call, "rejoin" if rejoin else "join", "call_join")
-    grants.remember(appointment, call.admitted)
     # Everything the emits need is read before the commit: afterwards the rows are expired and
     # reading them would open a new transaction (on SQLite: take the write lock) while emitting.
+    # The waiting count first: the audit rows below hold the chain's lock until the commit.
     joined = _joined_payload(appointment, call, role)
-    panel = safety.prepare(appointment, call, current_user) if role == Role.THERAPIST else None
     appointment_id, therapist_id, state = appointment.id, appointment.therapist_id, joined["state"]
+    arrived = role == Role.CLIENT and state == RoomState.WAITING
+    waiting = notify.waiting_notice(therapist_id, arrival=appointment_id) if arrived else None
+    events_call.log(call, "rejoin" if rejoin else "join", "call_join")
+    grants.remember(appointment, call.admitted)
+    panel = safety.prepare(appointment, call, current_user) if role == Role.THERAPIST else None
     db.session.commit()
-    emit("joined", joined)
+    to_sender("joined", joined)
     if panel is not None:
         safety.send(panel, to=request.sid)
     emit("peer_joined", {"role": role, "state": state, "media": media}, to=room,
          include_self=False)
-    if role == Role.CLIENT and state == RoomState.WAITING:
+    if arrived:
         socketio.emit("client_waiting", {"appointment_id": appointment_id},
                       to=notify.user_room(therapist_id), namespace="/notify")
-        notify.waiting_changed(therapist_id, arrival=appointment_id)
+        notify.send_waiting(therapist_id, waiting)
     return {"ok": True, "state": state}
-
-
-def _call_and_rejoin(appointment, user_id):
-    """The appointment's call and whether this person joined it before, in one query. From the
-    call record, not this process's memory: a reconnect that lands on another server process
-    (Redis) or follows a restart is a rejoin too."""
-    joined = select(CallEvent.id).where(
-        CallEvent.call_id == Call.id, CallEvent.user_id == user_id,
-        CallEvent.kind.in_(("join", "rejoin"))).exists()
-    row = db.session.execute(select(Call, joined).where(
-        Call.appointment_id == appointment.id)).first()
-    if row is None:  # the first arrival creates the call (and cannot have joined it before)
-        return call_for(appointment.id), False
-    return row[0], bool(row[1])
 
 
 @guarded
 def on_announce(message):
     """Sent by a participant to (re)state its presence, e.g. when the other side arrives."""
-    appointment = participant(message)
+    appointment, call, _ = participant_room(message)
     role = access.role_in(current_user, appointment)
-    state = events_call.state_of(role, call_for(appointment.id))
+    state = events_call.state_of(role, call)
     room = access.room_name(appointment.id)
     db.session.commit()
     emit("peer_joined", {"role": role, "state": state, "media": _media_up(message)}, to=room,
@@ -166,7 +157,7 @@ def relay_full(event):
     """The relay event's handler when the socket has no fresh grant: the participant check
     against the database (which caches a new grant), then the same relay as the fast path."""
     def handler(message):
-        grant = grants.grant_for(message, participant,
+        grant = grants.grant_for(message, participant_room,
                                  need_admitted=event in relay.NEEDS_ADMISSION)
         ctx = relay.Context(socketio.server, request.sid, full=True)
         return relay.FAST[event](ctx, grant, message)

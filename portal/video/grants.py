@@ -30,11 +30,9 @@ from datetime import UTC, datetime
 
 from flask import current_app, request
 from flask_login import current_user
-from sqlalchemy import select
 
 from portal.core.vocabulary import ROOM_CLOSES_AFTER
 from portal.extensions import db
-from portal.models.call import Call
 from portal.security import sessions
 from portal.video import access
 from portal.video.registry import registry
@@ -66,7 +64,8 @@ def appointment_id_of(message):
 
 def grant_for(message, check, need_admitted=False):
     """The sender's grant for the message's appointment: cached, or taken with `check` (the
-    full participant check, which raises when refused) and then cached. Only an admission is
+    full participant check, handlers.participant_room: it raises when refused, else returns
+    the appointment and its call) and then cached. Only an admission is
     trusted from the cache: a grant taken while the client waited is checked again, since the
     admission may come from another server process."""
     entry = registry.get(request.sid)
@@ -75,10 +74,8 @@ def grant_for(message, check, need_admitted=False):
             grant.admitted or not need_admitted):
         return grant
     epoch = registry.epoch
-    appointment = check(message)
-    admitted = db.session.scalar(select(Call.client_admitted_at).where(
-        Call.appointment_id == appointment.id)) is not None
-    grant = remember(appointment, admitted, epoch)
+    appointment, call, _ = check(message, create=False)  # read together: one query
+    grant = remember(appointment, call is not None and call.admitted, epoch)
     db.session.commit()  # end the read transaction before the caller emits
     return grant
 

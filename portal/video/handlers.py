@@ -11,6 +11,7 @@ from flask_socketio import disconnect, emit
 from portal.core.errors import log_exception_safely
 from portal.core.outage import UNAVAILABLE, forget_database_state, is_outage
 from portal.extensions import db
+from portal.models.call import call_for
 from portal.video import access, limits, signaling
 
 log = logging.getLogger(__name__)
@@ -27,20 +28,31 @@ class Refused(Exception):
         self.code, self.message, self.extra = code, message, extra
 
 
+def to_sender(event, payload):
+    """Emit to the socket whose event this is, straight to it: it is connected to this process,
+    so the message queue (Redis) would only add a publish here and a message every other
+    process reads and drops (Flask-SocketIO's `ignore_queue`, meant for a single addressee)."""
+    emit(event, payload, ignore_queue=True)
+
+
 def error(payload):
-    emit("error", payload)
+    to_sender("error", payload)
 
 
-def participant(message):
-    """The appointment of a valid participant; raises Refused otherwise."""
+def participant_room(message, create=True, rejoin=False):
+    """The appointment of a valid participant with its Call, read in one query (access.Room);
+    raises Refused otherwise. `create`: the first arrival creates the Call (else it may be
+    None); `rejoin`: also whether the sender joined this call before."""
     if not current_user.is_authenticated:
         raise Refused("signed_out", "Your session has ended. Please sign in again.")
     appointment_id = message.get("appointment_id") if isinstance(message, dict) else None
-    appointment = access.load(appointment_id)
-    reason = access.refusal(current_user, appointment)
+    room = access.load_room(appointment_id, current_user.id if rejoin else None)
+    reason = access.refusal(current_user, room.appointment)
     if reason:
         raise Refused("not_allowed", reason)
-    return appointment
+    if room.call is None and create:  # the first arrival (cannot have joined it before)
+        room = room._replace(call=call_for(room.appointment.id))
+    return room
 
 
 def guarded(handler, event=None):
@@ -75,10 +87,10 @@ def on_error(exc):
         log.warning("database unavailable type=%s", type(exc).__name__)
         forget_database_state()
         if getattr(request, "namespace", None) is not None:
-            emit("error", {"code": "unavailable", **UNAVAILABLE})
+            to_sender("error", {"code": "unavailable", **UNAVAILABLE})
         return {"ok": False, "code": "unavailable", **UNAVAILABLE}
     log_exception_safely(sys.exc_info())
     db.session.rollback()
     if getattr(request, "namespace", None) is not None:
-        emit("error", SERVER_ERROR)
+        to_sender("error", SERVER_ERROR)
     return {"ok": False, "code": "server_error"}

@@ -2,14 +2,16 @@
 
 Every signed-in page joins its user's own room, `user_room(user_id)`; alerts go to that room.
 `waiting_changed` {count, arrival} keeps a therapist's nav badge, tab title, notification and
-chime right on every page they have open (payloads: /work/briefs/room-contract.md).
+chime right on every page they have open (payloads: /work/briefs/room-contract.md): the event
+that changed who waits reads it with waiting_notice before its commit and sends it with
+send_waiting after.
 """
 import logging
 
 from flask_login import current_user
 from flask_socketio import join_room
 
-from portal.extensions import db, socketio
+from portal.extensions import socketio
 from portal.video import queries
 
 NS = "/notify"
@@ -44,16 +46,29 @@ def announce_booking(_sender, appointment, change, message=None, **_extra):
                   type(exc).__name__)
 
 
-def waiting_changed(therapist_id, arrival=None):
-    """Tell the therapist's open pages how many of their clients wait now; `arrival` is the
-    appointment id when the change is a client arriving (the page chimes and notifies). The
-    caller has committed. Never raises: a lost live notice is no error for the sender."""
+def waiting_notice(therapist_id, arrival=None):
+    """The `waiting_changed` payload for the therapist's pages: how many of their clients wait
+    now; `arrival` is the appointment id when the change is a client arriving (the page chimes
+    and notifies). Read inside the caller's transaction, after its change and before its
+    commit: reading it in a transaction of its own after the commit cost every join, admit,
+    send-back and leave a connection check-out, a BEGIN and a ROLLBACK more (PostgreSQL).
+    None when it could not be read: a lost live notice is no error for the sender."""
     try:
         waiting = queries.waiting_for(therapist_id)
-        db.session.rollback()  # read-only: end the transaction before emitting
-        new = next((w for w in waiting if w["appointment_id"] == arrival), None)
-        socketio.emit("waiting_changed", {"count": len(waiting), "arrival": new},
-                      namespace=NS, to=user_room(therapist_id))
+    except Exception as exc:  # the type is enough; a broken transaction fails the commit
+        log.error("waiting notice failed therapist=%s error=%s", therapist_id,
+                  type(exc).__name__)
+        return None
+    new = next((w for w in waiting if w["appointment_id"] == arrival), None)
+    return {"count": len(waiting), "arrival": new}
+
+
+def send_waiting(therapist_id, notice):
+    """Send a waiting_notice to the therapist's open pages, after the caller's commit."""
+    if notice is None:
+        return
+    try:
+        socketio.emit("waiting_changed", notice, namespace=NS, to=user_room(therapist_id))
     except Exception as exc:
         log.error("waiting notice failed therapist=%s error=%s", therapist_id,
                   type(exc).__name__)

@@ -137,10 +137,10 @@ def _fast_path(server, event, fast, full):
         try:
             return fast(Context(server, sid), grant, message)
         except signaling.SignalError as exc:
-            server.emit("error", exc.payload(), to=sid, namespace=NS)
+            server.emit("error", exc.payload(), to=sid, namespace=NS, ignore_queue=True)
         except Exception:  # the type and place only: a traceback could quote the client's text
             log_exception_safely(sys.exc_info())
-            server.emit("error", SERVER_ERROR, to=sid, namespace=NS)
+            server.emit("error", SERVER_ERROR, to=sid, namespace=NS, ignore_queue=True)
         return None
     handler.__name__ = f"relay_{event}"
     return handler

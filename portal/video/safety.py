@@ -47,4 +47,5 @@ def send(payload, to=None):
     """Emit a prepared panel: to one socket (`to`, the therapist who just joined) or to the
     therapist's sockets of the room."""
     socketio.emit("safety", payload, namespace=NS,
-                  to=to or therapist_room(payload["appointment_id"]))
+                  to=to or therapist_room(payload["appointment_id"]),
+                  ignore_queue=to is not None)  # a socket of this process: no queue needed

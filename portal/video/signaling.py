@@ -6,7 +6,6 @@ keys (a=crypto, which would let the signaling server see media keys) is refused,
 case or spacing. The pre-call check's offers pass the same check_sdp.
 """
 import json
-import re
 from dataclasses import dataclass
 
 MAX_MESSAGE_BYTES = 16 * 1024
@@ -53,8 +52,11 @@ def _size(message):
 def _normalised_lines(sdp):
     """The SDP's lines in lower case without any whitespace: " a=crypto", "A=CRYPTO" and
     "a = crypto" all read "a=crypto" (a parser that is lenient about case or spaces must not
-    let SDES keys through)."""
-    return [re.sub(r"\s+", "", line).lower() for line in sdp.splitlines()]
+    let SDES keys through). str.split() drops exactly what the pattern \\s matches (both are
+    str.isspace(), checked over every code point by tests/test_room_hygiene.py) at an eighth
+    of the cost of re.sub per line: a browser's offer has about 80 lines, and this ran on
+    every offer and answer relayed (bench/signaling.py)."""
+    return ["".join(line.split()).lower() for line in sdp.splitlines()]
 
 
 def check_sdp(sdp):
