@@ -52,3 +52,13 @@ def test_the_page_preloads_exactly_the_rooms_modules(app, therapist, client_user
     assert len(preloaded) == len(set(preloaded))
     nonce = re.search(r"'nonce-([^']+)'", page.headers["Content-Security-Policy"]).group(1)
     assert html.count(f'rel="modulepreload" nonce="{nonce}"') == len(preloaded)
+
+
+def test_the_camera_and_socket_start_from_an_async_module_in_the_head(app, therapist,
+                                                                    appointment):
+    html = Participant(app, therapist).http.get(f"/sessions/{appointment.id}").get_data(
+        as_text=True)
+    head = html.split("</head>")[0]
+    assert re.search(r'<script type="module" async nonce="[^"]+" src="/static/js/video/early.js">',
+                     head)
+    assert "js/video/early.js" in module_graph("js/video/room.js")  # the same instance

@@ -29,8 +29,9 @@ export async function listDevices(stream, pickers) {
 export const canShareScreen = () => typeof navigator.mediaDevices?.getDisplayMedia === "function";
 
 // `video`: the self-view; `pickers`: as for listDevices; `say(text, kind)`: the status line;
-// `onTrackSwitched(kind, track)`: put a newly picked (or restored) track on the call (may be async).
-export function createMedia({ video, pickers, say, onTrackSwitched }) {
+// `onTrackSwitched(kind, track)`: put a newly picked (or restored) track on the call (may be async);
+// `opened`: a getUserMedia({audio, video}) already under way (early.js), taken by the first start.
+export function createMedia({ video, pickers, say, onTrackSwitched, opened = null }) {
   let stream = new MediaStream();
   let audioOnly = false;
   let screenTrack = null;
@@ -40,8 +41,10 @@ export function createMedia({ video, pickers, say, onTrackSwitched }) {
   const wanted = { audio: true, video: true };  // what the person chose, kept across a restart
 
   async function start() {
+    const pending = opened;
+    opened = null;
     try {
-      stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: true });
+      stream = await (pending || navigator.mediaDevices.getUserMedia({ audio: true, video: true }));
     } catch {
       try {
         stream = await navigator.mediaDevices.getUserMedia({ audio: true });

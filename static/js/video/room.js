@@ -2,11 +2,13 @@
 // end. The server only relays signaling (Socket.IO namespace /video); media goes browser to
 // browser. The therapist makes the offers; the client answers (peer.js).
 // This entry module holds the call's state and wires the others: media.js (camera, microphone,
-// screen), peer.js (RTCPeerConnection), signaling.js (Socket.IO), stage.js (tiles, timer),
+// screen), peer.js (RTCPeerConnection), signaling.js (Socket.IO; early.js opens it and the
+// camera before the page has run), stage.js (tiles, timer),
 // controls.js (buttons, shortcuts, status), modes.js (mute, camera, audio only), panels.js,
 // chat.js, safety.js, quality.js, ending.js.
 import { confirmWith } from "../confirm.js";
 import { createChat } from "./chat.js";
+import { camera, socket } from "./early.js";
 import { LABELS, createControls, markUnread, say, setPressed } from "./controls.js";
 import { createModes } from "./modes.js";
 import { showEndScreen } from "./ending.js";
@@ -45,12 +47,15 @@ const media = createMedia({
   pickers: { videoinput: $("camera-select"), audioinput: $("mic-select") },
   say,
   onTrackSwitched: (kind, track) => peer.replaceTrack(kind, track),
+  opened: camera,
 });
-// Open the camera and the socket at the same time (a reload rejoins a call sooner).
+// The camera and the socket open at the same time (a reload rejoins a call sooner); early.js
+// started both, on the portal's page before the rest of the page had loaded.
 let mediaReady = media.start();
 const ensureMedia = () => { if (!media.isLive()) mediaReady = media.start(); return mediaReady; };
 
 const signaling = connectSignaling(appointmentId, {
+  socket,
   heartbeat: () => ({ connected: peer.isConnected() }),
   // The server moved the session's idle clock: tell the page's idle timer (js/session.js).
   onHeartbeat: (ack) => { if (ack?.kept_alive) document.dispatchEvent(new CustomEvent("session:activity")); },
