@@ -51,6 +51,9 @@ const media = createMedia({
 });
 // The camera and the socket open at the same time (a reload rejoins a call sooner); early.js
 // started both, on the portal's page before the rest of the page had loaded.
+// The page joins without waiting for the camera (it can take a second to open); what needs
+// our media waits for it: the admission, our offer (peer_joined), our answer (signal), the media
+// state we tell the other side.
 let mediaReady = media.start();
 const ensureMedia = () => { if (!media.isLive()) mediaReady = media.start(); return mediaReady; };
 
@@ -109,7 +112,8 @@ async function connected() {
 }
 
 function mediaState() {
-  if (state === "in_call") send("media_state", media.state());
+  const tell = () => { if (state === "in_call" && media.isLive()) send("media_state", media.state()); };
+  if (media.isLive()) tell(); else mediaReady.then(tell);  // the camera is still opening
 }
 
 function hangUp() {
@@ -199,7 +203,6 @@ async function endCall() {
 }
 
 signaling.on("connect", async () => {
-  await mediaReady; // the socket connects while the camera opens; join once media is there
   // `media`: our call is still connected (only the socket dropped): the therapist keeps it.
   if (state !== "ended") await send("join", { media: peer.isConnected() });
 });
@@ -255,7 +258,11 @@ signaling.on("sent_back", () => {
   say(`${peerName} is back in the waiting room. Your camera and microphone are off until you admit them.`, "info");
 });
 // Signals are applied one at a time, in order (see signaling.js); a "bye" is the other person leaving.
-signaling.onInOrder("signal", ({ data: signal }) => (signal.type === "bye" ? peerGone(true) : peer.handleSignal(signal)));
+signaling.onInOrder("signal", async ({ data: signal }) => {
+  if (signal.type === "bye") return peerGone(true);
+  await mediaReady;  // an answer carries our camera and microphone
+  return peer.handleSignal(signal);
+});
 signaling.on("peer_left", (msg) => { if (msg?.role !== role) peerGone(false); });
 signaling.on("media_state", modes.showPeer);
 signaling.on("chat", chat.add);
