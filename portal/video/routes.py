@@ -4,11 +4,13 @@ from datetime import UTC, datetime
 
 from flask import current_app, jsonify, redirect, render_template, url_for
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
 from portal.core.emergency import emergency_for
 from portal.core.vocabulary import CLINICIANS, Role
 from portal.extensions import db
 from portal.models.call import call_for
+from portal.models.schedule import Appointment
 from portal.security.access import role_required
 from portal.security.audit import record
 from portal.video import access, queries, safety
@@ -20,8 +22,13 @@ def _call(appointment):
     return call_for(appointment.id)
 
 
-def _room_or_refusal(appointment_id):
-    appointment = access.load(appointment_id)
+def _room_or_refusal(appointment_id, *options):
+    """The appointment (loaded with `options`) when the current user may be in its room now;
+    else the page that says why, audited."""
+    try:
+        appointment = db.session.get(Appointment, appointment_id, options=options)
+    except OverflowError:  # an id beyond any integer column (as access.load)
+        appointment = None
     reason = access.refusal(current_user, appointment)
     if reason:
         record("call_refused", actor=current_user, obj=("appointment", appointment_id),
@@ -34,7 +41,9 @@ def _room_or_refusal(appointment_id):
 @bp.get("/sessions/<int:appointment_id>")
 def room(appointment_id):
     """The two participants of a video appointment: waiting room and call (others: a clear page)."""
-    appointment, page, status = _room_or_refusal(appointment_id)
+    # both people in the same query: the page names them
+    appointment, page, status = _room_or_refusal(
+        appointment_id, joinedload(Appointment.client), joinedload(Appointment.therapist))
     if appointment is None:
         return page, status
     role = access.role_in(current_user, appointment)
