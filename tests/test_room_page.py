@@ -62,3 +62,4 @@ def test_the_camera_and_socket_start_from_an_async_module_in_the_head(app, thera
     assert re.search(r'<script type="module" async nonce="[^"]+" src="/static/js/video/early.js">',
                      head)
     assert "js/video/early.js" in module_graph("js/video/room.js")  # the same instance
+    assert '<link rel="icon" href="data:,">' in head  # no /favicon.ico request to the app
