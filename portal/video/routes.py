@@ -4,11 +4,14 @@ from datetime import UTC, datetime
 
 from flask import current_app, jsonify, redirect, render_template, url_for
 from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from portal.core.emergency import emergency_for
 from portal.core.vocabulary import CLINICIANS, Role
 from portal.extensions import db
-from portal.models.call import call_for
+from portal.models.call import Call, call_for
+from portal.models.schedule import Appointment
 from portal.security.access import role_required
 from portal.security.audit import record
 from portal.video import access, queries, safety
@@ -20,25 +23,44 @@ def _call(appointment):
     return call_for(appointment.id)
 
 
+def _refusal(appointment_id, appointment):
+    """The page saying why the current user may not be in this room now (audited), or None."""
+    reason = access.refusal(current_user, appointment)
+    if not reason:
+        return None
+    record("call_refused", actor=current_user, obj=("appointment", appointment_id),
+           outcome="failure")
+    db.session.commit()
+    return render_template("video/closed.html", reason=reason), 403
+
+
 def _room_or_refusal(appointment_id):
     appointment = access.load(appointment_id)
-    reason = access.refusal(current_user, appointment)
-    if reason:
-        record("call_refused", actor=current_user, obj=("appointment", appointment_id),
-               outcome="failure")
-        db.session.commit()
-        return None, render_template("video/closed.html", reason=reason), 403
-    return appointment, None, None
+    return appointment, _refusal(appointment_id, appointment)
+
+
+def _with_call(appointment_id):
+    """The appointment with both people and its call (None before its first use), in one query:
+    the room page names them and starts from the call's state."""
+    try:
+        row = db.session.execute(
+            select(Appointment, Call).outerjoin(Call, Call.appointment_id == Appointment.id)
+            .options(joinedload(Appointment.client), joinedload(Appointment.therapist))
+            .where(Appointment.id == appointment_id)).first()
+    except OverflowError:  # an id beyond any integer column (as access.load)
+        row = None
+    return (row[0], row[1]) if row else (None, None)
 
 
 @bp.get("/sessions/<int:appointment_id>")
 def room(appointment_id):
     """The two participants of a video appointment: waiting room and call (others: a clear page)."""
-    appointment, page, status = _room_or_refusal(appointment_id)
-    if appointment is None:
-        return page, status
+    appointment, call = _with_call(appointment_id)
+    refused = _refusal(appointment_id, appointment)
+    if refused:
+        return refused
     role = access.role_in(current_user, appointment)
-    call = _call(appointment)
+    call = call or _call(appointment)
     if role == Role.CLIENT and not call.located:
         db.session.commit()
         return redirect(url_for("video.confirm_location", appointment_id=appointment.id))
@@ -73,9 +95,9 @@ def _next_steps(appointment, role):
 def confirm_location(appointment_id):
     """The client, before entering: confirm where they are and a phone number for this session;
     the therapist's open room gets the new safety panel at once."""
-    appointment, page, status = _room_or_refusal(appointment_id)
-    if appointment is None:
-        return page, status
+    appointment, refused = _room_or_refusal(appointment_id)
+    if refused:
+        return refused
     if access.role_in(current_user, appointment) != Role.CLIENT:
         return redirect(url_for("video.room", appointment_id=appointment.id))
     call = _call(appointment)

@@ -29,8 +29,9 @@ export async function listDevices(stream, pickers) {
 export const canShareScreen = () => typeof navigator.mediaDevices?.getDisplayMedia === "function";
 
 // `video`: the self-view; `pickers`: as for listDevices; `say(text, kind)`: the status line;
-// `onTrackSwitched(kind, track)`: put a newly picked (or restored) track on the call (may be async).
-export function createMedia({ video, pickers, say, onTrackSwitched }) {
+// `onTrackSwitched(kind, track)`: put a newly picked (or restored) track on the call (may be async);
+// `opened`: a getUserMedia({audio, video}) already under way (early.js), taken by the first start.
+export function createMedia({ video, pickers, say, onTrackSwitched, opened = null }) {
   let stream = new MediaStream();
   let audioOnly = false;
   let screenTrack = null;
@@ -39,18 +40,39 @@ export function createMedia({ video, pickers, say, onTrackSwitched }) {
   const tracks = (kind) => (kind === "audio" ? stream.getAudioTracks() : stream.getVideoTracks());
   const wanted = { audio: true, video: true };  // what the person chose, kept across a restart
 
-  async function start() {
+  // One opening at a time: a caller while the camera is still opening (an Admit click right after
+  // the page joined) waits for that one instead of opening a second camera. A stopAll during an
+  // opening closes what it opens; a start after that stopAll opens again once it is done.
+  let opening = null;
+  let stops = 0;
+  function start() {
+    if (!opening || opening.stops !== stops) {
+      const run = (opening || Promise.resolve()).then(open)
+        .finally(() => { if (opening === run) opening = null; });
+      run.stops = stops;
+      opening = run;
+    }
+    return opening;
+  }
+
+  async function open() {
+    const pending = opened;
+    opened = null;
+    const stopsBefore = stops;
+    let got;
     try {
-      stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: true });
+      got = await (pending || navigator.mediaDevices.getUserMedia({ audio: true, video: true }));
     } catch {
       try {
-        stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+        got = await navigator.mediaDevices.getUserMedia({ audio: true });
         say("We could not use your camera; you can still talk.", "warning");
       } catch {
         say("Your browser did not allow the microphone or camera. Check the permissions and reload.", "error");
-        stream = new MediaStream();
+        got = new MediaStream();
       }
     }
+    if (stops !== stopsBefore) { got.getTracks().forEach((t) => t.stop()); return; }
+    stream = got;
     live = true;
     for (const kind of ["audio", "video"]) tracks(kind).forEach((t) => { t.enabled = wanted[kind] && !(kind === "video" && audioOnly); });
     show(video, stream);
@@ -99,6 +121,7 @@ export function createMedia({ video, pickers, say, onTrackSwitched }) {
 
   // Stop every track we opened (camera, microphone, screen): the camera light goes off.
   function stopAll() {
+    stops += 1;
     if (screenTrack) { screenTrack.onended = null; screenTrack.stop(); screenTrack = null; onSharing(false); }
     stream.getTracks().forEach((t) => t.stop());
     live = false;

@@ -2,11 +2,13 @@
 // end. The server only relays signaling (Socket.IO namespace /video); media goes browser to
 // browser. The therapist makes the offers; the client answers (peer.js).
 // This entry module holds the call's state and wires the others: media.js (camera, microphone,
-// screen), peer.js (RTCPeerConnection), signaling.js (Socket.IO), stage.js (tiles, timer),
+// screen), peer.js (RTCPeerConnection), signaling.js (Socket.IO; early.js opens it and the
+// camera before the page has run), stage.js (tiles, timer),
 // controls.js (buttons, shortcuts, status), modes.js (mute, camera, audio only), panels.js,
 // chat.js, safety.js, quality.js, ending.js.
 import { confirmWith } from "../confirm.js";
 import { createChat } from "./chat.js";
+import { camera, socket } from "./early.js";
 import { LABELS, createControls, markUnread, say, setPressed } from "./controls.js";
 import { createModes } from "./modes.js";
 import { showEndScreen } from "./ending.js";
@@ -45,12 +47,18 @@ const media = createMedia({
   pickers: { videoinput: $("camera-select"), audioinput: $("mic-select") },
   say,
   onTrackSwitched: (kind, track) => peer.replaceTrack(kind, track),
+  opened: camera,
 });
-// Open the camera and the socket at the same time (a reload rejoins a call sooner).
+// The camera and the socket open at the same time (a reload rejoins a call sooner); early.js
+// started both, on the portal's page before the rest of the page had loaded.
+// The page joins without waiting for the camera (it can take a second to open); what needs
+// our media waits for it: the admission, our offer (peer_joined), our answer (signal), the media
+// state we tell the other side.
 let mediaReady = media.start();
 const ensureMedia = () => { if (!media.isLive()) mediaReady = media.start(); return mediaReady; };
 
 const signaling = connectSignaling(appointmentId, {
+  socket,
   heartbeat: () => ({ connected: peer.isConnected() }),
   // The server moved the session's idle clock: tell the page's idle timer (js/session.js).
   onHeartbeat: (ack) => { if (ack?.kept_alive) document.dispatchEvent(new CustomEvent("session:activity")); },
@@ -104,7 +112,8 @@ async function connected() {
 }
 
 function mediaState() {
-  if (state === "in_call") send("media_state", media.state());
+  const tell = () => { if (state === "in_call" && media.isLive()) send("media_state", media.state()); };
+  if (media.isLive()) tell(); else mediaReady.then(tell);  // the camera is still opening
 }
 
 function hangUp() {
@@ -194,7 +203,6 @@ async function endCall() {
 }
 
 signaling.on("connect", async () => {
-  await mediaReady; // the socket connects while the camera opens; join once media is there
   // `media`: our call is still connected (only the socket dropped): the therapist keeps it.
   if (state !== "ended") await send("join", { media: peer.isConnected() });
 });
@@ -250,7 +258,11 @@ signaling.on("sent_back", () => {
   say(`${peerName} is back in the waiting room. Your camera and microphone are off until you admit them.`, "info");
 });
 // Signals are applied one at a time, in order (see signaling.js); a "bye" is the other person leaving.
-signaling.onInOrder("signal", ({ data: signal }) => (signal.type === "bye" ? peerGone(true) : peer.handleSignal(signal)));
+signaling.onInOrder("signal", async ({ data: signal }) => {
+  if (signal.type === "bye") return peerGone(true);
+  await mediaReady;  // an answer carries our camera and microphone
+  return peer.handleSignal(signal);
+});
 signaling.on("peer_left", (msg) => { if (msg?.role !== role) peerGone(false); });
 signaling.on("media_state", modes.showPeer);
 signaling.on("chat", chat.add);

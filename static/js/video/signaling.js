@@ -8,8 +8,12 @@ const HEARTBEAT_MS = 15000;
 // Connect at once (the room page opens the camera at the same time, so a reload rejoins sooner).
 // `heartbeat()` says what the 15-second heartbeat carries ({connected}: the call's media is up,
 // which is what lets the server keep the session alive); `onHeartbeat(ack)` gets the answer.
-export function connectSignaling(appointmentId, { heartbeat = () => ({}), onHeartbeat = () => {} } = {}) {
-  const socket = io("/video", { transports: ["websocket", "polling"], reconnectionDelayMax: 2000 });
+export function openSocket() {
+  return io("/video", { transports: ["websocket", "polling"], reconnectionDelayMax: 2000 });
+}
+
+// `socket`: one already opened (early.js opens it before the page has run); it may be connected.
+export function connectSignaling(appointmentId, { socket = openSocket(), heartbeat = () => ({}), onHeartbeat = () => {} } = {}) {
   let queue = Promise.resolve();
 
   // Emit with an ack; resolves to the server's reply, or null on timeout or error.
@@ -32,7 +36,11 @@ export function connectSignaling(appointmentId, { heartbeat = () => ({}), onHear
   return {
     send,
     onInOrder,
-    on: (event, handler) => { socket.on(event, handler); },
+    // A "connect" that came before its handler was attached is handed to it at once.
+    on: (event, handler) => {
+      socket.on(event, handler);
+      if (event === "connect" && socket.connected) queueMicrotask(handler);
+    },
     // Done with the room: no more heartbeats, no reconnection.
     disconnect: () => { clearInterval(beat); socket.disconnect(); },
   };
