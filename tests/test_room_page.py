@@ -63,3 +63,12 @@ def test_the_camera_and_socket_start_from_an_async_module_in_the_head(app, thera
                      head)
     assert "js/video/early.js" in module_graph("js/video/room.js")  # the same instance
     assert '<link rel="icon" href="data:,">' in head  # no /favicon.ico request to the app
+
+
+def test_the_benchmarks_bare_room_page_starts_the_same_way():
+    """bench/bare_room (the baseline of bench/browser_call.py and reconnect.py) preloads the same
+    modules and starts early.js too, so the ratio compares the servers, not the page heads."""
+    html = (STATIC.parent / "bench" / "bare_room" / "index.html").read_text()
+    preloaded = re.findall(r'<link rel="modulepreload" href="/static/([^"]+)"', html)
+    assert sorted(preloaded) == sorted(module_graph("js/video/room.js"))
+    assert '<script type="module" async src="/static/js/video/early.js">' in html
