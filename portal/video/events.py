@@ -159,6 +159,11 @@ def relay_full(event):
     def handler(message):
         grant = grants.grant_for(message, participant_room,
                                  need_admitted=event in relay.NEEDS_ADMISSION)
+        # End the check's transaction before relaying: the relay publishes through Redis (a
+        # wait), and a pooled connection held "idle in transaction" across it let a burst of
+        # events exhaust the pool (bench/signaling.py: 23 of the 30 connections of two
+        # processes idle in transaction, then pool timeouts answered as server errors).
+        db.session.commit()
         ctx = relay.Context(socketio.server, request.sid, full=True)
         return relay.FAST[event](ctx, grant, message)
     handler.__name__ = f"on_{event}"
