@@ -98,7 +98,7 @@ def floor_app():
 def minted_cookie(app, user_id):
     """A fully signed-in session (MFA passed), as the login form would leave it."""
     from bench.signaling import minted_cookie as mint
-    return mint(app, user_id)
+    return mint(app, user_id, app.config["SESSION_COOKIE_NAME"])
 
 
 def weekday_slots(first, days, now):
