@@ -46,7 +46,7 @@ import socketio
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.stack import load, print_profile, profiled_apps, running_stack, start_bare, stop_apps
+from bench.stack import load, print_both_profiles, profiled_apps, running_stack, start_bare
 from tests.rtc import NS, Participant, Peer, data_app, make_video_pair, pin_loopback, sign_in
 from tests.stack.netns import run_in
 
@@ -201,11 +201,7 @@ def main():
         times, steps = asyncio.run(measure(targets, max(args.calls, 15)))
         load_after = load()
         if profile_dir:
-            stop_apps(stack)
-            stack.kill("bare")
-            print_profile(profile_dir.glob("app-*.prof"), title="portal workers (both)",
-                          own_code="/portal/")
-            print_profile(profile_dir.glob("bare-*.prof"), title="bare relay (both)", top=15)
+            print_both_profiles(stack, profile_dir)
 
     print(f"call setup on the stack, {len(times['portal'])} calls of each kind after a warm-up, "
           f"alternating; medians. Sockets from client namespaces through nginx TLS to two "

@@ -272,11 +272,10 @@ def main():
     from bench.stack import (
         BARE_PORTS,
         load,
-        print_profile,
+        print_both_profiles,
         profiled_apps,
         running_stack,
         start_bare,
-        stop_apps,
     )
     from tests.stack.services import APP_PORTS
 
@@ -304,11 +303,7 @@ def main():
                 results[kind].append(measure(stack, specs[kind], groups[kind]))
         load_after = load()
         if profile_dir:
-            stop_apps(stack)
-            stack.kill("bare")
-            print_profile(profile_dir.glob("app-*.prof"), title="portal workers (both)",
-                          own_code="/portal/")
-            print_profile(profile_dir.glob("bare-*.prof"), title="bare relay (both)", top=15)
+            print_both_profiles(stack, profile_dir)
 
     print(f"{args.clients} Socket.IO clients in {args.clients // 2} rooms × {args.messages} "
           f"acknowledged signals (1 in {SDP_EVERY} SDP-sized, else a candidate), relayed "

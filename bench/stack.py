@@ -154,6 +154,16 @@ def print_profile(paths, top=25, title="profile", own_code=None):
         stats.sort_stats("cumulative").print_stats(own_code, top)
 
 
+def print_both_profiles(stack, profile_dir):
+    """Stop the portal's workers and the bare relay (cProfile writes at exit), then print the
+    portal's profile and the bare relay's."""
+    stop_apps(stack)
+    stack.kill("bare")
+    print_profile(profile_dir.glob("app-*.prof"), title="portal workers (both)",
+                  own_code="/portal/")
+    print_profile(profile_dir.glob("bare-*.prof"), title="bare relay (both)", top=15)
+
+
 def load():
     """The machine's load averages (1, 5, 15 minutes) as a printable string."""
     return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg()) + \

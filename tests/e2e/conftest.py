@@ -136,6 +136,11 @@ def settle():
 def sign_in(page, email, password, totp_secret=None):
     """Sign in through the real pages, like a person would."""
     settle()
+    fill_sign_in(page, email, password, totp_secret)
+
+
+def fill_sign_in(page, email, password, totp_secret=None):
+    """The sign-in form, then the second factor when the account has one."""
     page.goto("/auth/login")
     page.get_by_label("Email address").fill(email)
     page.get_by_label("Password").fill(password)

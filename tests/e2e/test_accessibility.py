@@ -82,7 +82,7 @@ def test_signed_in_home_and_idle_warning_are_accessible(page, live_server, facto
     sign_in(page, client.email, DEFAULT_PASSWORD)
     expect(page.get_by_role("heading", level=1)).to_contain_text("Hello")
     assert_accessible(page)
-    page.wait_for_function("document.documentElement.dataset.idleTimer === 'ready'")
+    expect(page.locator("html")).to_have_attribute("data-idle-timer", "ready")
     page.clock.fast_forward("28:05")
     dialog = page.get_by_role("dialog", name="Are you still there?")
     expect(dialog).to_be_visible()

@@ -29,7 +29,7 @@ def signed_in(page, live_server, client_user):
     sign_in(page, email, DEFAULT_PASSWORD)
     expect(page.get_by_role("heading", level=1)).to_have_text("Hello, Idle Client")
     # session.js is a module (deferred): under load it may start after the heading shows
-    page.wait_for_function("document.documentElement.dataset.idleTimer === 'ready'")
+    expect(page.locator("html")).to_have_attribute("data-idle-timer", "ready")
     return user_id
 
 

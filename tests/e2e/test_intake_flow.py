@@ -194,7 +194,7 @@ def test_client_signed_out_by_idle_timeout_resumes_with_every_answer_and_submits
         assert saved_answers(client_account["id"], "medications")["medications-0-name"] == MEDICATION
 
         # Away for 30 minutes: the page warns at 28, and at 30 goes to the sign-in screen itself.
-        page.wait_for_function("document.documentElement.dataset.idleTimer === 'ready'")
+        expect(page.locator("html")).to_have_attribute("data-idle-timer", "ready")
         page.clock.fast_forward("28:05")
         expect(page.get_by_role("dialog", name="Are you still there?")).to_be_visible()
         server_clock.shift(timedelta(minutes=30, seconds=30))

@@ -46,7 +46,7 @@ def test_waiting_client_alerts_the_therapist_on_the_clients_page(new_context, ca
     sign_in(therapist_page, cast.therapist_email, DEFAULT_PASSWORD, cast.totp_secret)
     expect(therapist_page).to_have_url(re.compile(r"/therapist"))
     therapist_page.goto("/therapist/clients")
-    therapist_page.wait_for_function("document.documentElement.dataset.alerts === 'ready'")
+    expect(therapist_page.locator("html")).to_have_attribute("data-alerts", "ready")
     title = therapist_page.title()
     badge = therapist_page.locator("#waiting-badge")
     expect(badge).to_be_hidden()
@@ -63,7 +63,7 @@ def test_waiting_client_alerts_the_therapist_on_the_clients_page(new_context, ca
     expect(badge).to_be_visible()
     expect(badge).to_have_text(re.compile(r"1\s+client waiting"))
     expect(badge).to_have_attribute("href", f"/sessions/{cast.appointment_id}")
-    therapist_page.wait_for_function("window.__notes.length === 1")
+    therapist_page.wait_for_function("() => window.__notes.length === 1")
     note = therapist_page.evaluate("window.__notes[0]")
     assert note["title"] == "A client is in the waiting room"
     assert cast.client_name not in str(note)  # lock screens show notifications: no name

@@ -41,7 +41,7 @@ def open_intake(page, email):
     expect(page).to_have_url(re.compile(r"/home$"))
     page.goto("/intake/about")
     expect(page.get_by_role("heading", level=1)).to_have_text("About you")
-    page.wait_for_function("document.documentElement.dataset.idleTimer === 'ready'")
+    expect(page.locator("html")).to_have_attribute("data-idle-timer", "ready")
 
 
 def warning(page):

@@ -16,13 +16,13 @@ import base64
 import contextlib
 import hashlib
 import os
-import re
 import stat
 from pathlib import Path
 
-import pyotp
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+
+from tests.e2e.conftest import fill_sign_in
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -95,6 +95,7 @@ SELECTED_PAIR = """async () => {
 }"""
 
 
+
 def spki_hash(pem_path):
     """base64(SHA-256(SubjectPublicKeyInfo)) of the first certificate in `pem_path`."""
     cert = x509.load_pem_x509_certificate(Path(pem_path).read_bytes())
@@ -133,14 +134,7 @@ def person(browser, base_url, hooks=True, scripts=()):
 
 def sign_in(page, email, password, totp_secret=None):
     """Sign in through the real pages, like a person would; waits until signed in."""
-    page.goto("/auth/login")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    if totp_secret:
-        page.wait_for_url(re.compile(r"/auth/mfa$"))
-        page.get_by_label("Code").fill(pyotp.TOTP(totp_secret).now())
-        page.get_by_role("button", name="Continue").click()
+    fill_sign_in(page, email, password, totp_secret)
     page.wait_for_url(lambda url: "/auth/" not in url)
 
 
