@@ -277,7 +277,7 @@ def test_this_processs_own_messages_are_not_applied_twice(app, shared, two_calls
     mine = two_calls[0][0]
     marker = registry_module.registry.epoch
     shared.publish(invalidations.channel(app), json.dumps(
-        {"origin": invalidations.ORIGIN, "kind": "admission", "appointment_id": mine.id}))
+        {"origin": invalidations.origin(), "kind": "admission", "appointment_id": mine.id}))
     published_elsewhere(app, shared, kind="admission", appointment_id=0)  # a marker after it
     until(lambda: registry_module.registry.epoch > marker, "the marker applied")
     assert all(grants_in(mine.id))
@@ -297,7 +297,7 @@ def test_changes_made_here_are_published_with_ids_only(app, shared, therapist, c
         message = pubsub.get_message(timeout=1)
     pubsub.close()
     body = json.loads(message["data"])
-    assert body == {"origin": invalidations.ORIGIN, "kind": "admission",
+    assert body == {"origin": invalidations.origin(), "kind": "admission",
                     "appointment_id": appointment.id}
     assert patient.connected
 

@@ -25,6 +25,7 @@ within 10 s.
 """
 import json
 import logging
+import os
 import threading
 import uuid
 
@@ -36,7 +37,14 @@ from portal.video import registry as registry_module
 
 LISTEN_RETRY_MAX = 5.0
 LISTEN_POLL = 1.0  # seconds a read waits for a message before looking at the app again
-ORIGIN = uuid.uuid4().hex  # this process: it applied its own changes already
+_ORIGINS = {}  # pid -> this process's id on the channel
+
+
+def origin():
+    """This process's id on the channel (it applied its own changes already). Made per pid, so
+    the workers of a preloaded app (`gunicorn --preload -w N`, forked after import) differ."""
+    return _ORIGINS.setdefault(os.getpid(), uuid.uuid4().hex)
+
 log = logging.getLogger(__name__)
 
 
@@ -50,7 +58,7 @@ def _publish(app, message):
     if client is None:
         return
     try:
-        client.publish(channel(app), json.dumps({"origin": ORIGIN, **message}))
+        client.publish(channel(app), json.dumps({"origin": origin(), **message}))
     except redis.RedisError as exc:  # the change is committed; the fallbacks bound the delay
         log.warning("invalidation publish failed kind=%s error=%s", message["kind"],
                     type(exc).__name__)
@@ -75,7 +83,7 @@ def sessions_revoked(app, session_ids, **_extra):
 def apply(app, message):
     """Apply one published change to this process's sockets (in the listener); never raises."""
     kind = message.get("kind") if isinstance(message, dict) else None
-    if kind is None or message.get("origin") == ORIGIN:
+    if kind is None or message.get("origin") == origin():
         return
     with app.app_context():
         try:
